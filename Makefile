@@ -1,0 +1,55 @@
+# The README's two commands: `make demo` and `make test`. Both (re)build .venv first and are
+# quick when pyproject.toml has not changed since the last install.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TORCH_WHEELS := $(wildcard /opt/wheels)
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DO_NOT_TRACK := 1
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: demo test lint sqllint dbt-fixtures pytest venv apt benchmarks clean
+
+venv: $(STAMP)
+
+# torch==2.13.0 goes in first: it is the local CPU build; letting a dependency pick torch
+# would pull gigabytes of CUDA wheels.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check $(if $(TORCH_WHEELS),--find-links $(TORCH_WHEELS)) torch==2.13.0
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/supportlake demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+sqllint: $(STAMP)
+	$(BIN)/sqlfluff lint dbt_project/models dbt_project/macros dbt_project/data-tests --processes 2
+
+# Real `dbt build` (seeds, models, unit tests, data tests) on the small messy fixtures,
+# in a throwaway warehouse so it never touches the demo's.
+dbt-fixtures: $(STAMP)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	export SUPPORTLAKE_WAREHOUSE=$$tmp/warehouse.duckdb SUPPORTLAKE_LAKE=$$tmp/lake && \
+	$(BIN)/supportlake ingest tests/fixtures/landing && \
+	$(BIN)/supportlake build
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+test: lint sqllint dbt-fixtures pytest
+
+benchmarks: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf .state dbt_project/target dbt_project/logs

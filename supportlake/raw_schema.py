@@ -1,0 +1,64 @@
+"""DDL of the raw layer: one VARCHAR table per landing source, the load manifest, the quarantine.
+
+dbt declares all of these as sources; only the ingest flow writes them.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from supportlake.sources import SOURCES, Source
+
+MANIFEST_DDL = """
+create table if not exists raw.load_manifest (
+    load_id varchar primary key,       -- one per (file, load attempt); lineage key in raw tables
+    source varchar not null,           -- landing source: tickets, chats, ...
+    source_file varchar not null,      -- path of the file as it was loaded
+    file_sha256 varchar not null,      -- content hash: the same content never loads twice
+    file_bytes bigint not null,
+    file_format varchar not null,      -- csv, json, jsonl, parquet
+    mapping varchar,                   -- column mapping applied (name or path), if any
+    status varchar not null,           -- loaded | empty | failed
+    rows_read bigint not null,         -- records found in the file = rows_loaded + rows_quarantined
+    rows_loaded bigint not null,
+    rows_quarantined bigint not null,
+    ignored_columns varchar,           -- JSON array of file columns not mapped onto the source
+    error varchar,                     -- why a failed file failed
+    loaded_at timestamp not null
+)
+"""
+
+QUARANTINE_DDL = """
+create table if not exists raw.quarantine (
+    load_id varchar not null,
+    source varchar not null,
+    source_file varchar not null,
+    row_number bigint,                 -- 1-based record (CSV: line) number in the file
+    field varchar,                     -- column that failed, when known
+    reason varchar not null,
+    raw_record varchar,                -- the record's text as read, for replay
+    quarantined_at timestamp not null
+)
+"""
+
+
+def raw_table_ddl(source: Source) -> str:
+    columns = ",\n    ".join(f"{column} varchar" for column in source.columns)
+    return f"""
+create table if not exists {source.table} (
+    {columns},
+    _load_id varchar not null,
+    _source_file varchar not null,
+    _row_number bigint not null,
+    _loaded_at timestamp not null
+)
+"""
+
+
+def ensure_raw_schema(connection: duckdb.DuckDBPyConnection) -> None:
+    """Create schema raw and its tables when missing (idempotent)."""
+    connection.execute("create schema if not exists raw")
+    connection.execute(MANIFEST_DDL)
+    connection.execute(QUARANTINE_DDL)
+    for source in SOURCES.values():
+        connection.execute(raw_table_ddl(source))

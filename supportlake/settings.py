@@ -1,0 +1,75 @@
+"""The one settings object: every path and knob, read from SUPPORTLAKE_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+STATE_DIR = PROJECT_ROOT / ".state"
+
+# Keep every tool offline and quiet; set before dbt, Prefect or Hugging Face are imported.
+OFFLINE_ENVIRONMENT = {
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+    "ORT_DISABLE_TELEMETRY": "1",
+}
+
+
+class Settings(BaseSettings):
+    """Paths default to git-ignored folders inside the checkout, so several warehouses can
+    live side by side by pointing SUPPORTLAKE_WAREHOUSE / SUPPORTLAKE_LAKE elsewhere."""
+
+    model_config = SettingsConfigDict(env_prefix="SUPPORTLAKE_", extra="ignore")
+
+    warehouse: Path = STATE_DIR / "warehouse.duckdb"
+    lake: Path = STATE_DIR / "lake"
+    models_dir: Path = STATE_DIR / "models"
+    prefect_home: Path = STATE_DIR / "prefect"
+    duckdb_memory_limit: str = "4GB"
+    duckdb_threads: int = 0  # 0 = DuckDB's default (all cores)
+
+    @cached_property
+    def landing(self) -> Path:
+        return self.lake / "landing"
+
+    @cached_property
+    def exports(self) -> Path:
+        return self.lake / "exports"
+
+    @cached_property
+    def reports(self) -> Path:
+        return self.lake / "reports"
+
+    def landing_for(self, source: str) -> Path:
+        return self.landing / source
+
+    def dbt_environment(self) -> dict[str, str]:
+        """Environment variables profiles.yml and dbt_project.yml read through env_var()."""
+        return {
+            "SUPPORTLAKE_WAREHOUSE": str(self.warehouse.resolve()),
+            "SUPPORTLAKE_LAKE": str(self.lake.resolve()),
+            "SUPPORTLAKE_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
+            "SUPPORTLAKE_DUCKDB_THREADS": str(self.duckdb_threads or os.cpu_count() or 1),
+        }
+
+
+def apply_offline_environment(settings: Settings | None = None) -> None:
+    """Export the offline variables (without overriding what the user set) and PREFECT_HOME."""
+    settings = settings or Settings()
+    for key, value in OFFLINE_ENVIRONMENT.items():
+        os.environ.setdefault(key, value)
+    os.environ.setdefault("PREFECT_HOME", str(settings.prefect_home.resolve()))
+
+
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,80 @@
+"""Landing sources: which folder of the landing zone feeds which raw table, with which columns.
+
+Every raw table stores the source's columns as VARCHAR (the file's text, untouched) plus the
+lineage columns below; typing, trimming and flagging happen in dbt staging so that a bad value
+is flagged there instead of failing a load.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+LINEAGE_COLUMNS = ("_load_id", "_source_file", "_row_number", "_loaded_at")
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str  # landing sub-folder and raw table name
+    columns: tuple[str, ...]  # target columns, in raw-table order
+    description: str
+
+    @property
+    def table(self) -> str:
+        return f"raw.{self.name}"
+
+
+TICKETS = Source(
+    name="tickets",
+    columns=(
+        "ticket_id",
+        "customer_id",
+        "created_at",
+        "first_response_at",
+        "resolved_at",
+        "status",
+        "priority",
+        "category",
+        "channel",
+        "queue",
+        "product_line",
+        "agent_id",
+        "subject",
+        "message",
+        "escalated",
+        "satisfaction_score",
+        "sla_breach",
+        "reopened_count",
+        "resolution_minutes",
+    ),
+    description="Helpdesk ticket exports in the union schema (DESIGN.md).",
+)
+
+CHATS = Source(
+    name="chats",
+    columns=(
+        "chat_id",
+        "slug",
+        "token",
+        "organization_id",
+        "conversation_log",
+        "structured_info",
+        "created_at",
+        "updated_at",
+        "language",
+        "is_test_chat",
+        "sentiment",
+        "resolution",
+        "message_count",
+    ),
+    description="Chat exports: one row per chat, conversation_log a JSON array of messages.",
+)
+
+SOURCES: dict[str, Source] = {source.name: source for source in (TICKETS, CHATS)}
+
+
+def get_source(name: str) -> Source:
+    try:
+        return SOURCES[name]
+    except KeyError:
+        known = ", ".join(sorted(SOURCES))
+        raise ValueError(f"unknown source {name!r}; known sources: {known}") from None

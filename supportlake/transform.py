@@ -1,0 +1,59 @@
+"""Runs dbt in-process (dbtRunner) against the warehouse the settings name."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from supportlake.settings import PROJECT_ROOT, Settings, apply_offline_environment, get_settings
+
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+
+
+class DbtError(RuntimeError):
+    """dbt finished with errors; the message lists the failing nodes."""
+
+
+@dataclass
+class DbtResult:
+    command: str
+    success: bool
+    counts: dict[str, int] = field(default_factory=dict)  # status -> number of nodes
+    failures: list[str] = field(default_factory=list)  # "node: message"
+
+    def summary(self) -> str:
+        parts = ", ".join(f"{count} {status}" for status, count in sorted(self.counts.items()))
+        return f"dbt {self.command}: {parts or 'nothing to do'}"
+
+
+def run_dbt(
+    args: Sequence[str], settings: Settings | None = None, *, raise_on_failure: bool = True
+) -> DbtResult:
+    """Run `dbt <args>` with the warehouse and lake of `settings` (e.g. ["build", "-s", "tickets"])."""
+    from dbt.cli.main import dbtRunner  # imported late: dbt's import costs ~3 s
+
+    settings = settings or get_settings()
+    apply_offline_environment(settings)
+    os.environ.update(settings.dbt_environment())
+    (settings.lake / "exports" / "marts").mkdir(parents=True, exist_ok=True)
+    invocation = [
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(PROJECT_ROOT),
+        "--log-path",
+        str(settings.lake / "logs" / "dbt"),
+    ]
+    result = dbtRunner().invoke(invocation)
+    outcome = DbtResult(command=" ".join(args), success=bool(result.success))
+    for node_result in getattr(result.result, "results", None) or []:
+        status = str(node_result.status)
+        outcome.counts[status] = outcome.counts.get(status, 0) + 1
+        if status in {"error", "fail", "runtime error"}:
+            outcome.failures.append(f"{node_result.node.name}: {node_result.message}")
+    if raise_on_failure and not outcome.success:
+        detail = "\n".join(outcome.failures) or str(result.exception or "see dbt logs")
+        raise DbtError(f"dbt {outcome.command} failed:\n{detail}")
+    return outcome

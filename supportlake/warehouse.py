@@ -1,0 +1,43 @@
+"""The one place that opens the DuckDB warehouse. Connections are short-lived (one writer)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from supportlake.settings import Settings, get_settings
+
+
+def connect(
+    settings: Settings | None = None, *, read_only: bool = False
+) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse file with downloads disabled and the memory limit applied."""
+    settings = settings or get_settings()
+    path = Path(settings.warehouse)
+    if read_only and not path.exists():
+        raise FileNotFoundError(
+            f"warehouse {path} does not exist yet: run `supportlake ingest` and `supportlake build`"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    config = {
+        "autoinstall_known_extensions": "false",
+        "autoload_known_extensions": "true",
+        "memory_limit": settings.duckdb_memory_limit,
+    }
+    if settings.duckdb_threads:
+        config["threads"] = str(settings.duckdb_threads)
+    return duckdb.connect(str(path), read_only=read_only, config=config)
+
+
+@contextmanager
+def open_warehouse(
+    settings: Settings | None = None, *, read_only: bool = False
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = connect(settings, read_only=read_only)
+    try:
+        yield connection
+    finally:
+        connection.close()
