@@ -69,7 +69,24 @@ CHATS = Source(
     description="Chat exports: one row per chat, conversation_log a JSON array of messages.",
 )
 
-SOURCES: dict[str, Source] = {source.name: source for source in (TICKETS, CHATS)}
+TWEETS = Source(
+    name="tweets",
+    columns=(
+        "tweet_id",
+        "author_id",
+        "inbound",
+        "created_at",
+        "text",
+        "response_tweet_id",
+        "in_response_to_tweet_id",
+    ),
+    description=(
+        "Customer-support tweets (Kaggle twcs format): one row per tweet; threads are rebuilt "
+        "into chats through in_response_to_tweet_id."
+    ),
+)
+
+SOURCES: dict[str, Source] = {source.name: source for source in (TICKETS, CHATS, TWEETS)}
 
 
 def get_source(name: str) -> Source:
