@@ -1,0 +1,1 @@
+"""The analytics report: figures from the marts, filtered by bound parameters."""

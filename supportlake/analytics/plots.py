@@ -1,0 +1,114 @@
+"""The report's plots, drawn from the report's own tables (never from raw rows)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display on servers and in CI
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+if TYPE_CHECKING:
+    from supportlake.analytics.report import AnalyticsReport
+
+WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+
+def _save(figure: plt.Figure, path: Path) -> Path:
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path
+
+
+def plot_distributions(report: AnalyticsReport, path: Path) -> Path:
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    categories = report.tables["category_distribution"]
+    left.barh(categories["category"], categories["tickets"], color="#4c72b0")
+    left.invert_yaxis()
+    left.set_title("Tickets by category")
+    priorities = report.tables["priority_distribution"]
+    right.bar(priorities["priority"], priorities["tickets"], color="#dd8452")
+    right.set_title("Tickets by priority")
+    return _save(figure, path)
+
+
+def plot_volume(report: AnalyticsReport, path: Path) -> Path:
+    volume = report.tables["daily_volume"]
+    figure, axis = plt.subplots(figsize=(11, 3.5))
+    axis.plot(volume["created_date"], volume["tickets"], color="#4c72b0", linewidth=1)
+    if len(volume) >= 7:
+        axis.plot(
+            volume["created_date"],
+            volume["tickets"].rolling(7, min_periods=1).mean(),
+            color="#c44e52",
+            label="7-day mean",
+        )
+        axis.legend()
+    axis.set_title("Tickets per day")
+    return _save(figure, path)
+
+
+def plot_resolution(report: AnalyticsReport, path: Path) -> Path:
+    histogram = report.tables["resolution_hours_histogram"]
+    figure, axis = plt.subplots(figsize=(11, 3.5))
+    axis.bar(histogram["resolution_hours_bucket"], histogram["tickets"], width=1.0, color="#55a868")
+    axis.set_xlabel("resolution time (hours; last bar = 96 h or more)")
+    axis.set_ylabel("tickets")
+    axis.set_title("Resolution-time distribution")
+    return _save(figure, path)
+
+
+def plot_arrivals(report: AnalyticsReport, path: Path) -> Path:
+    arrivals = report.tables["arrival_heatmap"]
+    matrix = np.zeros((7, 24))
+    for row in arrivals.itertuples():
+        matrix[int(row.iso_weekday) - 1, int(row.hour_of_day)] = row.tickets
+    figure, axis = plt.subplots(figsize=(11, 3.5))
+    image = axis.imshow(matrix, aspect="auto", cmap="viridis")
+    axis.set_yticks(range(7), WEEKDAYS)
+    axis.set_xticks(range(0, 24, 2))
+    axis.set_xlabel("hour of day (UTC)")
+    axis.set_title("Arrivals by weekday and hour")
+    figure.colorbar(image, ax=axis, label="tickets")
+    return _save(figure, path)
+
+
+def plot_text_length(report: AnalyticsReport, path: Path) -> Path:
+    lengths = report.tables["message_length_histogram"]
+    figure, axis = plt.subplots(figsize=(11, 3.5))
+    axis.bar(lengths["message_words_bucket"], lengths["tickets"], width=9, color="#8172b3")
+    axis.set_xlabel("message length (words, buckets of 10; last = 200 or more)")
+    axis.set_title("Message length")
+    return _save(figure, path)
+
+
+def plot_drivers(report: AnalyticsReport, path: Path) -> Path | None:
+    if not report.satisfaction_drivers:
+        return None
+    importances = report.satisfaction_drivers["importances"]
+    figure, axis = plt.subplots(figsize=(8, 3.5))
+    axis.barh(list(importances), list(importances.values()), color="#937860")
+    axis.invert_yaxis()
+    axis.set_xlabel("drop in R² when the feature is shuffled")
+    axis.set_title("What drives satisfaction (CSAT)")
+    return _save(figure, path)
+
+
+PLOTS = {
+    "distributions": plot_distributions,
+    "volume": plot_volume,
+    "resolution": plot_resolution,
+    "arrivals": plot_arrivals,
+    "text_length": plot_text_length,
+    "satisfaction_drivers": plot_drivers,
+}
+
+
+def draw_plots(report: AnalyticsReport, folder: Path) -> dict[str, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    drawn = {name: draw(report, folder / f"{name}.png") for name, draw in PLOTS.items()}
+    return {name: path for name, path in drawn.items() if path is not None}
