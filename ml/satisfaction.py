@@ -1,4 +1,4 @@
-"""Satisfaction drivers: a small model of CSAT from ticket handling, with its feature importances."""
+"""Satisfaction drivers: a small model of CSAT from ticket handling, and its importances."""
 
 from __future__ import annotations
 

@@ -35,7 +35,20 @@ def build(
     console.print(f"[green]{result.summary()}[/] -> warehouse {settings.warehouse}")
 
 
-# --- commands defined in their own modules register here -----------------------------------
+@app.command()
+def demo(
+    rows: int = typer.Option(50_000, help="synthetic tickets to generate"),
+    seed: int = typer.Option(0, help="generator seed (same seed, same data)"),
+) -> None:
+    """Generate a demo data set and run the whole pipeline as one Prefect flow."""
+    from flows.demo import run_demo
+
+    result = run_demo(rows=rows, seed=seed)
+    for step, outcome in result.steps.items():
+        console.print(f"  [bold]{step}[/]: {outcome}")
+    console.print(f"[green]demo done[/] warehouse: {result.warehouse}")
+    console.print(f"  report: {result.report}")
+    console.print(f"  logs: {result.logs}")
 
 
 @app.command()
@@ -66,4 +79,9 @@ def analytics(
     if dry_run:
         console.print("[yellow]dry run:[/] nothing written")
     else:
-        console.print(f"[green]report written[/] -> {report.files['html']} (+ report.json, tables/)")
+        console.print(
+            f"[green]report written[/] -> {report.files['html']} (+ report.json, tables/)"
+        )
+
+
+# --- commands defined in their own modules register here -----------------------------------

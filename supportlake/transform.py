@@ -30,7 +30,7 @@ class DbtResult:
 def run_dbt(
     args: Sequence[str], settings: Settings | None = None, *, raise_on_failure: bool = True
 ) -> DbtResult:
-    """Run `dbt <args>` with the warehouse and lake of `settings` (e.g. ["build", "-s", "tickets"])."""
+    """Run `dbt <args>` (e.g. ["build", "-s", "tickets"]) on the warehouse of `settings`."""
     from dbt.cli.main import dbtRunner  # imported late: dbt's import costs ~3 s
 
     settings = settings or get_settings()

@@ -42,11 +42,13 @@ img { max-width: 100%; }
 {% for name in shown if name != "kpis" %}<h2>{{ name | replace("_", " ") | capitalize }}</h2>
 {{ tables[name] | safe }}{% endfor %}
 {% if drivers %}<h2>Satisfaction model</h2>
-<p>Gradient boosting on {{ drivers.training_rows }} rated tickets: MAE {{ drivers.mean_absolute_error }}
+<p>Gradient boosting on {{ drivers.training_rows }} rated tickets:
+MAE {{ drivers.mean_absolute_error }}
 (predicting the mean: {{ drivers.baseline_mean_absolute_error }}), R² {{ drivers.r2 }},
 trained {{ drivers.trained_at }}.</p>{% endif %}
 <h2>All tables</h2><ul>{% for name in all_tables %}
-<li><a href="tables/{{ name }}.csv">{{ name }}.csv</a> (<a href="tables/{{ name }}.parquet">parquet</a>)</li>
+<li><a href="tables/{{ name }}.csv">{{ name }}.csv</a>
+(<a href="tables/{{ name }}.parquet">parquet</a>)</li>
 {% endfor %}</ul>
 </body></html>
 """

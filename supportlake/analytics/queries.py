@@ -127,7 +127,9 @@ REPORT_QUERIES: dict[str, str] = {
 NOTEBOOK_PROCESSED = "processed as (select * from filtered where resolution_minutes is not null)"
 NOTEBOOK_QUERIES: dict[str, str] = {
     "totals": """
-        select count(*) as total_processed_tickets, 100.0 * avg(is_escalated::int) as escalation_rate
+        select
+            count(*) as total_processed_tickets,
+            100.0 * avg(is_escalated::int) as escalation_rate
         from processed
     """,
     "by_category": """

@@ -6,9 +6,18 @@ from pathlib import Path
 
 from rich.table import Table
 
-from ml.satisfaction import fit_satisfaction_model, load_satisfaction_drivers, save_satisfaction_model
+from ml.satisfaction import (
+    fit_satisfaction_model,
+    load_satisfaction_drivers,
+    save_satisfaction_model,
+)
 from supportlake.analytics.queries import SATISFACTION_TRAINING_ROWS
-from supportlake.analytics.report import AnalyticsReport, ReportFilters, compute_report, write_report
+from supportlake.analytics.report import (
+    AnalyticsReport,
+    ReportFilters,
+    compute_report,
+    write_report,
+)
 from supportlake.console import console
 from supportlake.settings import Settings
 from supportlake.warehouse import open_warehouse

@@ -108,7 +108,8 @@ def test_written_report_has_json_tables_plots_and_page(connection, tmp_path):
     report = compute_report(connection, ReportFilters())
     files = write_report(report, tmp_path)
     payload = json.loads(files["json"].read_text())
-    assert payload["notebook"]["total_processed_tickets"] == report.notebook["total_processed_tickets"]
+    total = report.notebook["total_processed_tickets"]
+    assert payload["notebook"]["total_processed_tickets"] == total
     assert payload["insight"] == report.insight and "longest to resolve" in report.insight
     for name in report.tables:
         assert (tmp_path / "tables" / f"{name}.csv").exists()

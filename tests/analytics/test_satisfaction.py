@@ -6,7 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml.satisfaction import fit_satisfaction_model, load_satisfaction_drivers, save_satisfaction_model
+from ml.satisfaction import (
+    fit_satisfaction_model,
+    load_satisfaction_drivers,
+    save_satisfaction_model,
+)
 
 
 def rated_tickets(rows: int = 1_500) -> pd.DataFrame:
