@@ -85,3 +85,6 @@ def analytics(
 
 
 # --- commands defined in their own modules register here -----------------------------------
+from supportlake.ingest.command import ingest  # noqa: E402 -- registered after the app exists
+
+app.command()(ingest)

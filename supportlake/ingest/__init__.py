@@ -1,0 +1,30 @@
+"""Ingest: landing files (CSV, JSON array, JSON lines, parquet) into raw.<source>.
+
+Conventions (see `supportlake ingest --help` and mappings/README.md):
+- The landing folder has one sub-folder per source (tickets/, chats/, ...); files load in
+  path order. Names starting with `.` or `_` are skipped (partial writes, markers).
+- A file loads in one transaction with its raw.load_manifest row and its raw.quarantine rows;
+  the manifest's sha256 makes a second load of the same content a no-op.
+- Column mappings: `--mapping`, else `<file>.mapping.yaml` / `<stem>.mapping.yaml` next to the
+  file, else `_mapping.yaml` in its folder; without one, matching column names load as is.
+"""
+
+from supportlake.ingest.discovery import IngestError, IngestPlan, LandingFile, plan_ingest
+from supportlake.ingest.loader import ingest_file, ingest_path, load_file
+from supportlake.ingest.mapping import ColumnMapping, MappingError, load_mapping
+from supportlake.ingest.results import FileResult, IngestSummary
+
+__all__ = [
+    "ColumnMapping",
+    "FileResult",
+    "IngestError",
+    "IngestPlan",
+    "IngestSummary",
+    "LandingFile",
+    "MappingError",
+    "ingest_file",
+    "ingest_path",
+    "load_file",
+    "load_mapping",
+    "plan_ingest",
+]

@@ -1,0 +1,231 @@
+"""Load landing files into raw.<source>: one transaction per file with its manifest row and
+its quarantine rows, keyed on the file's sha256 so that the same content never loads twice."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from supportlake.ingest.discovery import LandingFile, file_format, plan_ingest
+from supportlake.ingest.mapping import (
+    ColumnMapping,
+    ColumnPlan,
+    MappingError,
+    SourceMapping,
+    find_sidecar_mapping,
+    load_mapping,
+    resolve_columns,
+)
+from supportlake.ingest.readers import READERS, LoadContext, Reader, insert_raw_sql
+from supportlake.ingest.results import EMPTY, FAILED, LOADED, SKIPPED, FileResult, IngestSummary
+from supportlake.raw_schema import ensure_raw_schema
+from supportlake.settings import Settings, get_settings
+from supportlake.sources import Source, get_source
+from supportlake.warehouse import open_warehouse
+
+# Errors worth a retry: the file or the warehouse was not reachable, not wrong.
+IO_ERRORS = (OSError, duckdb.IOException)
+
+
+def ingest_path(
+    path: str | Path | None = None,
+    settings: Settings | None = None,
+    source: str | None = None,
+    mapping: str | Path | ColumnMapping | None = None,
+) -> IngestSummary:
+    """Load every new file under `path` (default: the landing folder), one after another."""
+    settings = settings or get_settings()
+    plan = plan_ingest(path, settings=settings, source=source, mapping=mapping)
+    results = [load_file(landing_file, settings) for landing_file in plan.files]
+    return IngestSummary(plan.root, settings.warehouse, results, plan.unsupported)
+
+
+def load_file(landing_file: LandingFile, settings: Settings | None = None) -> FileResult:
+    """Open the warehouse, load one file, close the warehouse (one writer, short-lived)."""
+    with open_warehouse(settings or get_settings()) as connection:
+        return ingest_file(connection, landing_file.path, landing_file.source, landing_file.mapping)
+
+
+def ingest_file(
+    connection: duckdb.DuckDBPyConnection,
+    file: str | Path,
+    source: str | Source,
+    mapping: ColumnMapping | SourceMapping | None = None,
+) -> FileResult:
+    """Load one file unless its content was loaded before. Data problems give a `failed` result
+    (recorded in the manifest); IO errors propagate so that the caller may retry."""
+    started = time.perf_counter()
+    path = Path(file)
+    source = get_source(source) if isinstance(source, str) else source
+    ensure_raw_schema(connection)
+    sha256, size = file_digest(path)
+
+    previous = connection.execute(
+        """
+        select load_id, loaded_at from raw.load_manifest
+        where file_sha256 = ? and status in ('loaded', 'empty')
+        order by loaded_at limit 1
+        """,
+        [sha256],
+    ).fetchone()
+    if previous is not None:
+        return FileResult(
+            path,
+            source.name,
+            SKIPPED,
+            load_id=previous[0],
+            message=f"already loaded as load {previous[0]} on {previous[1]:%Y-%m-%d %H:%M:%S} UTC",
+            seconds=time.perf_counter() - started,
+        )
+
+    loaded_at = datetime.now(UTC).replace(tzinfo=None)
+    load_id = f"{loaded_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    context = LoadContext(load_id, source, str(path.resolve()), loaded_at)
+    result = FileResult(path, source.name, FAILED, load_id=load_id, file_format=file_format(path))
+    reader: Reader | None = None
+    try:
+        source_mapping = _mapping_for(path, source, mapping)
+        result.mapping = source_mapping.label if source_mapping else None
+        reader = READERS[result.file_format](
+            connection, path, source_mapping, load_id.replace("-", "_")
+        )
+        reader.inspect()
+        result.file_format = reader.file_format
+        plan = None
+        if not reader.is_empty:
+            plan = resolve_columns(path.name, reader.columns, source, source_mapping)
+            result.ignored_columns = plan.ignored
+        _load_atomically(connection, reader, plan, context, result, sha256, size)
+    except IO_ERRORS:
+        raise
+    except Exception as error:  # noqa: BLE001 -- any other failure fails this file, not the run
+        result.status = FAILED
+        result.rows_read = result.rows_loaded = result.rows_quarantined = 0
+        result.message = _describe(error)
+        _record_failure(connection, context, result, sha256, size)
+    finally:
+        if reader is not None:
+            reader.cleanup()
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _load_atomically(
+    connection: duckdb.DuckDBPyConnection,
+    reader: Reader,
+    plan: ColumnPlan | None,
+    context: LoadContext,
+    result: FileResult,
+    sha256: str,
+    size: int,
+) -> None:
+    """Raw rows, quarantine rows and the manifest row commit together or not at all."""
+    connection.begin()
+    try:
+        if plan is not None:
+            insert = insert_raw_sql(context.source, plan, reader.select_sql(plan))
+            result.rows_loaded = connection.execute(insert, context.lineage_params()).fetchone()[0]
+            result.rows_quarantined = insert_quarantine(
+                connection, reader.quarantine_sql(plan), context
+            )
+            renumber = reader.renumber_sql(context.source.table)
+            if result.rows_quarantined and renumber:
+                connection.execute(renumber, [context.load_id])
+        result.rows_read = result.rows_loaded + result.rows_quarantined
+        result.status = EMPTY if result.rows_read == 0 else LOADED
+        _insert_manifest(connection, context, result, sha256, size)
+        connection.commit()
+    except BaseException:
+        connection.rollback()
+        raise
+
+
+def insert_quarantine(
+    connection: duckdb.DuckDBPyConnection, select_sql: str | None, context: LoadContext
+) -> int:
+    """Insert the reader's (row_number, field, reason, raw_record) rows; return how many."""
+    if select_sql is None:
+        return 0
+    return connection.execute(
+        f"""
+        insert into raw.quarantine
+        select ?, ?, ?, row_number, field, reason, raw_record, ?
+        from ({select_sql}) as rejected(row_number, field, reason, raw_record)
+        """,
+        context.quarantine_params(),
+    ).fetchone()[0]
+
+
+def _insert_manifest(
+    connection: duckdb.DuckDBPyConnection,
+    context: LoadContext,
+    result: FileResult,
+    sha256: str,
+    size: int,
+) -> None:
+    connection.execute(
+        "insert into raw.load_manifest values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            context.load_id,
+            context.source.name,
+            context.source_file,
+            sha256,
+            size,
+            result.file_format or "unknown",
+            result.mapping,
+            result.status,
+            result.rows_read,
+            result.rows_loaded,
+            result.rows_quarantined,
+            json.dumps(result.ignored_columns) if result.ignored_columns else None,
+            result.message or None,
+            context.loaded_at,
+        ],
+    )
+
+
+def _record_failure(
+    connection: duckdb.DuckDBPyConnection,
+    context: LoadContext,
+    result: FileResult,
+    sha256: str,
+    size: int,
+) -> None:
+    connection.begin()
+    try:
+        _insert_manifest(connection, context, result, sha256, size)
+        connection.commit()
+    except BaseException:
+        connection.rollback()
+        raise
+
+
+def _mapping_for(
+    path: Path, source: Source, mapping: ColumnMapping | SourceMapping | None
+) -> SourceMapping | None:
+    """The given mapping when it covers this source, else a sidecar next to the file."""
+    if isinstance(mapping, SourceMapping):
+        return mapping
+    if mapping is not None and (section := mapping.for_source(source.name)) is not None:
+        return section
+    sidecar = find_sidecar_mapping(path)
+    return load_mapping(sidecar).for_source(source.name) if sidecar else None
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, MappingError | ValueError) and not isinstance(error, duckdb.Error):
+        return str(error)
+    return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+
+
+def file_digest(path: Path) -> tuple[str, int]:
+    """sha256 of the file's bytes, and its size."""
+    with path.open("rb") as handle:
+        digest = hashlib.file_digest(handle, "sha256")
+    return digest.hexdigest(), path.stat().st_size

@@ -1,0 +1,216 @@
+"""Column mappings: how a foreign export's column names land on a source's columns.
+
+A mapping is a small YAML file::
+
+    name: zendesk                 # optional, shown in the manifest
+    source: tickets               # optional: apply only to this source
+    columns:                      # file column -> source column (null: drop on purpose)
+      Id: ticket_id
+      Created at: created_at
+    sources:                      # optional per-source sections, same keys as the top level
+      chats: {columns: {Conversation: conversation_log}}
+    delimiter: ";"                # CSV only; default: detected from the header line
+    encoding: latin-1             # CSV only: utf-8 (default), utf-16 or latin-1
+
+Without a mapping a file column whose normalized name (lower case, runs of other characters
+as `_`) equals a source column lands there, so `Ticket ID` and `ticket_id` both work.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from supportlake.sources import SOURCES, Source
+
+MAPPING_SUFFIX = ".mapping.yaml"
+FOLDER_MAPPING = "_mapping.yaml"
+# The encodings DuckDB's CSV reader has built in; others need an extension we cannot download.
+CSV_ENCODINGS = ("utf-8", "utf-16", "latin-1")
+_SECTION_KEYS = {"columns", "delimiter", "encoding"}
+_TOP_KEYS = _SECTION_KEYS | {"name", "description", "source", "sources"}
+
+
+class MappingError(ValueError):
+    """A mapping file that cannot be used, or a file its mapping cannot place."""
+
+
+@dataclass(frozen=True)
+class SourceMapping:
+    """The part of a mapping that applies to one source."""
+
+    label: str  # name or path, recorded in the manifest
+    columns: dict[str, str | None] = field(default_factory=dict)
+    delimiter: str | None = None
+    encoding: str | None = None
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """A parsed mapping file; `for_source` picks what applies to one source."""
+
+    label: str
+    default: SourceMapping | None  # top-level section; None when `source:` excludes others
+    default_source: str | None
+    per_source: dict[str, SourceMapping] = field(default_factory=dict)
+
+    def for_source(self, source: str) -> SourceMapping | None:
+        if source in self.per_source:
+            return self.per_source[source]
+        if self.default_source is not None and self.default_source != source:
+            return None
+        return self.default
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    """Which file column feeds which source column, and which file columns land nowhere."""
+
+    selected: dict[str, str]  # source column -> file column
+    ignored: list[str]
+
+
+def normalize(name: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", name.strip().lower()).strip("_")
+
+
+def packaged_mappings() -> list[str]:
+    folder = resources.files("supportlake.ingest") / "mappings"
+    return sorted(
+        item.name[: -len(".yaml")] for item in folder.iterdir() if item.name.endswith(".yaml")
+    )
+
+
+def load_mapping(spec: str | Path) -> ColumnMapping:
+    """Load a mapping from a YAML path or the name of a packaged mapping (`zendesk`)."""
+    path = Path(spec)
+    if path.is_file():
+        return parse_mapping(path.read_text(encoding="utf-8"), label=str(path))
+    if str(spec) in packaged_mappings():
+        packaged = resources.files("supportlake.ingest") / "mappings" / f"{spec}.yaml"
+        return parse_mapping(packaged.read_text(encoding="utf-8"), label=str(spec))
+    raise MappingError(
+        f"mapping {spec!r} is neither a YAML file nor a packaged mapping "
+        f"(packaged: {', '.join(packaged_mappings())})"
+    )
+
+
+def parse_mapping(text: str, *, label: str) -> ColumnMapping:
+    try:
+        document = yaml.safe_load(text) or {}
+    except yaml.YAMLError as error:
+        raise MappingError(f"mapping {label}: not valid YAML: {error}") from None
+    if not isinstance(document, dict):
+        raise MappingError(f"mapping {label}: expected a YAML mapping at the top level")
+    _reject_unknown_keys(document, _TOP_KEYS, label)
+    label = str(document.get("name") or label)
+    default_source = document.get("source")
+    if default_source is not None:
+        _check_source(default_source, label)
+    per_source = {}
+    for source, section in (document.get("sources") or {}).items():
+        _check_source(source, label)
+        if not isinstance(section, dict):
+            raise MappingError(f"mapping {label}: sources.{source} must be a mapping")
+        _reject_unknown_keys(section, _SECTION_KEYS, f"{label} (sources.{source})")
+        per_source[source] = _section(section, label, source)
+    default = _section(document, label, default_source)
+    return ColumnMapping(label, default, default_source, per_source)
+
+
+def _section(section: dict, label: str, source: str | None) -> SourceMapping:
+    columns = section.get("columns") or {}
+    if not isinstance(columns, dict):
+        raise MappingError(f"mapping {label}: `columns` must map file columns to source columns")
+    known = (
+        set(SOURCES[source].columns) if source else {c for s in SOURCES.values() for c in s.columns}
+    )
+    for file_column, target in columns.items():
+        if target is not None and target not in known:
+            where = f"source {source}" if source else "any source"
+            raise MappingError(
+                f"mapping {label}: {file_column!r} maps onto {target!r}, "
+                f"which is not a column of {where}"
+            )
+    encoding = section.get("encoding")
+    if encoding is not None and encoding.lower() not in CSV_ENCODINGS:
+        raise MappingError(
+            f"mapping {label}: encoding {encoding!r} is not one of {', '.join(CSV_ENCODINGS)}"
+        )
+    delimiter = section.get("delimiter")
+    if delimiter is not None and not (isinstance(delimiter, str) and len(delimiter) == 1):
+        raise MappingError(f"mapping {label}: delimiter must be one character, got {delimiter!r}")
+    return SourceMapping(
+        label=label,
+        columns={str(key): value for key, value in columns.items()},
+        delimiter=delimiter,
+        encoding=encoding.lower() if encoding else None,
+    )
+
+
+def _check_source(source: object, label: str) -> None:
+    if source not in SOURCES:
+        raise MappingError(
+            f"mapping {label}: unknown source {source!r} (known: {', '.join(sorted(SOURCES))})"
+        )
+
+
+def _reject_unknown_keys(section: dict, allowed: set[str], label: str) -> None:
+    unknown = sorted(set(section) - allowed)
+    if unknown:
+        raise MappingError(
+            f"mapping {label}: unknown key(s) {', '.join(map(str, unknown))} "
+            f"(allowed: {', '.join(sorted(allowed))})"
+        )
+
+
+def find_sidecar_mapping(file: Path) -> Path | None:
+    """`<file>.mapping.yaml`, `<stem>.mapping.yaml`, then `_mapping.yaml` in the file's folder."""
+    candidates = (
+        file.with_name(file.name + MAPPING_SUFFIX),
+        file.with_name(file.stem + MAPPING_SUFFIX),
+        file.with_name(FOLDER_MAPPING),
+    )
+    return next((candidate for candidate in candidates if candidate.is_file()), None)
+
+
+def resolve_columns(
+    file_name: str, file_columns: list[str], source: Source, mapping: SourceMapping | None
+) -> ColumnPlan:
+    """Place each file column on a source column: the mapping first, then matching names."""
+    explicit = {
+        normalize(key): target for key, target in (mapping.columns if mapping else {}).items()
+    }
+    for target in explicit.values():
+        if target is not None and target not in source.columns:
+            raise MappingError(
+                f"{file_name}: mapping {mapping.label} maps onto {target!r}, "
+                f"which is not a column of {source.name}"
+            )
+    known = {normalize(column): column for column in source.columns}
+    selected: dict[str, str] = {}
+    ignored: list[str] = []
+    for column in file_columns:
+        key = normalize(column)
+        target = explicit[key] if key in explicit else known.get(key)
+        if target is None:
+            ignored.append(column)
+        elif target in selected:
+            raise MappingError(
+                f"{file_name}: columns {selected[target]!r} and {column!r} both map onto "
+                f"{source.name}.{target}; map one of them to null in the mapping"
+            )
+        else:
+            selected[target] = column
+    if not selected:
+        listed = ", ".join(repr(column) for column in file_columns) or "none"
+        raise MappingError(
+            f"{file_name} has none of the {source.name} columns; its columns: {listed}. "
+            f"Map them onto {source.name}'s ({', '.join(source.columns)}) with --mapping, "
+            f"{file_name}{MAPPING_SUFFIX} or {FOLDER_MAPPING} next to the file"
+        )
+    return ColumnPlan(selected=selected, ignored=ignored)

@@ -1,0 +1,405 @@
+"""Per-format readers: DuckDB's own CSV / JSON / parquet readers, driven by generated SQL.
+
+Each reader first inspects its file (columns, emptiness; JSON records are staged in a temp
+table) outside the load transaction, then hands the loader two statements that run inside it:
+the insert into the raw table and the select of quarantined records. Every raw value is text:
+typing happens in dbt staging, so a bad value is flagged there instead of failing a load.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from supportlake.ingest.mapping import ColumnPlan, SourceMapping
+from supportlake.sources import LINEAGE_COLUMNS, Source
+
+HEAD_BYTES = 1 << 20  # enough to hold any sane header line
+MAX_LINE_BYTES = 64 << 20  # chat exports carry whole conversations in one field
+_DELIMITERS = (",", ";", "\t", "|")
+_PYTHON_CODECS = {"utf-8": "utf-8-sig", "utf-16": "utf-16", "latin-1": "latin-1"}
+_NESTED_TYPES = ("STRUCT", "MAP", "UNION", "[")
+_FIELD_COUNT = (
+    "regexp_replace(error_message, 'Expected Number of Columns: (\\d+) Found: (\\d+)',"
+    " 'wrong number of fields: expected \\1, found \\2')"
+)
+
+
+class ReadError(ValueError):
+    """The file as a whole cannot be read (truncated, wrong encoding, not the format it claims)."""
+
+
+@dataclass(frozen=True)
+class LoadContext:
+    load_id: str
+    source: Source
+    source_file: str
+    loaded_at: datetime
+
+    def lineage_params(self) -> list[object]:
+        return [self.load_id, self.source_file, self.loaded_at]
+
+    def quarantine_params(self) -> list[object]:
+        return [self.load_id, self.source.name, self.source_file, self.loaded_at]
+
+
+def literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def insert_raw_sql(source: Source, plan: ColumnPlan, select_sql: str) -> str:
+    """`select_sql` yields the plan's values, then load id, file, row number, loaded at."""
+    columns = ", ".join([*plan.selected, *LINEAGE_COLUMNS])
+    return f"insert into {source.table} ({columns}) {select_sql}"
+
+
+class Reader:
+    """Inspect a file, then produce the raw insert and the quarantine select for it."""
+
+    file_format: str
+
+    def __init__(
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        path: Path,
+        mapping: SourceMapping | None,
+        tag: str,
+    ) -> None:
+        self.connection = connection
+        self.path = path
+        self.mapping = mapping
+        self.tag = tag  # unique per load: names the temp tables
+        self.columns: list[str] = []
+        self.is_empty = False
+
+    def inspect(self) -> None:
+        raise NotImplementedError
+
+    def select_sql(self, plan: ColumnPlan) -> str:
+        """The plan's values, then `?` (load id), `?` (file), row number, `?` (loaded at)."""
+        raise NotImplementedError
+
+    def quarantine_sql(self, plan: ColumnPlan) -> str | None:
+        """Select of (row_number, field, reason, raw_record) for records that did not load."""
+        return None
+
+    def renumber_sql(self, table: str) -> str | None:
+        """Update (with `?` for the load id) run after quarantining records, if any."""
+        return None
+
+    def cleanup(self) -> None:
+        """Drop temp tables; safe to call twice."""
+
+
+class CsvReader(Reader):
+    """read_csv with an explicit dialect (the sniffer gives up on small messy files) and
+    store_rejects, so malformed rows land in quarantine with their line number."""
+
+    file_format = "csv"
+
+    def inspect(self) -> None:
+        with self.path.open("rb") as handle:
+            head = handle.read(HEAD_BYTES)
+        if not head.strip():
+            self.is_empty = True
+            return
+        if head.startswith(b"\xfe\xff"):
+            raise ReadError("UTF-16 big-endian text is not supported: re-save it as UTF-8")
+        if head.startswith(b"\xff\xfe"):
+            self.encoding = "utf-16"
+        else:
+            self.encoding = (self.mapping.encoding if self.mapping else None) or "utf-8"
+        codec = _PYTHON_CODECS[self.encoding]
+        if codec == "utf-16" and len(head) % 2:
+            head = head[:-1]
+        text = head.decode(codec, errors="surrogateescape" if codec != "utf-16" else "replace")
+        first_line = text.split("\n", 1)[0]
+        self.delimiter = (self.mapping.delimiter if self.mapping else None) or (
+            "\t" if self.path.suffix.lower() == ".tsv" else _guess_delimiter(first_line)
+        )
+        rows = csv.reader(io.StringIO(text), delimiter=self.delimiter)
+        header = next(rows, None)
+        if header is None or not any(cell.strip() for cell in header):
+            self.is_empty = True
+            return
+        if any("\udc80" <= char <= "\udcff" for char in "".join(header)):
+            raise ReadError(
+                f"header is not valid {self.encoding}: if the file is in another encoding, "
+                "set `encoding:` (latin-1, utf-16) in its mapping"
+            )
+        self.columns = [name.strip() or f"column_{index}" for index, name in enumerate(header, 1)]
+        has_rows = any(any(cell.strip() for cell in row) for row in _safe_rows(rows))
+        self.is_empty = not has_rows and len(head) < HEAD_BYTES
+
+    def _read_csv(self) -> str:
+        columns = ", ".join(f"'c{index}': 'VARCHAR'" for index in range(1, len(self.columns) + 1))
+        return (
+            f"read_csv({literal(str(self.path))}, columns={{{columns}}}, header=true, "
+            f"auto_detect=false, delim={literal(self.delimiter)}, quote='\"', escape='\"', "
+            f"encoding={literal(self.encoding)}, null_padding=false, "
+            f"max_line_size={MAX_LINE_BYTES}, buffer_size={4 * MAX_LINE_BYTES}, "
+            f"store_rejects=true, rejects_table='rejects_{self.tag}', "
+            f"rejects_scan='rejects_scan_{self.tag}')"
+        )
+
+    def _internal(self, file_column: str) -> str:
+        return f"c{self.columns.index(file_column) + 1}"
+
+    def select_sql(self, plan: ColumnPlan) -> str:
+        values = ", ".join(self._internal(column) for column in plan.selected.values())
+        # The streaming row_number() keeps file order. DuckDB counts the header as line 1, so
+        # the n-th record is line n + 1 until a rejected record leaves a gap (renumber_sql).
+        return f"select {values}, ?, ?, row_number() over () + 1, ? from {self._read_csv()}"
+
+    def quarantine_sql(self, plan: ColumnPlan) -> str:
+        names = "[" + ", ".join(literal(name) for name in self.columns) + "]"
+        encoding = literal(self.encoding)
+        reason = f"""
+            case error_type
+                when 'MISSING COLUMNS' then {_FIELD_COUNT}
+                when 'TOO MANY COLUMNS' then {_FIELD_COUNT}
+                when 'INVALID ENCODING' then 'not valid ' || {encoding} || ' text'
+                    || ' (is the file in another encoding? set `encoding:` in its mapping)'
+                when 'UNQUOTED VALUE' then 'unterminated or stray quote'
+                when 'LINE SIZE OVER MAXIMUM' then 'record longer than {MAX_LINE_BYTES} bytes'
+                else lower(error_type::varchar) || ': ' || error_message
+            end"""
+        # DuckDB reports a short row once per missing column, and may report one record under
+        # several error types: one quarantine row per record, the first failing field named.
+        return f"""
+            with errors as (
+                select line, line_byte_position, error_type,
+                    arg_min(error_message, coalesce(column_idx, 0)) as error_message,
+                    min(column_name) as column_name,
+                    min(csv_line) as csv_line
+                from rejects_{self.tag}
+                group by all
+            )
+            select line, {names}[try_cast(substr(min(column_name), 2) as integer)],
+                string_agg({reason}, '; ' order by error_type),
+                rtrim(ltrim(min(csv_line), E'\\r\\n'), E'\\r\\n')
+            from errors
+            group by line, line_byte_position
+            order by line"""
+
+    def renumber_sql(self, table: str) -> str:
+        """Turn the loaded rows' ordinals into DuckDB's line numbers once rejects leave gaps:
+        with rejected lines q_1 < q_2 < ..., a row numbered n moves up by #{i: q_i - i < n}."""
+        return f"""
+            update {table} as loaded
+            set _row_number = loaded._row_number + (
+                select count(*)
+                from (
+                    select line - row_number() over (order by line) as threshold
+                    from (select distinct line from rejects_{self.tag})
+                )
+                where threshold < loaded._row_number
+            )
+            where loaded._load_id = ?"""
+
+    def cleanup(self) -> None:
+        for table in (f"rejects_{self.tag}", f"rejects_scan_{self.tag}"):
+            self.connection.execute(f"drop table if exists {table}")
+
+
+class ParquetReader(Reader):
+    file_format = "parquet"
+
+    def inspect(self) -> None:
+        path = literal(str(self.path))
+        try:
+            described = self.connection.execute(
+                f"describe select * from read_parquet({path})"
+            ).fetchall()
+            rows = self.connection.execute(f"select count(*) from read_parquet({path})").fetchone()
+        except duckdb.IOException:
+            raise
+        except duckdb.Error as error:
+            first_line = str(error).splitlines()[0]
+            raise ReadError(f"not a readable parquet file (truncated?): {first_line}") from None
+        self.types = {name: str(column_type) for name, column_type, *_ in described}
+        self.columns = list(self.types)
+        self.is_empty = rows[0] == 0
+
+    def select_sql(self, plan: ColumnPlan) -> str:
+        values = ", ".join(self._as_text(column) for column in plan.selected.values())
+        return (
+            f"select {values}, ?, ?, file_row_number + 1, ? "
+            f"from read_parquet({literal(str(self.path))}, file_row_number=true)"
+        )
+
+    def _as_text(self, column: str) -> str:
+        if any(marker in self.types[column] for marker in _NESTED_TYPES):
+            return f"to_json({identifier(column)})::varchar"
+        return f"{identifier(column)}::varchar"
+
+
+class JsonReader(Reader):
+    """JSON arrays through read_json, JSON lines split in SQL; both staged as one text record
+    per row so that a bad line is quarantined with its line number instead of failing the file."""
+
+    file_format = "json"
+
+    def inspect(self) -> None:
+        with self.path.open("rb") as handle:
+            head = handle.read(HEAD_BYTES)
+        stripped = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+        if not stripped:
+            self.is_empty = True
+            return
+        if self.path.suffix.lower() == ".json" and stripped.startswith(b"["):
+            self.file_format = "json"
+            self._stage_array()
+        else:
+            self.file_format = "jsonl"
+            self._stage_lines()
+        records, self.columns = self._describe_staged()
+        self.is_empty = records == 0
+
+    @property
+    def staged(self) -> str:
+        return f"json_records_{self.tag}"
+
+    def _stage_array(self) -> None:
+        try:
+            self.connection.execute(f"""
+                create temp table {self.staged} as
+                with elements as (
+                    select row_number() over () as record_number, element::varchar as raw_text
+                    from read_json({literal(str(self.path))}, format='array', records=false,
+                        columns={{'element': 'JSON'}}, maximum_object_size={MAX_LINE_BYTES})
+                )
+                select record_number, raw_text,
+                    case when json_type(raw_text) <> 'OBJECT'
+                        then 'array element is not a JSON object but ' || lower(json_type(raw_text))
+                    end as reason
+                from elements""")
+        except duckdb.IOException:
+            raise
+        except duckdb.Error as error:
+            first_line = str(error).splitlines()[0]
+            raise ReadError(f"not a valid JSON array (truncated?): {first_line}") from None
+
+    def _stage_lines(self) -> None:
+        path = literal(str(self.path))
+        try:
+            self._create_lines_table(f"""
+                select l.record_number, rtrim(l.line, E'\\r') as raw_text, false as bad_bytes
+                from read_text({path}) as f,
+                    unnest(string_split(f.content, E'\\n'))
+                        with ordinality as l(line, record_number)""")
+        except duckdb.InvalidInputException:
+            # Not valid UTF-8 somewhere: split the bytes escaped as text (\xNN) and decode line
+            # by line, so that only the bad lines are quarantined, with their bytes visible.
+            try:
+                self._create_lines_table(f"""
+                    select l.record_number,
+                        coalesce(try(decode(l.line::blob)), l.line) as raw_text,
+                        try(decode(l.line::blob)) is null as bad_bytes
+                    from (select content::varchar as escaped from read_blob({path})) as f,
+                        unnest(string_split(
+                            regexp_replace(f.escaped, '\\\\x0D(\\\\x0A|$)', '\\1', 'g'), '\\x0A'
+                        )) with ordinality as l(line, record_number)""")
+            except duckdb.IOException:
+                raise
+            except duckdb.Error as error:
+                raise ReadError(f"cannot split into lines: {error}") from None
+
+    def _create_lines_table(self, lines: str) -> None:
+        # chr(65279) is a byte-order mark some Windows tools put before the first line.
+        self.connection.execute(f"""
+            create temp table {self.staged} as
+            with lines as (
+                select record_number, bad_bytes,
+                    case when record_number = 1 then ltrim(raw_text, chr(65279))
+                        else raw_text end as raw_text
+                from ({lines})
+            )
+            select record_number, raw_text,
+                case
+                    when bad_bytes then 'not valid UTF-8 (bytes shown as \\xNN)'
+                    when not json_valid(raw_text) then 'line is not valid JSON'
+                    when json_type(raw_text) <> 'OBJECT'
+                        then 'line is not a JSON object but ' || lower(json_type(raw_text))
+                end as reason
+            from lines
+            where trim(raw_text) <> ''
+            order by record_number""")
+
+    def _describe_staged(self) -> tuple[int, list[str]]:
+        records = self.connection.execute(f"select count(*) from {self.staged}").fetchone()[0]
+        keys = self.connection.execute(f"""
+            select key.name
+            from {self.staged}, unnest(json_keys(raw_text)) with ordinality as key(name, position)
+            where reason is null
+            group by key.name
+            order by min(record_number), min(key.position)""").fetchall()
+        return records, [name for (name,) in keys]
+
+    def _has_mapped_key(self, plan: ColumnPlan) -> str:
+        keys = "[" + ", ".join(literal(key) for key in plan.selected.values()) + "]"
+        return f"list_has_any(json_keys(raw_text), {keys})"
+
+    def select_sql(self, plan: ColumnPlan) -> str:
+        paths = ", ".join(literal(_json_path(key)) for key in plan.selected.values())
+        values = ", ".join(f"field_values[{index}]" for index in range(1, len(plan.selected) + 1))
+        return f"""
+            select {values}, ?, ?, record_number, ?
+            from (
+                select record_number, json_extract_string(raw_text, [{paths}]) as field_values
+                from {self.staged}
+                where reason is null and {self._has_mapped_key(plan)}
+            )
+            order by record_number"""
+
+    def quarantine_sql(self, plan: ColumnPlan) -> str:
+        keys = ", ".join(plan.selected.values())
+        missing = literal(f"JSON object has none of the mapped keys ({keys})")
+        return f"""
+            select record_number, null, coalesce(reason, {missing}), raw_text
+            from {self.staged}
+            where reason is not null or not {self._has_mapped_key(plan)}
+            order by record_number"""
+
+    def cleanup(self) -> None:
+        self.connection.execute(f"drop table if exists {self.staged}")
+
+
+def _json_path(key: str) -> str:
+    return '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _guess_delimiter(line: str) -> str:
+    """The candidate that splits the header line into the most fields (ties: comma first)."""
+    counts = {
+        candidate: len(next(csv.reader([line], delimiter=candidate), []))
+        for candidate in _DELIMITERS
+    }
+    return max(
+        _DELIMITERS, key=lambda candidate: (counts[candidate], -_DELIMITERS.index(candidate))
+    )
+
+
+def _safe_rows(rows):
+    try:
+        yield from rows
+    except csv.Error:
+        # An unterminated quote in the head: the file has rows, DuckDB judges them later.
+        yield ["?"]
+
+
+READERS: dict[str, type[Reader]] = {
+    "csv": CsvReader,
+    "json": JsonReader,
+    "jsonl": JsonReader,
+    "parquet": ParquetReader,
+}

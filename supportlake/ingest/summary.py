@@ -1,0 +1,65 @@
+"""The ingest command's closing report: one line per file, totals, where the warehouse is."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from supportlake.console import console as default_console
+from supportlake.ingest.results import EMPTY, FAILED, LOADED, SKIPPED, IngestSummary
+
+_STYLES = {LOADED: "green", EMPTY: "yellow", SKIPPED: "dim", FAILED: "bold red"}
+
+
+def print_summary(summary: IngestSummary, console: Console | None = None) -> None:
+    console = console or default_console
+    if summary.files:
+        table = Table(title=f"ingest {_shown(summary.root)}", title_justify="left")
+        table.add_column("file", overflow="fold")
+        table.add_column("status")
+        table.add_column("loaded", justify="right")
+        table.add_column("quarantined", justify="right")
+        table.add_column("note", overflow="fold")
+        for result in summary.files:
+            note = "see below" if result.status == FAILED else result.message
+            if result.ignored_columns:
+                note = f"ignored columns: {', '.join(result.ignored_columns)}"
+            if result.mapping and result.status == LOADED:
+                note = f"mapping {result.mapping}; {note}" if note else f"mapping {result.mapping}"
+            counted = result.status in (LOADED, EMPTY)
+            table.add_row(
+                f"{result.source}/{result.path.name}",
+                f"[{_STYLES[result.status]}]{result.status}[/]",
+                f"{result.rows_loaded:,}" if counted else "-",
+                f"{result.rows_quarantined:,}" if counted else "-",
+                note,
+            )
+        console.print(table)
+    for path in summary.unsupported:
+        console.print(
+            f"[yellow]left alone[/] {_shown(path)}: not a data file or not a source folder"
+        )
+
+    loaded = summary.with_status(LOADED)
+    failed = summary.with_status(FAILED)
+    console.print(
+        f"{len(loaded)} loaded ({summary.rows_loaded:,} rows), "
+        f"{summary.rows_quarantined:,} rows quarantined, "
+        f"{len(summary.with_status(EMPTY))} empty, "
+        f"{len(summary.with_status(SKIPPED))} skipped (already loaded), "
+        f"[{'bold red' if failed else 'green'}]{len(failed)} failed[/] "
+        f"-> warehouse {summary.warehouse}"
+    )
+    if summary.rows_quarantined:
+        console.print("quarantined rows: [bold]select * from raw.quarantine[/] (file, row, reason)")
+    for result in failed:
+        console.print(f"[bold red]failed[/] {_shown(result.path)}: {result.message}")
+
+
+def _shown(path: Path) -> str:
+    """Paths under the working directory print relative, the rest absolute."""
+    inside = Path(path).resolve().is_relative_to(Path.cwd())
+    return os.path.relpath(path) if inside else str(path)
