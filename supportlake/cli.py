@@ -88,3 +88,7 @@ def analytics(
 from supportlake.ingest.command import ingest  # noqa: E402 -- registered after the app exists
 
 app.command()(ingest)
+
+from supportlake.topics_commands import register as register_topics  # noqa: E402
+
+register_topics(app)

@@ -63,6 +63,8 @@ def ingest_file(
     started = time.perf_counter()
     path = Path(file)
     source = get_source(source) if isinstance(source, str) else source
+    # DuckDB's own bar would fight the command's rich progress bar for the terminal.
+    connection.execute("set enable_progress_bar = false")
     ensure_raw_schema(connection)
     sha256, size = file_digest(path)
 

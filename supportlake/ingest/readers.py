@@ -79,6 +79,7 @@ class Reader:
         self.mapping = mapping
         self.tag = tag  # unique per load: names the temp tables
         self.columns: list[str] = []
+        self.key_sets: list[set[str]] = []  # JSON only: the distinct key sets of the objects
         self.is_empty = False
 
     def inspect(self) -> None:
@@ -291,24 +292,25 @@ class JsonReader(Reader):
 
     def _stage_lines(self) -> None:
         path = literal(str(self.path))
+        lines = _numbered_lines("string_split(content, E'\\n')", f"read_text({path})")
         try:
             self._create_lines_table(f"""
-                select l.record_number, rtrim(l.line, E'\\r') as raw_text, false as bad_bytes
-                from read_text({path}) as f,
-                    unnest(string_split(f.content, E'\\n'))
-                        with ordinality as l(line, record_number)""")
+                select record_number, if(suffix(line, E'\\r'), line[:-2], line) as raw_text,
+                    false as bad_bytes
+                from ({lines})""")
         except duckdb.InvalidInputException:
             # Not valid UTF-8 somewhere: split the bytes escaped as text (\xNN) and decode line
             # by line, so that only the bad lines are quarantined, with their bytes visible.
+            split = (
+                "string_split(regexp_replace(content::varchar, "
+                "'\\\\x0D(\\\\x0A|$)', '\\1', 'g'), '\\x0A')"
+            )
             try:
                 self._create_lines_table(f"""
-                    select l.record_number,
-                        coalesce(try(decode(l.line::blob)), l.line) as raw_text,
-                        try(decode(l.line::blob)) is null as bad_bytes
-                    from (select content::varchar as escaped from read_blob({path})) as f,
-                        unnest(string_split(
-                            regexp_replace(f.escaped, '\\\\x0D(\\\\x0A|$)', '\\1', 'g'), '\\x0A'
-                        )) with ordinality as l(line, record_number)""")
+                    select record_number,
+                        coalesce(try(decode(line::blob)), line) as raw_text,
+                        try(decode(line::blob)) is null as bad_bytes
+                    from ({_numbered_lines(split, f"read_blob({path})")})""")
             except duckdb.IOException:
                 raise
             except duckdb.Error as error:
@@ -332,20 +334,27 @@ class JsonReader(Reader):
                         then 'line is not a JSON object but ' || lower(json_type(raw_text))
                 end as reason
             from lines
-            where trim(raw_text) <> ''
+            -- blank lines are no records; trim only the short lines that might be blank
+            where raw_text <> '' and (length(raw_text) > 32 or trim(raw_text) <> '')
             order by record_number""")
 
     def _describe_staged(self) -> tuple[int, list[str]]:
+        """Record count, and the keys of all objects in order of first appearance."""
         records = self.connection.execute(f"select count(*) from {self.staged}").fetchone()[0]
-        keys = self.connection.execute(f"""
-            select key.name
-            from {self.staged}, unnest(json_keys(raw_text)) with ordinality as key(name, position)
+        # Exports repeat a handful of key sets: group on the set before unnesting its keys.
+        key_sets = self.connection.execute(f"""
+            select json_keys(raw_text) as keys, min(record_number) as first_seen
+            from {self.staged}
             where reason is null
-            group by key.name
-            order by min(record_number), min(key.position)""").fetchall()
-        return records, [name for (name,) in keys]
+            group by keys
+            order by first_seen""").fetchall()
+        self.key_sets = [set(keys) for keys, _ in key_sets]
+        return records, list(dict.fromkeys(key for keys, _ in key_sets for key in keys))
 
     def _has_mapped_key(self, plan: ColumnPlan) -> str:
+        mapped = set(plan.selected.values())
+        if all(keys & mapped for keys in self.key_sets):
+            return "true"  # the usual case, and it spares parsing every record once more
         keys = "[" + ", ".join(literal(key) for key in plan.selected.values()) + "]"
         return f"list_has_any(json_keys(raw_text), {keys})"
 
@@ -372,6 +381,14 @@ class JsonReader(Reader):
 
     def cleanup(self) -> None:
         self.connection.execute(f"drop table if exists {self.staged}")
+
+
+def _numbered_lines(split: str, relation: str) -> str:
+    """(line, record_number) rows; two unnests in one select zip, so nothing repeats the
+    file's content per line (a lateral unnest did, and ran out of memory on 30 MB)."""
+    return f"""
+        select unnest(lines) as line, unnest(range(1, len(lines) + 1)) as record_number
+        from (select {split} as lines from {relation})"""
 
 
 def _json_path(key: str) -> str:
