@@ -1,0 +1,23 @@
+with
+
+source as (
+    {{ ml_topics_source('cluster_descriptions', {
+        'clustering_run_id': 'varchar',
+        'cluster_id': 'integer',
+        'cluster_label': 'varchar',
+        'top_terms': 'varchar[]',
+        'example_ticket_ids': 'varchar[]'
+    }) }}
+),
+
+renamed as (
+    select
+        clustering_run_id,
+        cluster_id,
+        cluster_label,
+        top_terms,
+        example_ticket_ids
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,17 @@
+with
+
+source as (
+    {{ ml_topics_source('text_sentiments', {
+        'text_hash': 'varchar', 'sentiment_score': 'double', 'scored_at': 'timestamp'
+    }) }}
+),
+
+renamed as (
+    select
+        text_hash,
+        sentiment_score,
+        scored_at
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,21 @@
+with
+
+source as (
+    {{ ml_topics_source('ticket_clusters', {
+        'ticket_id': 'varchar',
+        'cluster_id': 'integer',
+        'distance_to_centroid': 'double',
+        'clustering_run_id': 'varchar'
+    }) }}
+),
+
+renamed as (
+    select
+        ticket_id,
+        cluster_id,
+        distance_to_centroid,
+        clustering_run_id
+    from source
+)
+
+select * from renamed

