@@ -92,3 +92,7 @@ app.command()(ingest)
 from supportlake.topics_commands import register as register_topics  # noqa: E402
 
 register_topics(app)
+
+from supportlake.generate.cli import generate_app  # noqa: E402
+
+app.add_typer(generate_app, name="generate")
