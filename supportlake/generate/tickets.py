@@ -791,10 +791,14 @@ def _pick(cumulative: np.ndarray, draws: np.ndarray) -> np.ndarray:
 
 def _pick_rows(probabilities: np.ndarray, keys: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """One draw per row from the distribution in row `keys[i]` of `probabilities`."""
+    rows, choices = probabilities.shape
     cumulative = np.cumsum(probabilities / probabilities.sum(axis=1, keepdims=True), axis=1)
     cumulative[:, -1] = 1.0
-    draws = rng.random(len(keys))
-    return (draws[:, None] >= cumulative[keys]).sum(axis=1)
+    # Row k's distribution shifted to [k, k + 1]: one searchsorted serves every row at once.
+    stacked = (cumulative + np.arange(rows)[:, None]).ravel()
+    draws = rng.random(len(keys)) + keys
+    picked = np.searchsorted(stacked, draws, side="right") - keys * choices
+    return np.minimum(picked, choices - 1)
 
 
 def _next_open(model: TicketModel, created: np.ndarray, queue: np.ndarray) -> np.ndarray:
