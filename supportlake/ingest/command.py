@@ -18,8 +18,8 @@ from supportlake.sources import SOURCES
 def ingest(
     path: Path = typer.Argument(
         None,
-        help="landing root (one sub-folder per source), a source folder or one file "
-        "[default: the lake's landing folder]",
+        help="landing root (one sub-folder per source), a source folder or one file; "
+        "default: the lake's landing folder",
     ),
     source: str = typer.Option(
         None,

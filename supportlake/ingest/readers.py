@@ -20,7 +20,7 @@ from supportlake.ingest.mapping import ColumnPlan, SourceMapping
 from supportlake.sources import LINEAGE_COLUMNS, Source
 
 HEAD_BYTES = 1 << 20  # enough to hold any sane header line
-MAX_LINE_BYTES = 64 << 20  # chat exports carry whole conversations in one field
+MAX_LINE_BYTES = 16 << 20  # chat exports carry whole conversations in one field
 _DELIMITERS = (",", ";", "\t", "|")
 _PYTHON_CODECS = {"utf-8": "utf-8-sig", "utf-16": "utf-16", "latin-1": "latin-1"}
 _NESTED_TYPES = ("STRUCT", "MAP", "UNION", "[")
@@ -147,8 +147,9 @@ class CsvReader(Reader):
             f"read_csv({literal(str(self.path))}, columns={{{columns}}}, header=true, "
             f"auto_detect=false, delim={literal(self.delimiter)}, quote='\"', escape='\"', "
             f"encoding={literal(self.encoding)}, null_padding=false, "
-            f"max_line_size={MAX_LINE_BYTES}, buffer_size={4 * MAX_LINE_BYTES}, "
-            f"store_rejects=true, rejects_table='rejects_{self.tag}', "
+            f"max_line_size={MAX_LINE_BYTES}, buffer_size={2 * MAX_LINE_BYTES}, "
+            f"store_rejects=true, rejects_line_size_limit={MAX_LINE_BYTES}, "
+            f"rejects_table='rejects_{self.tag}', "
             f"rejects_scan='rejects_scan_{self.tag}')"
         )
 
