@@ -96,3 +96,15 @@ register_topics(app)
 from supportlake.generate.cli import generate_app  # noqa: E402
 
 app.add_typer(generate_app, name="generate")
+
+from supportlake.generate.chats import chats_command as generate_chats  # noqa: E402
+
+generate_app.command("chats")(generate_chats)
+
+from supportlake.export.chats import export_app  # noqa: E402
+
+app.add_typer(export_app, name="export")
+
+from supportlake.ml_commands import register as register_classification  # noqa: E402
+
+register_classification(app)
