@@ -13,9 +13,9 @@ import multiprocessing
 import os
 import sys
 import time
-from collections.abc import Iterable, Sequence
-from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
-from contextlib import nullcontext
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
@@ -945,9 +945,11 @@ def generate_tickets(
     started = time.perf_counter()
     results: list[PartitionStats] = []
     bar = progress_bar() if progress else nullcontext()
-    with bar:
-        task = bar.add_task(f"tickets -> {out_dir}", total=rows) if progress else None
-        for stats in _run_jobs(jobs, min(workers, len(jobs))):
+    # Workers fork before the progress bar starts its refresh thread: a fork copies no threads,
+    # and a lock one of them held would stay locked in the child.
+    with _partition_results(jobs, min(workers, len(jobs))) as completed, bar:
+        task = bar.add_task("generating tickets", total=rows) if progress else None
+        for stats in completed:
             results.append(stats)
             if progress:
                 bar.advance(task, stats.tickets)
@@ -966,24 +968,23 @@ def generate_tickets(
     )
 
 
-def _run_jobs(jobs: list[PartitionJob], workers: int) -> Iterable[PartitionStats]:
+@contextmanager
+def _partition_results(
+    jobs: list[PartitionJob], workers: int
+) -> Iterator[Iterator[PartitionStats]]:
+    """Partitions' stats as they complete; with several workers, the processes start on entry."""
     if workers <= 1:
-        yield from map(write_partition, jobs)
+        yield map(write_partition, jobs)
         return
     # fork starts workers in milliseconds with numpy and pyarrow already imported; elsewhere
     # (macOS, Windows) fork is unsafe or missing and the platform default is used.
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as executor:
-        pending: set[Future] = {executor.submit(write_partition, job) for job in jobs}
-        try:
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
-                for future in done:
-                    yield future.result()
-        except BaseException:
-            for future in pending:
-                future.cancel()
-            raise
+    executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    try:
+        futures = [executor.submit(write_partition, job) for job in jobs]
+        yield (future.result() for future in as_completed(futures))
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
 
 
 def _remove_stale_partitions(out_dir: Path, seed: int, formats: Sequence[str], keep: int) -> None:
