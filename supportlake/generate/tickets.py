@@ -263,6 +263,7 @@ CHANNEL_GIVEN_PRIORITY = np.array(
 # multipliers make some categories and channels slower (feature requests wait, phones answer).
 FIRST_RESPONSE_MEDIAN = np.array([8.0, 20.0, 60.0, 150.0])
 CHANNEL_RESPONSE_FACTOR = np.array([1.0, 0.3, 0.2, 1.1, 0.8])
+CATEGORY_RESPONSE_FACTOR = np.array([1.0, 1.2, 0.9, 1.1, 1.6, 1.0, 0.5, 1.3])  # Security first
 RESOLUTION_MEDIAN = np.array([70.0, 140.0, 420.0, 850.0])
 CATEGORY_RESOLUTION_FACTOR = np.array([1.0, 0.7, 0.5, 1.6, 2.5, 1.4, 1.1, 0.5])
 ESCALATION_PROBABILITY = np.array([0.30, 0.15, 0.07, 0.03])
@@ -510,7 +511,12 @@ def _draw_tickets(
     work_starts = created.copy()
     work_starts[waits] = _next_open(model, created[waits], queue[waits])
     response_work = rng.lognormal(
-        np.log(FIRST_RESPONSE_MEDIAN[priority] * CHANNEL_RESPONSE_FACTOR[channel]), 0.9
+        np.log(
+            FIRST_RESPONSE_MEDIAN[priority]
+            * CHANNEL_RESPONSE_FACTOR[channel]
+            * CATEGORY_RESPONSE_FACTOR[category]
+        ),
+        0.9,
     )
     first_response = work_starts + (response_work * 60).astype(np.int64) + 30
     resolution_work = rng.lognormal(

@@ -244,6 +244,20 @@ def test_arrivals_customers_and_outcomes_look_like_a_helpdesk(generated):
         ).fetchall()
     )
     assert escalation["Urgent"] > 3 * escalation["Low"]
+    resolution = dict(
+        connection.execute(
+            "select priority, median(resolution_minutes) from t "
+            "where resolution_minutes > 0 group by priority"
+        ).fetchall()
+    )
+    assert resolution["Urgent"] < resolution["High"] < resolution["Medium"] < resolution["Low"]
+    by_category = dict(
+        connection.execute(
+            "select category, median(resolution_minutes) from t "
+            "where resolution_minutes > 0 group by category"
+        ).fetchall()
+    )
+    assert by_category["Feature Request"] > 2 * by_category["Account"]
     happy, unhappy = connection.execute(
         "select avg(satisfaction_score) filter (where not sla_breach), "
         "avg(satisfaction_score) filter (where sla_breach) from t "
