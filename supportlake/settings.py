@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     prefect_home: Path = STATE_DIR / "prefect"
     duckdb_memory_limit: str = "4GB"
     duckdb_threads: int = 0  # 0 = DuckDB's default (all cores)
+    # HTTP API (`supportlake serve`, docs/operations.md). No key: the write endpoints refuse.
+    api_key: str | None = None
+    api_max_text_chars: int = 20_000  # per subject or message
+    api_max_batch: int = 100  # tickets per POST /predict-tickets
+    escalation_webhook_url: str | None = None  # POSTed for each escalation, fire-and-forget
+    escalation_webhook_timeout_seconds: float = 2.0
 
     @cached_property
     def landing(self) -> Path:

@@ -95,3 +95,76 @@ def get_source(name: str) -> Source:
     except KeyError:
         known = ", ".join(sorted(SOURCES))
         raise ValueError(f"unknown source {name!r}; known sources: {known}") from None
+
+
+# --- written by the HTTP API (supportlake/api): its logs land like any export ----------------
+PREDICTION_LOG = Source(
+    name="prediction_log",
+    columns=(
+        "prediction_id",
+        "request_id",
+        "requested_at",
+        "endpoint",
+        "status",
+        "error",
+        "batch_size",
+        "ticket_id",
+        "input_sha256",
+        "subject_chars",
+        "message_chars",
+        "channel",
+        "ticket_created_at",
+        "predicted_priority",
+        "priority_confidence",
+        "priority_model_version",
+        "predicted_category",
+        "category_confidence",
+        "category_model_version",
+        "probabilities",
+        "reasons",
+        "is_escalated",
+        "latency_ms",
+        "api_instance",
+    ),
+    description=(
+        "One row per ticket the API classified (or refused): input hash and lengths, never "
+        "the text; outputs, model versions, latency. JSON lines, one closed file per hour."
+    ),
+)
+
+ESCALATIONS = Source(
+    name="escalations",
+    columns=(
+        "prediction_id",
+        "request_id",
+        "escalated_at",
+        "ticket_id",
+        "subject",
+        "predicted_priority",
+        "priority_confidence",
+        "predicted_category",
+        "model_version",
+        "webhook_url",
+    ),
+    description="Predictions urgent enough to page someone, as the API escalated them.",
+)
+
+SOURCES.update({source.name: source for source in (PREDICTION_LOG, ESCALATIONS)})
+
+# --- human label corrections (API feedback or any tool): the next training run uses them -----
+TICKET_CORRECTIONS = Source(
+    name="ticket_corrections",
+    columns=(
+        "ticket_id",
+        "corrected_category",
+        "corrected_priority",
+        "corrected_by",
+        "corrected_at",
+    ),
+    description=(
+        "Corrected category and/or priority per ticket; a blank value leaves that label as "
+        "recorded, and the latest corrected_at wins when a ticket is corrected twice."
+    ),
+)
+
+SOURCES[TICKET_CORRECTIONS.name] = TICKET_CORRECTIONS

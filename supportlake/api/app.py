@@ -1,0 +1,547 @@
+"""The HTTP API: predictions, similar tickets, feedback, health and metrics.
+
+It never opens the warehouse for writing (DESIGN.md rule 1): models come from the registry,
+loaded once and swapped when the registry's `current` pointer moves; every prediction,
+escalation and correction is appended to a landing file that the next ingest loads. Only
+/similar-tickets reads the warehouse, read-only, for the length of one query.
+
+No `from __future__ import annotations` here: the request models are built per app from the
+settings, and FastAPI must see their classes, not their names, in the endpoint signatures.
+"""
+
+
+import asyncio
+import csv
+import hashlib
+import hmac
+import logging
+import time
+import uuid
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Annotated
+
+import orjson
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, Security
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import APIKeyHeader
+from fastapi_offline import FastAPIOffline
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from supportlake import __version__
+from supportlake.api.escalation import WebhookNotifier, is_escalation
+from supportlake.api.landing_log import LandingLog, instance_name, recover_orphans
+from supportlake.api.observability import ApiMetrics, RequestContextMiddleware
+from supportlake.api.predictor import (
+    ModelUnavailable,
+    TicketPredictor,
+    current_versions,
+    load_predictor,
+)
+from supportlake.api.schemas import (
+    FeedbackIn,
+    FeedbackOut,
+    HealthOut,
+    PredictionsOut,
+    SimilarTicketsOut,
+    TicketPrediction,
+    request_models,
+)
+from supportlake.settings import PROJECT_ROOT, Settings, get_settings
+from supportlake.sources import ESCALATIONS, PREDICTION_LOG
+
+logger = logging.getLogger("supportlake.api")
+
+CORRECTIONS_SOURCE = "ticket_corrections"  # ml.feedback reads raw.ticket_corrections
+HOUSEKEEPING_SECONDS = 5.0  # how often open logs are checked for the end of their hour
+MODEL_POLL_SECONDS = 30.0  # how often the registry pointers are checked for a new model
+SIMILAR_MAX_K = 50
+
+
+@dataclass
+class ApiState:
+    """What the app holds between requests: models, logs, metrics, webhook client."""
+
+    settings: Settings
+    metrics: ApiMetrics = field(default_factory=ApiMetrics)
+    predictor: TicketPredictor | None = None
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    instance: str = field(default_factory=instance_name)
+    known_labels: dict[str, dict[str, str]] = field(default_factory=dict)  # task -> lower -> label
+
+    def __post_init__(self) -> None:
+        landing = self.settings.landing
+        self.prediction_log = LandingLog(landing / PREDICTION_LOG.name, "predictions")
+        self.escalation_log = LandingLog(landing / ESCALATIONS.name, "escalations")
+        self.feedback_log = LandingLog(landing / CORRECTIONS_SOURCE, "api-feedback")
+        self.notifier = WebhookNotifier(
+            self.settings.escalation_webhook_url,
+            self.settings.escalation_webhook_timeout_seconds,
+            on_failure=self.metrics.webhook_failures.inc,
+        )
+
+    @property
+    def logs(self) -> dict[str, LandingLog]:
+        return {
+            "prediction_log": self.prediction_log,
+            "escalations": self.escalation_log,
+            "feedback": self.feedback_log,
+        }
+
+    def load_models(self) -> None:
+        predictor = load_predictor(self.settings.models_dir)
+        self.predictor = predictor
+        self.metrics.set_models(predictor.models)
+        self.known_labels = read_known_labels(predictor)
+        for task, model in predictor.models.items():
+            logger.info(
+                "model loaded",
+                extra={
+                    "fields": {"task": task, "version": model.version, "note": model.compiled_note}
+                },
+            )
+        if not predictor.models:
+            logger.warning(
+                "no current model: predictions answer 503 until one is trained",
+                extra={"fields": {"models_dir": str(self.settings.models_dir)}},
+            )
+
+    async def housekeeping(self) -> None:
+        """Close finished hourly logs; pick up a newly trained model without a restart."""
+        last_poll = time.monotonic()
+        while True:
+            await asyncio.sleep(HOUSEKEEPING_SECONDS)
+            for log in self.logs.values():
+                log.rotate_if_due()
+            if time.monotonic() - last_poll < MODEL_POLL_SECONDS:
+                continue
+            last_poll = time.monotonic()
+            serving = self.predictor.versions if self.predictor else {}
+            if current_versions(self.settings.models_dir) != serving:
+                try:
+                    await asyncio.to_thread(self.load_models)
+                except Exception:  # noqa: BLE001 -- keep serving the old model
+                    logger.exception("reloading models failed; the previous models keep serving")
+
+    @asynccontextmanager
+    async def lifespan(self, app: FastAPI):
+        for log in self.logs.values():
+            for path in recover_orphans(log.folder):
+                logger.info("closed a log left open", extra={"fields": {"path": str(path)}})
+        self.load_models()
+        keeper = asyncio.create_task(self.housekeeping())
+        try:
+            yield
+        finally:
+            keeper.cancel()
+            with suppress(asyncio.CancelledError):
+                await keeper
+            await self.notifier.aclose()
+            for log in self.logs.values():
+                closed = log.close()
+                if closed:
+                    logger.info("log closed", extra={"fields": {"path": str(closed)}})
+
+
+def read_known_labels(predictor: TicketPredictor) -> dict[str, dict[str, str]]:
+    """Labels a correction may use: the seeds' taxonomy and priorities, and the models' classes."""
+    seeds = {
+        "category": (PROJECT_ROOT / "seeds" / "category_taxonomy.csv", "category"),
+        "priority": (PROJECT_ROOT / "seeds" / "priority_levels.csv", "priority"),
+    }
+    known: dict[str, dict[str, str]] = {}
+    for task, (path, column) in seeds.items():
+        labels: list[str] = []
+        with suppress(OSError, csv.Error), path.open(newline="", encoding="utf-8") as handle:
+            labels = [row[column].strip() for row in csv.DictReader(handle) if row.get(column)]
+        model = predictor.models.get(task)
+        if model is not None:
+            labels += [str(label) for label in model.classes]
+        known[task] = {label.lower(): label for label in labels if label}
+    return known
+
+
+def input_sha256(ticket: dict) -> str:
+    """Hash of what was classified: repeats can be counted without storing the text."""
+    canonical = orjson.dumps(ticket, option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(canonical).hexdigest()
+
+
+def _now_text() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def _prediction_dict(prediction) -> dict:
+    return {
+        "label": prediction.label,
+        "confidence": prediction.confidence,
+        "probabilities": prediction.probabilities,
+        "reasons": [{"feature": r.feature, "weight": r.weight} for r in prediction.reasons],
+        "model_version": prediction.model_version,
+    }
+
+
+def _error_list(errors) -> list[dict]:
+    """Pydantic's errors without the echoed input (a 20k-character message helps nobody)."""
+    listed = []
+    for error in errors:
+        location = [str(part) for part in error.get("loc", ())]
+        listed.append(
+            {
+                "field": ".".join(location[1:] if location[:1] == ["body"] else location),
+                "loc": location,
+                "msg": error.get("msg", ""),
+                "type": error.get("type", ""),
+            }
+        )
+    return listed
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The app for `settings` (default: the environment's). Models load at start-up."""
+    settings = settings or get_settings()
+    state = ApiState(settings)
+    ticket_model, tickets_model = request_models(
+        settings.api_max_text_chars, settings.api_max_batch
+    )
+    # Worst case body: a full batch of maximal tickets, JSON-escaped, plus room for the rest.
+    max_body_bytes = settings.api_max_batch * (4 * settings.api_max_text_chars + 4096) + 65536
+
+    app = FastAPIOffline(
+        title="supportlake API",
+        version=__version__,
+        description=(
+            "Ticket priority and category predictions with reasons, similar resolved tickets, "
+            "and agents' corrections. Every prediction and correction is logged to the lake's "
+            "landing zone and reaches the warehouse with the next ingest."
+        ),
+        lifespan=state.lifespan,
+    )
+    app.state.api = state
+    app.add_middleware(
+        RequestContextMiddleware, metrics=state.metrics, max_body_bytes=max_body_bytes
+    )
+    api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False)
+
+    def require_api_key(key: Annotated[str | None, Security(api_key_header)]) -> None:
+        if not settings.api_key:
+            raise HTTPException(
+                403, "write endpoints are disabled: set SUPPORTLAKE_API_KEY on the server"
+            )
+        if not key or not hmac.compare_digest(key.encode(), settings.api_key.encode()):
+            raise HTTPException(
+                401, "missing or wrong X-API-Key header", headers={"WWW-Authenticate": "APIKey"}
+            )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        errors = _error_list(error.errors())
+        if request.url.path in ("/predict-ticket", "/predict-tickets"):
+            _log_refusal(
+                state,
+                request,
+                "rejected",
+                "; ".join(f"{item['field']}: {item['msg']}" for item in errors),
+            )
+        return JSONResponse(
+            {"detail": errors, "request_id": request.state.request_id}, status_code=422
+        )
+
+    def predict(request: Request, tickets: list, endpoint: str) -> list[dict]:
+        started = time.perf_counter()
+        inputs = [ticket.as_input() for ticket in tickets]
+        predictor = state.predictor
+        try:
+            if predictor is None:
+                raise ModelUnavailable("models are still loading")
+            predictions = predictor.predict(inputs)
+        except ModelUnavailable as error:
+            _log_refusal(state, request, "error", str(error), tickets=tickets, endpoint=endpoint)
+            raise HTTPException(503, str(error)) from None
+        except Exception as error:
+            logger.exception("prediction failed")
+            message = f"{type(error).__name__}: {error}"
+            _log_refusal(state, request, "error", message, tickets=tickets, endpoint=endpoint)
+            raise HTTPException(500, "prediction failed; quote the request id") from None
+        latency_ms = round((time.perf_counter() - started) * 1000, 3)
+        return _record_predictions(
+            state, request, endpoint, tickets, inputs, predictions, latency_ms
+        )
+
+    @app.post(
+        "/predict-ticket",
+        response_model=TicketPrediction,
+        summary="Predict one ticket's priority and category, with reasons",
+        responses={422: {"description": "Invalid ticket"}, 503: {"description": "No model"}},
+    )
+    async def predict_ticket(ticket: ticket_model, request: Request) -> Response:
+        result = predict(request, [ticket], "predict-ticket")[0]
+        return Response(orjson.dumps(result), media_type="application/json")
+
+    @app.post(
+        "/predict-tickets",
+        response_model=PredictionsOut,
+        summary=f"Predict a batch of up to {settings.api_max_batch} tickets",
+        responses={422: {"description": "Invalid batch"}, 503: {"description": "No model"}},
+    )
+    async def predict_tickets(batch: tickets_model, request: Request) -> Response:
+        results = predict(request, batch.tickets, "predict-tickets")
+        return Response(orjson.dumps({"predictions": results}), media_type="application/json")
+
+    @app.get(
+        "/similar-tickets",
+        response_model=SimilarTicketsOut,
+        summary="Resolved tickets most similar to a text (sentence embeddings)",
+        responses={503: {"description": "Warehouse or embeddings not available"}},
+    )
+    def similar_tickets(
+        text: Annotated[str, Query(min_length=1, max_length=settings.api_max_text_chars)],
+        k: Annotated[int, Query(ge=1, le=SIMILAR_MAX_K)] = 5,
+    ) -> dict:
+        return {"text": text, "k": k, "tickets": _find_similar(settings, text, k)}
+
+    @app.post(
+        "/feedback",
+        response_model=FeedbackOut,
+        status_code=202,
+        summary="Record an agent's correction (needs X-API-Key)",
+        dependencies=[Depends(require_api_key)],
+        responses={401: {"description": "Missing or wrong API key"}},
+    )
+    async def feedback(correction: FeedbackIn) -> dict:
+        category = _known_label(state, "category", correction.corrected_category)
+        priority = _known_label(state, "priority", correction.corrected_priority)
+        corrected_at = correction.corrected_at or datetime.now(UTC)
+        if corrected_at.tzinfo is None:
+            corrected_at = corrected_at.replace(tzinfo=UTC)
+        # Exactly the ticket_corrections source's columns, so ml.feedback reads them as is.
+        record = {
+            "ticket_id": correction.ticket_id,
+            "corrected_category": category,
+            "corrected_priority": priority,
+            "corrected_by": correction.corrected_by,
+            "corrected_at": corrected_at.astimezone(UTC).isoformat(),
+        }
+        try:
+            state.feedback_log.write(record)
+        except OSError as error:
+            state.metrics.log_failures.labels("feedback").inc()
+            logger.exception("feedback not written")
+            raise HTTPException(503, f"could not record the correction: {error}") from None
+        state.metrics.feedback.inc()
+        return {**record, "status": "accepted", "corrected_at": corrected_at}
+
+    @app.get("/health", response_model=HealthOut, summary="Serving models and their versions")
+    async def health() -> JSONResponse:
+        models = state.predictor.models if state.predictor else {}
+        body = {
+            "status": "ok" if models else "no_model",
+            "models": {
+                task: {
+                    "version": model.version,
+                    "trained_at": model.trained_at,
+                    "loaded_at": model.loaded_at.isoformat(),
+                    "labels": [str(label) for label in model.classes],
+                    "compiled": model.is_compiled,
+                    "note": model.compiled_note,
+                }
+                for task, model in models.items()
+            },
+            "started_at": state.started_at.isoformat(),
+            "package_version": __version__,
+        }
+        return JSONResponse(body, status_code=200 if models else 503)
+
+    @app.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    async def metrics() -> Response:
+        return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return app
+
+
+def _known_label(state: ApiState, task: str, value: str | None) -> str | None:
+    if not value:
+        return None
+    known = state.known_labels.get(task) or {}
+    if not known:
+        return value
+    label = known.get(value.lower())
+    if label is None:
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("body", f"corrected_{task}"),
+                    "msg": f"unknown {task} {value!r}; known: {', '.join(sorted(known.values()))}",
+                    "type": "value_error",
+                }
+            ]
+        )
+    return label
+
+
+def _record_predictions(
+    state: ApiState,
+    request: Request,
+    endpoint: str,
+    tickets: list,
+    inputs: list[dict],
+    predictions: list[dict],
+    latency_ms: float,
+) -> list[dict]:
+    """Response bodies, plus one prediction-log record each (and escalations), then metrics."""
+    request_id = request.state.request_id
+    requested_at = _now_text()
+    results, records, escalations = [], [], []
+    for ticket, ticket_input, by_task in zip(tickets, inputs, predictions, strict=True):
+        prediction_id = uuid.uuid4().hex
+        priority, category = by_task.get("priority"), by_task.get("category")
+        escalated = is_escalation(priority.label if priority else None)
+        results.append(
+            {
+                "prediction_id": prediction_id,
+                "ticket_id": ticket.ticket_id,
+                "priority": _prediction_dict(priority) if priority else None,
+                "category": _prediction_dict(category) if category else None,
+                "is_escalated": escalated,
+            }
+        )
+        records.append(
+            {
+                "prediction_id": prediction_id,
+                "request_id": request_id,
+                "requested_at": requested_at,
+                "endpoint": endpoint,
+                "status": "ok",
+                "error": None,
+                "batch_size": len(tickets),
+                "ticket_id": ticket.ticket_id,
+                "input_sha256": input_sha256(ticket_input),
+                "subject_chars": len(ticket.subject),
+                "message_chars": len(ticket.message),
+                "channel": ticket.channel,
+                "ticket_created_at": ticket.created_at,
+                "predicted_priority": priority.label if priority else None,
+                "priority_confidence": priority.confidence if priority else None,
+                "priority_model_version": priority.model_version if priority else None,
+                "predicted_category": category.label if category else None,
+                "category_confidence": category.confidence if category else None,
+                "category_model_version": category.model_version if category else None,
+                "probabilities": {task: p.probabilities for task, p in by_task.items()},
+                "reasons": {task: [r.feature for r in p.reasons] for task, p in by_task.items()},
+                "is_escalated": escalated,
+                "latency_ms": latency_ms,
+                "api_instance": state.instance,
+            }
+        )
+        if escalated:
+            escalations.append(
+                {
+                    "prediction_id": prediction_id,
+                    "request_id": request_id,
+                    "escalated_at": requested_at,
+                    "ticket_id": ticket.ticket_id,
+                    "subject": ticket.subject[:200],
+                    "predicted_priority": priority.label,
+                    "priority_confidence": priority.confidence,
+                    "predicted_category": category.label if category else None,
+                    "model_version": priority.model_version,
+                    "webhook_url": state.settings.escalation_webhook_url,
+                }
+            )
+        for task, prediction in by_task.items():
+            state.metrics.predictions.labels(task, prediction.label).inc()
+    _append(state, state.prediction_log, "prediction_log", records)
+    if escalations:
+        _append(state, state.escalation_log, "escalations", escalations)
+        state.metrics.escalations.inc(len(escalations))
+        for escalation in escalations:
+            state.notifier.notify(escalation)
+    return results
+
+
+def _append(state: ApiState, log: LandingLog, name: str, records: list[dict]) -> None:
+    """A failed log write is counted and logged; the caller still gets its prediction."""
+    try:
+        log.write_many(records)
+    except OSError:
+        state.metrics.log_failures.labels(name).inc(len(records))
+        logger.exception("landing log write failed", extra={"fields": {"log": name}})
+
+
+def _log_refusal(
+    state: ApiState,
+    request: Request,
+    status: str,
+    error: str,
+    *,
+    tickets: list | None = None,
+    endpoint: str | None = None,
+) -> None:
+    """Rejected (422) and failed (5xx) prediction requests land in the log too: error rate."""
+    endpoint = endpoint or request.url.path.lstrip("/")
+    rows = tickets or [None]
+    records = [
+        {
+            "prediction_id": uuid.uuid4().hex,
+            "request_id": request.state.request_id,
+            "requested_at": _now_text(),
+            "endpoint": endpoint,
+            "status": status,
+            "error": error[:1000],
+            "batch_size": len(tickets) if tickets else None,
+            "ticket_id": getattr(ticket, "ticket_id", None),
+            "input_sha256": input_sha256(ticket.as_input()) if ticket is not None else None,
+            "subject_chars": len(ticket.subject) if ticket is not None else None,
+            "message_chars": len(ticket.message) if ticket is not None else None,
+            "channel": getattr(ticket, "channel", None),
+            "ticket_created_at": getattr(ticket, "created_at", None),
+            "api_instance": state.instance,
+        }
+        for ticket in rows
+    ]
+    _append(state, state.prediction_log, "prediction_log", records)
+
+
+def _find_similar(settings: Settings, text: str, k: int) -> list[dict]:
+    """ml.similar's search, with its failures turned into answers a caller can act on."""
+    import duckdb
+
+    from ml.similar import find_similar_tickets
+
+    try:
+        _check_embeddings(settings)  # before loading the encoder: seconds, 0.7 GB
+        found = find_similar_tickets(text, k, settings)
+    except ValueError as error:
+        raise RequestValidationError(
+            [{"loc": ("query", "text"), "msg": str(error), "type": "value_error"}]
+        ) from None
+    except FileNotFoundError as error:
+        raise HTTPException(503, f"no warehouse to search yet: {error}") from None
+    except duckdb.CatalogException as error:
+        raise HTTPException(
+            503,
+            "no ticket embeddings in the warehouse yet: run the topics flow "
+            f"(`supportlake topics`) first ({str(error).splitlines()[0]})",
+        ) from None
+    except duckdb.IOException as error:
+        raise HTTPException(
+            503, f"the warehouse is busy (a pipeline step holds it): retry shortly ({error})"
+        ) from None
+    return [ticket.to_dict() for ticket in found]
+
+
+def _check_embeddings(settings: Settings) -> None:
+    """Fail fast, read-only, when there is nothing to search."""
+    import duckdb
+
+    from supportlake.warehouse import open_warehouse
+
+    with open_warehouse(settings, read_only=True) as connection:
+        found = connection.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'ml' and table_name = 'ticket_embeddings'"
+        ).fetchone()[0]
+    if not found:
+        raise duckdb.CatalogException("table ml.ticket_embeddings does not exist")

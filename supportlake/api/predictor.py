@@ -1,0 +1,635 @@
+"""The API's prediction path: the registry's current models, loaded once, run lean.
+
+A saved model is one scikit-learn Pipeline (prepare -> ColumnTransformer -> calibrated
+classifier). Run as is on one ticket it spends most of its time in pandas and input checks
+(about 100 ms a ticket here), so each pipeline is also *compiled* into plain Python and numpy
+over its fitted parts: the same vocabularies, idf weights, encoder categories, coefficients and
+sigmoid calibrators, with the text analysed once and shared by both tasks. A compiled model is
+used only after it reproduced the pipeline's probabilities on probe tickets; a part it does not
+know (a new transformer, another calibration) keeps that task on the pipeline itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.special import expit
+
+from ml import registry
+from ml.classifiers import readable_weights
+from ml.features import (
+    CATEGORICAL_COLUMNS,
+    MISSING,
+    SentimentFeatures,
+    TemporalFeatures,
+    TicketPreparer,
+    UrgencyFeatures,
+    feature_names,
+)
+from ml.text_cleaning import clean_text
+
+logger = logging.getLogger("supportlake.api")
+
+TASKS = ("priority", "category")
+REASON_COUNT = 5
+# Probabilities of the compiled path must match the pipeline's to this tolerance.
+EQUIVALENCE_TOLERANCE = 1e-8
+TICKET_FIELDS = ("subject", "message", *CATEGORICAL_COLUMNS, "created_at")
+
+
+class ModelUnavailable(RuntimeError):
+    """No current model for any task: the API cannot predict until one is trained."""
+
+
+@dataclass(frozen=True)
+class Reason:
+    feature: str  # `refund`, `urgency_keywords`, `meta:channel_email`
+    weight: float  # how much the feature pushed toward the predicted class
+
+
+@dataclass(frozen=True)
+class TaskPrediction:
+    label: str
+    confidence: float
+    probabilities: dict[str, float]
+    reasons: list[Reason]
+    model_version: str
+
+
+# --- shared preparation ----------------------------------------------------------------------
+
+
+@dataclass
+class PreparedTickets:
+    """What TicketPreparer makes of a batch, without pandas; caches analysis shared by tasks."""
+
+    subject: list[str]
+    message: list[str]
+    text: list[str]
+    categorical: dict[str, list[str]]
+    created_at: list[datetime | None]  # UTC, naive
+    cache: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.text)
+
+    def column(self, name: str) -> list:
+        if name in ("subject", "message", "text"):
+            return getattr(self, name)
+        if name == "created_at":
+            return self.created_at
+        return self.categorical[name]
+
+
+def as_utc_naive(value: datetime | None) -> datetime | None:
+    """Timestamps as the models saw them in training: UTC without a zone."""
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def prepare_tickets(tickets: Sequence[dict]) -> PreparedTickets:
+    """Clean text and normalize meta columns exactly as ml.features.TicketPreparer does."""
+    subjects = [clean_text(ticket.get("subject")) for ticket in tickets]
+    messages = [clean_text(ticket.get("message")) for ticket in tickets]
+    texts = [
+        (subject + "\n" + message).strip()
+        for subject, message in zip(subjects, messages, strict=True)
+    ]
+    categorical = {}
+    for column in CATEGORICAL_COLUMNS:
+        values = []
+        for ticket in tickets:
+            value = ticket.get(column)
+            value = None if value is None else str(value).strip().lower()
+            values.append(value if value else MISSING)
+        categorical[column] = values
+    created = [as_utc_naive(ticket.get("created_at")) for ticket in tickets]
+    return PreparedTickets(subjects, messages, texts, categorical, created)
+
+
+def tickets_frame(tickets: Sequence[dict]) -> pd.DataFrame:
+    """The batch as the pipeline's input frame (the slow, general path)."""
+    rows = [
+        {
+            **{name: ticket.get(name) for name in TICKET_FIELDS},
+            "created_at": as_utc_naive(ticket.get("created_at")),
+        }
+        for ticket in tickets
+    ]
+    return pd.DataFrame(rows, columns=list(TICKET_FIELDS))
+
+
+# --- compiled feature blocks -----------------------------------------------------------------
+
+# A block yields its non-zeros as (rows, columns, values), columns counted from 0 within it;
+# building one sparse matrix per task at the end costs less than one per block.
+Triplets = tuple[np.ndarray, np.ndarray, np.ndarray]
+Block = Callable[[PreparedTickets], Triplets]
+
+
+def _single_column(columns) -> str | None:
+    if isinstance(columns, str):
+        return columns
+    if isinstance(columns, list | tuple) and len(columns) == 1 and isinstance(columns[0], str):
+        return columns[0]
+    return None
+
+
+def _analyzer_key(vectorizer) -> tuple:
+    """Vectorizers with equal analysis settings share their tokens (both tasks' `words`)."""
+    if callable(vectorizer.analyzer) or vectorizer.preprocessor or vectorizer.tokenizer:
+        return ("own", id(vectorizer))
+    stop_words = vectorizer.stop_words
+    if isinstance(stop_words, list | set | frozenset):
+        stop_words = tuple(sorted(stop_words))
+    return (
+        vectorizer.analyzer,
+        tuple(vectorizer.ngram_range),
+        vectorizer.lowercase,
+        vectorizer.strip_accents,
+        vectorizer.token_pattern,
+        stop_words,
+        vectorizer.input,
+        vectorizer.encoding,
+        vectorizer.decode_error,
+    )
+
+
+def _compile_tfidf(vectorizer, column: str) -> tuple[Block, int] | None:
+    if vectorizer.input != "content" or vectorizer.norm not in ("l2", None):
+        return None
+    analyze = vectorizer.build_analyzer()
+    vocabulary = vectorizer.vocabulary_
+    idf = vectorizer.idf_ if vectorizer.use_idf else None
+    width = len(vocabulary)
+    key = ("tokens", _analyzer_key(vectorizer), column)
+
+    def block(prepared: PreparedTickets) -> Triplets:
+        documents = prepared.cache.get(key)
+        if documents is None:
+            # Counter counts in C; each distinct token is then looked up once per task.
+            documents = [Counter(analyze(text)) for text in prepared.column(column)]
+            prepared.cache[key] = documents
+        indices: list[int] = []
+        counts: list[int] = []
+        indptr = [0]
+        for document in documents:
+            for token, count in document.items():
+                index = vocabulary.get(token)
+                if index is not None:
+                    indices.append(index)
+                    counts.append(count)
+            indptr.append(len(indices))
+        data = np.asarray(counts, dtype=np.float64)
+        columns = np.asarray(indices, dtype=np.int32)
+        if vectorizer.binary:
+            data.fill(1.0)
+        if vectorizer.sublinear_tf:
+            data = np.log(data) + 1.0
+        if idf is not None:
+            data *= idf[columns]
+        rows = np.repeat(np.arange(len(documents)), np.diff(indptr))
+        if vectorizer.norm == "l2":
+            norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=len(documents)))
+            norms[norms == 0.0] = 1.0
+            data /= norms[rows]
+        return rows, columns, data
+
+    return block, width
+
+
+def _dense_triplets(matrix: np.ndarray) -> Triplets:
+    rows, columns = np.nonzero(matrix)
+    return rows, columns, matrix[rows, columns]
+
+
+def _compile_stateless(transformer, column: str) -> tuple[Block, int]:
+    """Urgency and sentiment keep no fitted state: compute once per batch for both tasks."""
+    key = ("stateless", type(transformer).__name__, column)
+    width = len(transformer.get_feature_names_out())
+
+    def block(prepared: PreparedTickets) -> Triplets:
+        triplets = prepared.cache.get(key)
+        if triplets is None:
+            matrix = transformer.transform(prepared.column(column))
+            triplets = _dense_triplets(np.asarray(matrix.todense()).reshape(len(prepared), -1))
+            prepared.cache[key] = triplets
+        return triplets
+
+    return block, width
+
+
+_EPOCH = datetime(1970, 1, 1)
+
+
+def _compile_temporal(transformer: TemporalFeatures, column: str) -> tuple[Block, int]:
+    reference = getattr(transformer, "reference_", None)
+    reference_seconds = None if reference is None else pd.Timestamp(reference).value / 1e9
+
+    def block(prepared: PreparedTickets) -> Triplets:
+        stamps = prepared.column(column)
+        count = len(stamps)
+        missing = np.array([stamp is None for stamp in stamps])
+        hours = np.array([0.0 if s is None else s.hour + s.minute / 60 for s in stamps])
+        weekday = np.array([-1 if s is None else s.weekday() for s in stamps])
+        angle = 2 * np.pi * hours / 24
+        columns = [(np.sin(angle) + 1) / 2, (np.cos(angle) + 1) / 2]
+        columns += [(weekday == day).astype(float) for day in range(7)]
+        columns.append((weekday >= 5).astype(float))
+        columns.append(((hours < 8) | (hours >= 18)).astype(float))
+        if reference_seconds is not None:
+            seconds = np.array([0.0 if s is None else (s - _EPOCH).total_seconds() for s in stamps])
+            age_days = (reference_seconds - seconds) / 86400
+            columns.append(np.log1p(np.clip(age_days, 0, None)))
+        else:
+            columns.append(np.zeros(count))
+        matrix = np.column_stack(columns).reshape(count, -1)
+        matrix[missing] = 0.0
+        return _dense_triplets(np.column_stack([matrix, missing.astype(float)]))
+
+    return block, len(transformer.get_feature_names_out())
+
+
+def _compile_one_hot(encoder, columns) -> tuple[Block, int] | None:
+    if (
+        encoder.drop is not None
+        or not encoder.sparse_output
+        or encoder.handle_unknown not in ("ignore", "infrequent_if_exist")
+        or not all(column in CATEGORICAL_COLUMNS for column in columns)
+    ):
+        return None
+    names = list(encoder.get_feature_names_out(list(columns)))
+    position = {name: index for index, name in enumerate(names)}
+    lookups = []
+    for column in columns:
+        known = {
+            name[len(column) + 1 :]: index
+            for name, index in position.items()
+            if name.startswith(f"{column}_")
+        }
+        fallback = known.pop("infrequent_sklearn", None)
+        if encoder.handle_unknown == "ignore":
+            fallback = None
+        lookups.append((column, known, fallback))
+    width = len(names)
+
+    def block(prepared: PreparedTickets) -> Triplets:
+        rows, cols = [], []
+        for column, known, fallback in lookups:
+            for row, value in enumerate(prepared.column(column)):
+                index = known.get(value, fallback)
+                if index is not None:
+                    rows.append(row)
+                    cols.append(index)
+        return (
+            np.asarray(rows, dtype=np.int64),
+            np.asarray(cols, dtype=np.int64),
+            np.ones(len(rows)),
+        )
+
+    return block, width
+
+
+def _compile_block(transformer, columns) -> tuple[Block, int] | None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import OneHotEncoder
+
+    column = _single_column(columns)
+    if isinstance(transformer, TfidfVectorizer) and column:
+        return _compile_tfidf(transformer, column)
+    if isinstance(transformer, UrgencyFeatures | SentimentFeatures) and column:
+        return _compile_stateless(transformer, column)
+    if isinstance(transformer, TemporalFeatures) and column == "created_at":
+        return _compile_temporal(transformer, column)
+    if isinstance(transformer, OneHotEncoder):
+        return _compile_one_hot(transformer, list(columns))
+    return None
+
+
+def compile_features(pipeline) -> Callable[[PreparedTickets], sparse.csr_matrix] | None:
+    """The pipeline's prepare + ColumnTransformer steps as one function, or None."""
+    steps = dict(pipeline.steps)
+    if list(steps) != ["prepare", "features", "classifier"]:
+        return None
+    if type(steps["prepare"]) is not TicketPreparer:
+        return None
+    transformer = steps["features"]
+    weights = transformer.transformer_weights or {}
+    blocks: list[tuple[Block, int, float]] = []
+    width = 0
+    for name, part, columns in transformer.transformers_:
+        if part == "drop":
+            continue
+        if part == "passthrough":
+            return None
+        compiled = _compile_block(part, columns)
+        if compiled is None:
+            return None
+        blocks.append((compiled[0], width, float(weights.get(name, 1.0))))
+        width += compiled[1]
+
+    def features(prepared: PreparedTickets) -> sparse.csr_matrix:
+        parts = [block(prepared) for block, _, _ in blocks]
+        rows = np.concatenate([part[0] for part in parts])
+        columns = np.concatenate(
+            [part[1] + offset for part, (_, offset, _) in zip(parts, blocks, strict=True)]
+        )
+        # ColumnTransformer multiplies each block by its transformer_weights entry.
+        values = np.concatenate(
+            [
+                part[2] * weight if weight != 1.0 else part[2]
+                for part, (_, _, weight) in zip(parts, blocks, strict=True)
+            ]
+        )
+        order = np.argsort(rows, kind="stable")
+        indptr = np.zeros(len(prepared) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=len(prepared)), out=indptr[1:])
+        return sparse.csr_matrix(
+            (values[order], columns[order], indptr), shape=(len(prepared), width)
+        )
+
+    return features
+
+
+# --- compiled classifier ---------------------------------------------------------------------
+
+
+def _linear_response(estimator) -> tuple[np.ndarray, np.ndarray] | None:
+    """(weights[n_out, n_features], intercept[n_out]) of a decision_function, if linear."""
+    from sklearn.linear_model import LogisticRegression, SGDClassifier
+    from sklearn.svm import LinearSVC
+
+    if not isinstance(estimator, LinearSVC | LogisticRegression | SGDClassifier):
+        return None
+    coef = np.asarray(estimator.coef_, dtype=np.float64)
+    intercept = np.broadcast_to(
+        np.asarray(estimator.intercept_, dtype=np.float64), coef[:, 0].shape
+    )
+    return coef, np.array(intercept)
+
+
+def compile_classifier(classifier) -> Callable[[sparse.csr_matrix], np.ndarray] | None:
+    """Sigmoid-calibrated linear models (the house default) as one matrix product; else None."""
+    from sklearn.calibration import CalibratedClassifierCV, _SigmoidCalibration
+
+    if not isinstance(classifier, CalibratedClassifierCV) or classifier.method != "sigmoid":
+        return None
+    classes = np.asarray(classifier.classes_)
+    n_classes = len(classes)
+    folds = []
+    for fold in classifier.calibrated_classifiers_:
+        response = _linear_response(fold.estimator)
+        if response is None or not all(
+            isinstance(c, _SigmoidCalibration) for c in fold.calibrators
+        ):
+            return None
+        coef, intercept = response
+        positions = np.searchsorted(classes, np.asarray(fold.estimator.classes_))
+        if n_classes == 2:
+            positions = np.array([1])
+        elif len(positions) != coef.shape[0]:
+            return None
+        slopes = np.array([c.a_ for c in fold.calibrators], dtype=np.float64)
+        offsets = np.array([c.b_ for c in fold.calibrators], dtype=np.float64)
+        folds.append((coef.shape[0], positions, slopes, offsets))
+    weights = np.vstack([fold.estimator.coef_ for fold in classifier.calibrated_classifiers_])
+    weights = np.ascontiguousarray(weights.T, dtype=np.float64)
+    intercepts = np.concatenate(
+        [_linear_response(fold.estimator)[1] for fold in classifier.calibrated_classifiers_]
+    )
+
+    def predict_proba(features: sparse.csr_matrix) -> np.ndarray:
+        decisions = np.asarray(features @ weights) + intercepts
+        total = np.zeros((features.shape[0], n_classes))
+        start = 0
+        for outputs, positions, slopes, offsets in folds:
+            part = decisions[:, start : start + outputs]
+            start += outputs
+            proba = np.zeros((features.shape[0], n_classes))
+            proba[:, positions] = expit(-(slopes * part + offsets))
+            if n_classes == 2:
+                proba[:, 0] = 1.0 - proba[:, 1]
+            else:
+                denominator = proba.sum(axis=1, keepdims=True)
+                uniform = np.full_like(proba, 1 / n_classes)
+                proba = np.divide(proba, denominator, out=uniform, where=denominator != 0)
+            proba[(proba > 1.0) & (proba <= 1.0 + 1e-5)] = 1.0
+            total += proba
+        return total / len(folds)
+
+    return predict_proba
+
+
+# --- one task --------------------------------------------------------------------------------
+
+
+def _short_name(name: str) -> str:
+    prefix, _, rest = name.partition(":")
+    return rest if prefix in {"words", "subject"} else name
+
+
+@dataclass
+class TaskModel:
+    """One task's current model with what the API needs to explain and report it."""
+
+    task: str
+    version: str
+    trained_at: str | None
+    loaded_at: datetime
+    pipeline: object
+    classes: np.ndarray
+    weights: np.ndarray  # readable per-class feature weights, for reasons
+    names: np.ndarray  # short feature names
+    features: Callable[[PreparedTickets], sparse.csr_matrix] | None
+    classify: Callable[[sparse.csr_matrix], np.ndarray] | None
+    compiled_note: str = ""
+
+    @property
+    def is_compiled(self) -> bool:
+        return self.features is not None
+
+    def probabilities(
+        self, prepared: PreparedTickets, frame: Callable[[], pd.DataFrame]
+    ) -> tuple[np.ndarray, sparse.csr_matrix]:
+        """(probabilities[n, classes], feature matrix) by the compiled or the general path."""
+        if self.features is not None:
+            matrix = self.features(prepared)
+        else:
+            matrix = sparse.csr_matrix(self.pipeline[:-1].transform(frame()))
+        if self.classify is not None:
+            return self.classify(matrix), matrix
+        return self.pipeline.named_steps["classifier"].predict_proba(matrix), matrix
+
+    def reasons(self, matrix: sparse.csr_matrix, row: int, class_index: int) -> list[Reason]:
+        start, end = matrix.indptr[row], matrix.indptr[row + 1]
+        columns = matrix.indices[start:end]
+        contribution = matrix.data[start:end] * self.weights[class_index, columns]
+        # `refund` in the subject and in the text are two features but one reason to a reader.
+        merged: dict[str, float] = {}
+        for column, value in zip(columns, contribution, strict=True):
+            if value > 0:
+                name = self.names[column]
+                merged[name] = merged.get(name, 0.0) + float(value)
+        top = sorted(merged.items(), key=lambda item: -item[1])[:REASON_COUNT]
+        return [Reason(str(name), round(value, 4)) for name, value in top]
+
+
+def probe_tickets(classes: Sequence[str] = ()) -> list[dict]:
+    """Tickets that exercise every feature: markup, greetings, missing and unknown values."""
+    tickets = [
+        {
+            "subject": "Refund for a double charge",
+            "message": "Hi team,\nI was charged twice this month, refund ASAP!!\n\nThanks,\nAna",
+            "channel": "Email",
+            "queue": "Billing",
+            "product_line": None,
+            "created_at": datetime(2025, 1, 6, 9, 30),
+        },
+        {
+            "subject": "",
+            "message": "<p>The app is DOWN for all users.</p><br>Production is blocked, urgent",
+            "channel": " chat ",
+            "created_at": datetime(2025, 6, 1, 23, 15, tzinfo=UTC),
+        },
+        {
+            "subject": "Feature idea: dark mode",
+            "message": "Could you add dark mode? > quoted old reply\nOn Mon, Bob wrote:\nold",
+            "channel": "carrier pigeon",
+            "queue": "Unknown Queue",
+            "product_line": "Brand New Product",
+            "created_at": None,
+        },
+        {"subject": "?", "message": "", "created_at": datetime(2035, 3, 4, 18, 0)},
+    ]
+    for label in classes:
+        tickets.append({"subject": str(label), "message": f"question about {label} please"})
+    return tickets
+
+
+def _check_equivalence(model: TaskModel) -> str:
+    """Empty when the compiled path reproduces the pipeline on the probe tickets."""
+    tickets = probe_tickets(model.classes)
+    frame = tickets_frame(tickets)
+    expected = model.pipeline.predict_proba(frame)
+    expected_matrix = sparse.csr_matrix(model.pipeline[:-1].transform(frame))
+    got, matrix = model.probabilities(prepare_tickets(tickets), lambda: frame)
+    if matrix.shape != expected_matrix.shape:
+        return f"feature count {matrix.shape[1]} != pipeline's {expected_matrix.shape[1]}"
+    difference = abs(matrix - expected_matrix).max() if matrix.nnz or expected_matrix.nnz else 0
+    if difference > EQUIVALENCE_TOLERANCE:
+        return f"features differ from the pipeline's by up to {difference:.2e}"
+    gap = float(np.max(np.abs(got - expected)))
+    if gap > EQUIVALENCE_TOLERANCE:
+        return f"probabilities differ from the pipeline's by up to {gap:.2e}"
+    return ""
+
+
+def load_task_model(models_dir: Path, task: str, version: str | None = None) -> TaskModel:
+    """Load one registered model, compile it, and keep the compiled path only if it agrees."""
+    registered = registry.load_model(models_dir, task, version)
+    pipeline = registered.load_pipeline()
+    classes, weights = readable_weights(pipeline)
+    names = np.asarray([_short_name(str(name)) for name in feature_names(pipeline)], dtype=object)
+    model = TaskModel(
+        task=task,
+        version=registered.version,
+        trained_at=registered.metadata.get("trained_at"),
+        loaded_at=datetime.now(UTC),
+        pipeline=pipeline,
+        classes=np.asarray(pipeline.classes_),
+        weights=np.asarray(weights, dtype=np.float64),
+        names=names,
+        features=compile_features(pipeline),
+        classify=compile_classifier(pipeline.named_steps["classifier"]),
+    )
+    if list(classes) != list(model.classes):
+        raise ValueError(f"{task}/{registered.version}: weight classes differ from the model's")
+    if model.features is None and model.classify is None:
+        model.compiled_note = "pipeline parts not known to the compiler: general path"
+    else:
+        problem = _check_equivalence(model)
+        if problem:
+            model.features = model.classify = None
+            model.compiled_note = f"compiled path disabled: {problem}"
+            logger.warning("%s model %s: %s", task, model.version, model.compiled_note)
+        else:
+            model.compiled_note = "compiled path matches the pipeline"
+    return model
+
+
+# --- all tasks -------------------------------------------------------------------------------
+
+
+@dataclass
+class TicketPredictor:
+    """The current model of each task that has one; immutable once built (swap to reload)."""
+
+    models: dict[str, TaskModel]
+    models_dir: Path
+
+    @property
+    def versions(self) -> dict[str, str]:
+        return {task: model.version for task, model in self.models.items()}
+
+    def predict(self, tickets: Sequence[dict]) -> list[dict[str, TaskPrediction]]:
+        """One dict task -> prediction per ticket, in input order."""
+        if not self.models:
+            raise ModelUnavailable(
+                f"no current model under {self.models_dir}: run `supportlake train` first"
+            )
+        prepared = prepare_tickets(tickets)
+        frame_cache: list[pd.DataFrame] = []
+
+        def frame() -> pd.DataFrame:
+            if not frame_cache:
+                frame_cache.append(tickets_frame(tickets))
+            return frame_cache[0]
+
+        results: list[dict[str, TaskPrediction]] = [{} for _ in tickets]
+        for task, model in self.models.items():
+            probabilities, matrix = model.probabilities(prepared, frame)
+            best = probabilities.argmax(axis=1)
+            labels = [str(label) for label in model.classes]
+            for row, class_index in enumerate(best):
+                values = probabilities[row]
+                results[row][task] = TaskPrediction(
+                    label=labels[class_index],
+                    confidence=round(float(values[class_index]), 6),
+                    probabilities={
+                        label: round(float(value), 6)
+                        for label, value in zip(labels, values, strict=True)
+                    },
+                    reasons=model.reasons(matrix, row, class_index),
+                    model_version=model.version,
+                )
+        return results
+
+
+def current_versions(models_dir: Path, tasks: Sequence[str] = TASKS) -> dict[str, str]:
+    """task -> version the registry's `current` pointers name now (cheap: small file reads)."""
+    versions = {}
+    for task in tasks:
+        version = registry.current_version(models_dir, task)
+        if version:
+            versions[task] = version
+    return versions
+
+
+def load_predictor(models_dir: Path, tasks: Sequence[str] = TASKS) -> TicketPredictor:
+    """Every task in `tasks` with a current model; tasks without one are left out."""
+    models = {
+        task: load_task_model(models_dir, task, version)
+        for task, version in current_versions(models_dir, tasks).items()
+    }
+    return TicketPredictor(models, Path(models_dir))

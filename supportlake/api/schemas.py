@@ -1,0 +1,151 @@
+"""Request and response bodies. Size limits come from the settings, so request models are
+built per app (`request_models`); unknown fields are refused, so a typo is a 422, not a
+silently ignored field."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model, model_validator
+
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class TicketBase(BaseModel):
+    """A new ticket to classify. Subject and message carry the text; the rest is optional."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    subject: str = Field("", description="Ticket subject line (may be empty).")
+    message: str = Field("", description="Ticket body as the customer wrote it.")
+    channel: ShortText | None = Field(None, description="Email, Chat, Phone, Web Form, Social.")
+    created_at: datetime | None = Field(
+        None, description="When the ticket was opened (ISO 8601; without an offset: UTC)."
+    )
+    ticket_id: Identifier | None = Field(
+        None, description="The helpdesk's id: lets feedback be matched with this prediction."
+    )
+    queue: ShortText | None = None
+    product_line: ShortText | None = None
+
+    @model_validator(mode="after")
+    def _has_text(self):
+        if not self.subject.strip() and not self.message.strip():
+            raise ValueError("subject and message are both empty: there is nothing to classify")
+        return self
+
+    def as_input(self) -> dict:
+        return {
+            "subject": self.subject,
+            "message": self.message,
+            "channel": self.channel,
+            "queue": self.queue,
+            "product_line": self.product_line,
+            "created_at": self.created_at,
+        }
+
+
+def request_models(max_text_chars: int, max_batch: int) -> tuple[type[TicketBase], type]:
+    """(TicketIn, TicketsIn) with the configured limits, shown in the OpenAPI schema too."""
+    limited = Annotated[str, StringConstraints(max_length=max_text_chars)]
+    ticket = create_model(
+        "TicketIn",
+        __base__=TicketBase,
+        subject=(limited, Field("", description="Ticket subject line (may be empty).")),
+        message=(limited, Field("", description="Ticket body as the customer wrote it.")),
+    )
+    tickets = create_model(
+        "TicketsIn",
+        __config__=ConfigDict(extra="forbid"),
+        tickets=(list[ticket], Field(..., min_length=1, max_length=max_batch)),
+    )
+    return ticket, tickets
+
+
+class ReasonOut(BaseModel):
+    feature: str = Field(description="A word or phrase, or a named feature such as urgency.")
+    weight: float = Field(description="Its pull toward the predicted class (larger: stronger).")
+
+
+class ClassPrediction(BaseModel):
+    label: str
+    confidence: float = Field(description="Calibrated probability of the predicted label.")
+    probabilities: dict[str, float] = Field(description="Probability of every class.")
+    reasons: list[ReasonOut] = Field(description="Features that drove this prediction most.")
+    model_version: str
+
+
+class TicketPrediction(BaseModel):
+    prediction_id: str
+    ticket_id: str | None = None
+    priority: ClassPrediction | None = None
+    category: ClassPrediction | None = None
+    is_escalated: bool = Field(description="Urgent: written to the escalation log (and webhook).")
+
+
+class PredictionsOut(BaseModel):
+    predictions: list[TicketPrediction]
+
+
+class FeedbackIn(BaseModel):
+    """An agent's correction of a ticket's category and/or priority."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ticket_id: Identifier
+    corrected_category: ShortText | None = None
+    corrected_priority: ShortText | None = None
+    corrected_by: Identifier | None = Field(None, description="Agent id or name.")
+    corrected_at: datetime | None = Field(None, description="Default: when the API received it.")
+
+    @model_validator(mode="after")
+    def _corrects_something(self):
+        if not self.corrected_category and not self.corrected_priority:
+            raise ValueError("give corrected_category, corrected_priority or both")
+        return self
+
+
+class FeedbackOut(BaseModel):
+    status: Literal["accepted"] = "accepted"
+    ticket_id: str
+    corrected_category: str | None
+    corrected_priority: str | None
+    corrected_at: datetime
+
+
+class ModelOut(BaseModel):
+    version: str
+    trained_at: str | None
+    loaded_at: datetime
+    labels: list[str]
+    compiled: bool = Field(description="Served by the compiled path (verified on load).")
+    note: str
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok", "no_model"]
+    models: dict[str, ModelOut]
+    started_at: datetime
+    package_version: str
+
+
+class SimilarTicketOut(BaseModel):
+    ticket_id: str
+    similarity: float
+    subject: str | None
+    message: str | None
+    category: str | None
+    product_line: str | None
+    priority: str | None
+    status: str | None
+    resolved_at: datetime | None
+    resolution_minutes: float | None
+    cluster_id: int | None
+
+
+class SimilarTicketsOut(BaseModel):
+    text: str
+    k: int
+    tickets: list[SimilarTicketOut]
