@@ -1,0 +1,8 @@
+{#- Fails on rows outside [min_value, max_value], bounds included (nulls pass). -#}
+{% test between_bounds(model, column_name, min_value, max_value) %}
+
+select {{ column_name }}
+from {{ model }}
+where {{ column_name }} < {{ min_value }} or {{ column_name }} > {{ max_value }}
+
+{% endtest %}

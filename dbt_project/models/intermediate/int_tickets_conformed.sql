@@ -1,0 +1,137 @@
+with
+
+tickets as (
+    select * from {{ ref('stg_helpdesk__tickets') }}
+),
+
+taxonomy as (
+    select * from {{ ref('category_taxonomy') }}
+),
+
+priority_levels as (
+    select * from {{ ref('priority_levels') }}
+),
+
+calendar as (
+    select * from {{ ref('int_business_days_accumulated') }}
+),
+
+category_keys as (
+    -- A few labels cover millions of tickets: resolve each distinct label once.
+    select distinct category_key from {{ ref('stg_helpdesk__tickets') }}
+),
+
+categories as (
+    -- An unknown category is kept, title-cased: a new category may be real.
+    select
+        category_keys.category_key,
+        coalesce(
+            taxonomy.category, {{ title_case('category_keys.category_key') }}
+        ) as category,
+        taxonomy.category is null as is_unknown
+    from category_keys
+    left join taxonomy on category_keys.category_key = {{ label_key('taxonomy.category') }}
+    where category_keys.category_key is not null
+),
+
+priorities as (
+    select
+        priority,
+        priority_rank,
+        {{ label_key('priority') }} as priority_key
+    from priority_levels
+),
+
+queues as (
+    -- The queues with business hours; queue_number is the calendar's compact join key.
+    select distinct
+        queue,
+        queue_number,
+        {{ label_key('queue') }} as queue_key
+    from calendar
+),
+
+matched as (
+    -- Labels are matched on their keys (case, padding, _ and - ignored) and take the seed's
+    -- spelling. An unknown priority or queue is unusable for SLA targets and business hours,
+    -- so it becomes null and is flagged like any other invalid value.
+    select
+        tickets.ticket_id,
+        tickets.customer_id,
+        tickets.agent_id,
+        tickets.created_at,
+        tickets.first_response_at,
+        tickets.resolved_at,
+        tickets.status,
+        priorities.priority,
+        priorities.priority_rank,
+        categories.category,
+        tickets.channel,
+        queues.queue,
+        queues.queue_number,
+        tickets.product_line,
+        tickets.subject,
+        tickets.message,
+        tickets.is_escalated,
+        tickets.satisfaction_score,
+        tickets.is_sla_breach_reported,
+        tickets.reopened_count,
+        tickets.resolution_minutes,
+        tickets.is_resolution_derived,
+        tickets.first_response_minutes,
+        coalesce(categories.is_unknown, false) as has_unknown_category,
+        tickets.has_invalid_created_at,
+        tickets.has_invalid_first_response_at,
+        tickets.has_invalid_resolved_at,
+        tickets.has_invalid_status,
+        tickets.priority_key is not null and priorities.priority is null as has_invalid_priority,
+        tickets.has_invalid_channel,
+        tickets.queue_key is not null and queues.queue is null as has_invalid_queue,
+        tickets.has_invalid_escalated,
+        tickets.has_invalid_sla_breach,
+        tickets.has_invalid_satisfaction_score,
+        tickets.has_invalid_reopened_count,
+        tickets.has_invalid_resolution_minutes,
+        (
+            tickets.has_invalid_value
+            or (tickets.priority_key is not null and priorities.priority is null)
+            or (tickets.queue_key is not null and queues.queue is null)
+        ) as has_invalid_value,
+        tickets.has_missing_keys,
+        tickets.has_missing_resolution,
+        tickets._load_id,
+        tickets._source_file,
+        tickets._row_number,
+        tickets._loaded_at
+    from tickets
+    left join categories on tickets.category_key = categories.category_key
+    left join priorities on tickets.priority_key = priorities.priority_key
+    left join queues on tickets.queue_key = queues.queue_key
+),
+
+listed as (
+    -- invalid_fields names every unusable field, in column order, for the data-quality audit.
+    select
+        *,
+        case
+            when has_invalid_value
+                then concat_ws(
+                    ',',
+                    case when has_invalid_created_at then 'created_at' end,
+                    case when has_invalid_first_response_at then 'first_response_at' end,
+                    case when has_invalid_resolved_at then 'resolved_at' end,
+                    case when has_invalid_status then 'status' end,
+                    case when has_invalid_priority then 'priority' end,
+                    case when has_invalid_channel then 'channel' end,
+                    case when has_invalid_queue then 'queue' end,
+                    case when has_invalid_escalated then 'escalated' end,
+                    case when has_invalid_satisfaction_score then 'satisfaction_score' end,
+                    case when has_invalid_sla_breach then 'sla_breach' end,
+                    case when has_invalid_reopened_count then 'reopened_count' end,
+                    case when has_invalid_resolution_minutes then 'resolution_minutes' end
+                )
+        end as invalid_fields
+    from matched
+)
+
+select * from listed
