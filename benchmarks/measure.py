@@ -17,6 +17,7 @@ BENCHMARKS_DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 class Measurement:
     label: str
     seconds: float
+    cpu_seconds: float  # user + system: what the run costs, however busy the machine is
     peak_rss_mb: float
     returncode: int
 
@@ -30,7 +31,8 @@ def run_measured(label: str, command: list[str], env: dict[str, str] | None = No
     returncode = os.waitstatus_to_exitcode(status)
     if returncode != 0:
         raise RuntimeError(f"{label}: {' '.join(command)} exited {returncode}")
-    return Measurement(label, seconds, usage.ru_maxrss / 1024, returncode)
+    cpu_seconds = usage.ru_utime + usage.ru_stime
+    return Measurement(label, seconds, cpu_seconds, usage.ru_maxrss / 1024, returncode)
 
 
 def machine_line() -> str:

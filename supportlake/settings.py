@@ -75,6 +75,8 @@ def apply_offline_environment(settings: Settings | None = None) -> None:
     for key, value in OFFLINE_ENVIRONMENT.items():
         os.environ.setdefault(key, value)
     os.environ.setdefault("PREFECT_HOME", str(settings.prefect_home.resolve()))
+    # Prefect's ephemeral server cannot create its SQLite file in a missing folder.
+    Path(os.environ["PREFECT_HOME"]).expanduser().mkdir(parents=True, exist_ok=True)
 
 
 def get_settings() -> Settings:
