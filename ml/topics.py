@@ -24,7 +24,7 @@ import joblib
 import numpy as np
 import pyarrow as pa
 from scipy.special import comb
-from sklearn.cluster import MiniBatchKMeans
+from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.metrics import mutual_info_score
 
@@ -135,34 +135,43 @@ def fit_clusters(
 ) -> MiniBatchKMeans:
     """partial_fit over `batches_per_epoch()` (a callable yielding (vectors, weights)) per epoch.
 
-    The first batch seeds k-means++ on all its rows (shuffled), later ones are cut into
-    minibatches; only one streamed batch is in memory at a time.
+    The first streamed batch (up to STREAM_ROWS rows) seeds the centres with a full k-means of
+    several restarts: a single k-means++ draw on one minibatch, what partial_fit does alone,
+    too often merges two topics. Later batches are cut into minibatches; only one streamed
+    batch is in memory at a time.
     """
-    model = MiniBatchKMeans(
-        n_clusters=n_clusters, batch_size=minibatch_size, random_state=seed, n_init=3
-    )
     rng = np.random.default_rng(seed)
-    initialised = False
+    model: MiniBatchKMeans | None = None
     for _ in range(epochs):
         for vectors, weights in batches_per_epoch():
             order = rng.permutation(len(vectors))  # stored order is length-sorted: break it
             vectors, weights = vectors[order], weights[order]
-            if not initialised:
-                if len(vectors) < n_clusters:
-                    raise ValueError(
-                        f"cannot make {n_clusters} clusters from {len(vectors)} texts: "
-                        "embed more tickets or ask for fewer clusters"
-                    )
-                model.partial_fit(vectors, sample_weight=weights)
-                initialised = True
-                continue
+            if model is None:
+                model = _seeded_model(vectors, weights, n_clusters, minibatch_size, seed)
             for start in range(0, len(vectors), minibatch_size):
                 chunk = slice(start, start + minibatch_size)
                 if len(vectors[chunk]) >= n_clusters:  # sklearn refuses smaller minibatches
                     model.partial_fit(vectors[chunk], sample_weight=weights[chunk])
-    if not initialised:
+    if model is None:
         raise ValueError("no embeddings to cluster: run `supportlake embed` first")
     return model
+
+
+def _seeded_model(vectors, weights, n_clusters: int, minibatch_size: int, seed: int):
+    if len(vectors) < n_clusters:
+        raise ValueError(
+            f"cannot make {n_clusters} clusters from {len(vectors)} texts: "
+            "embed more tickets or ask for fewer clusters"
+        )
+    seeding = KMeans(n_clusters=n_clusters, n_init=4, random_state=seed)
+    seeding.fit(vectors, sample_weight=weights)
+    return MiniBatchKMeans(
+        n_clusters=n_clusters,
+        init=seeding.cluster_centers_,
+        n_init=1,
+        batch_size=minibatch_size,
+        random_state=seed,
+    )
 
 
 def assign_clusters(
@@ -224,7 +233,7 @@ def adjusted_rand_from_contingency(contingency: np.ndarray) -> float:
     maximum = (sum_rows + sum_columns) / 2
     if maximum == expected:
         return 1.0
-    return float((sum_cells - expected) / (maximum - expected))
+    return float(np.clip((sum_cells - expected) / (maximum - expected), -1.0, 1.0))
 
 
 def normalized_mutual_info_from_contingency(contingency: np.ndarray) -> float:
@@ -236,7 +245,8 @@ def normalized_mutual_info_from_contingency(contingency: np.ndarray) -> float:
 
     mutual = mutual_info_score(None, None, contingency=contingency)
     normaliser = (entropy(contingency.sum(axis=1)) + entropy(contingency.sum(axis=0))) / 2
-    return float(mutual / normaliser) if normaliser > 0 else 1.0
+    # Clipped: a perfect match computes to 1 + a rounding error, which the mart's test rejects.
+    return float(min(mutual / normaliser, 1.0)) if normaliser > 0 else 1.0
 
 
 def category_agreement(connection: duckdb.DuckDBPyConnection) -> tuple[float, float, int] | None:
