@@ -1,0 +1,248 @@
+"""Labelled data for training: any export (CSV, parquet, JSON) or the warehouse's marts.tickets.
+
+Whatever the source, the result is one frame in the ticket schema's names (subject, message,
+channel, queue, product_line, created_at, ticket_id when known) plus `label`, so the same
+feature pipeline serves a helpdesk export, a Kaggle file and the warehouse.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ml.features import CATEGORICAL_COLUMNS, TIMESTAMP_COLUMN
+
+LABEL = "label"
+ID_COLUMN = "ticket_id"
+KEPT_COLUMNS = (ID_COLUMN, *CATEGORICAL_COLUMNS, TIMESTAMP_COLUMN)
+READABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".json", ".jsonl", ".ndjson")
+
+
+class DataError(ValueError):
+    """A data file or column choice that cannot be used; the message names file and column."""
+
+
+@dataclass(frozen=True)
+class TextSpec:
+    """How a file's columns become the ticket schema: recorded with the model for `predict`."""
+
+    text_columns: tuple[str, ...] = ()  # empty: the file has subject and/or message itself
+    label_column: str | None = None
+    mapping: str | None = None  # YAML path or packaged name, as `supportlake ingest` takes
+
+    def to_dict(self) -> dict:
+        return {
+            "text_columns": list(self.text_columns),
+            "label_column": self.label_column,
+            "mapping": self.mapping,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TextSpec:
+        return cls(
+            text_columns=tuple(data.get("text_columns") or ()),
+            label_column=data.get("label_column"),
+            mapping=data.get("mapping"),
+        )
+
+
+@dataclass
+class LabelledData:
+    frame: pd.DataFrame  # ticket-schema columns + `label`
+    source: str  # file path or `warehouse:marts.tickets`
+    spec: TextSpec
+    rows_read: int
+    rows_unlabelled: int = 0  # dropped: no label
+    corrections_used: int = 0  # labels overridden by human corrections
+    notes: list[str] = field(default_factory=list)
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read CSV/TSV, parquet or JSON (array or lines) as text columns; errors name the file."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            return pd.read_parquet(path)
+        if suffix in (".json", ".jsonl", ".ndjson"):
+            lines = suffix != ".json" or path.read_bytes()[:1].strip() not in (b"[", b"")
+            return pd.read_json(path, lines=lines, dtype=False)
+        if suffix in (".csv", ".tsv", ".txt"):
+            return _read_csv(path, sep="\t" if suffix == ".tsv" else None)
+    except DataError:
+        raise
+    except (ValueError, OSError) as error:
+        raise DataError(f"{path}: cannot be read as {suffix[1:]}: {error}") from None
+    raise DataError(
+        f"{path}: unsupported file type {suffix!r} (use {', '.join(READABLE_SUFFIXES)})"
+    )
+
+
+def _read_csv(path: Path, sep: str | None) -> pd.DataFrame:
+    options = {"dtype": str, "sep": sep, "engine": "python"}
+    try:
+        return pd.read_csv(path, encoding="utf-8", **options)
+    except UnicodeDecodeError:
+        # Exports from older helpdesks are often Windows-1252; latin-1 reads any byte.
+        return pd.read_csv(path, encoding="latin-1", **options)
+    except pd.errors.ParserError as error:
+        raise DataError(f"{path}: malformed CSV: {error}") from None
+
+
+def normalized_name(name: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")
+
+
+def to_ticket_schema(raw: pd.DataFrame, spec: TextSpec, *, file_name: str) -> pd.DataFrame:
+    """Rename by the mapping (or by matching names), then build subject/message from the text."""
+    frame = _apply_mapping(raw, spec.mapping, file_name)
+    columns = {normalized_name(column): column for column in frame.columns}
+
+    def find(name: str, role: str) -> str:
+        if name in frame.columns:
+            return name
+        if normalized_name(name) in columns:
+            return columns[normalized_name(name)]
+        available = ", ".join(map(str, raw.columns))
+        raise DataError(f"{file_name}: no {role} column {name!r} (its columns: {available})")
+
+    result = pd.DataFrame(index=frame.index)
+    if spec.text_columns:
+        text = [find(name, "text") for name in spec.text_columns]
+        if len(text) == 1:
+            result["message"] = frame[text[0]]
+        else:
+            result["subject"] = frame[text[0]]
+            result["message"] = _join_text(frame[text[1:]])
+    else:
+        for name in ("subject", "message"):
+            if name in columns:
+                result[name] = frame[columns[name]]
+        if not len(result.columns):
+            available = ", ".join(map(str, raw.columns))
+            raise DataError(
+                f"{file_name}: no subject or message column; name the text with --text "
+                f"(its columns: {available})"
+            )
+    for name in KEPT_COLUMNS:
+        if name in columns and name not in result:
+            result[name] = frame[columns[name]]
+    if spec.label_column:
+        result[LABEL] = frame[find(spec.label_column, "label")]
+    return result.reset_index(drop=True)
+
+
+def _join_text(frame: pd.DataFrame) -> pd.Series:
+    return frame.apply(
+        lambda row: "\n".join(str(value) for value in row if pd.notna(value) and str(value)),
+        axis=1,
+    )
+
+
+def _apply_mapping(raw: pd.DataFrame, mapping: str | None, file_name: str) -> pd.DataFrame:
+    if not mapping:
+        return raw
+    from supportlake.ingest.mapping import MappingError, load_mapping, resolve_columns
+    from supportlake.sources import TICKETS
+
+    try:
+        section = load_mapping(mapping).for_source(TICKETS.name)
+        plan = resolve_columns(file_name, [str(column) for column in raw.columns], TICKETS, section)
+    except MappingError as error:
+        raise DataError(str(error)) from None
+    renamed = raw.rename(columns={source: target for target, source in plan.selected.items()})
+    return renamed
+
+
+def normalize_labels(labels: pd.Series) -> pd.Series:
+    """Trim and collapse spaces; spellings that differ only in case take the most common one."""
+    text = labels.astype("string").str.strip().str.replace(r"\s+", " ", regex=True)
+    text = text.mask(text.eq("") | text.str.lower().isin(["nan", "null", "none", "n/a"]))
+    present = text.dropna()
+    if present.empty:
+        return text.astype(object)
+    canonical = (
+        present.groupby(present.str.lower()).agg(lambda values: values.value_counts().index[0])
+    ).to_dict()
+    return text.map(lambda value: canonical[value.lower()] if pd.notna(value) else None).astype(
+        object
+    )
+
+
+def load_labelled_file(path: str | Path, spec: TextSpec) -> LabelledData:
+    """A labelled export as read; `finish_labels` drops rows left without a label."""
+    if not spec.label_column:
+        raise DataError(f"{path}: name the label column with --label")
+    raw = read_table(path)
+    frame = to_ticket_schema(raw, spec, file_name=str(path))
+    return LabelledData(frame, str(path), spec, rows_read=len(raw))
+
+
+def load_unlabelled_file(path: str | Path, spec: TextSpec) -> pd.DataFrame:
+    """An export to predict on: the ticket-schema frame, every row kept in order."""
+    raw = read_table(path)
+    return to_ticket_schema(
+        raw, TextSpec(spec.text_columns, None, spec.mapping), file_name=str(path)
+    )
+
+
+def _labelled(frame: pd.DataFrame, source: str, spec: TextSpec, rows_read: int) -> LabelledData:
+    frame = frame.copy()
+    frame[LABEL] = normalize_labels(frame[LABEL])
+    unlabelled = int(frame[LABEL].isna().sum())
+    frame = frame[frame[LABEL].notna()].reset_index(drop=True)
+    return LabelledData(frame, source, spec, rows_read=rows_read, rows_unlabelled=unlabelled)
+
+
+WAREHOUSE_SOURCE = "warehouse:marts.tickets"
+WAREHOUSE_TASKS = ("category", "priority")
+
+
+def load_labelled_warehouse(
+    connection, task: str, *, max_rows: int, extra_ticket_ids: list[str] | None = None
+) -> LabelledData:
+    """marts.tickets rows with a recorded `task` label (a deterministic sample of at most
+    `max_rows`), plus every ticket in `extra_ticket_ids` (corrected ones) whatever its label."""
+    if task not in WAREHOUSE_TASKS:
+        labels = ", ".join(WAREHOUSE_TASKS)
+        raise DataError(f"marts.tickets has labels for {labels}, not {task!r}; use --data FILE")
+    columns = ", ".join(["ticket_id", "subject", "message", *CATEGORICAL_COLUMNS, TIMESTAMP_COLUMN])
+    extra = pd.DataFrame({"ticket_id": pd.Series(extra_ticket_ids or [], dtype=object)})
+    connection.register("corrected_ticket_ids", extra)
+    try:
+        total = connection.execute(
+            f"select count(*) from marts.tickets where {task} is not null"
+        ).fetchone()[0]
+        # hash(ticket_id) orders rows pseudo-randomly but the same way on every run.
+        frame = connection.execute(
+            f"""
+            select {columns}, {task} as label from (
+                select * from marts.tickets where {task} is not null
+                order by hash(ticket_id) limit {int(max_rows)}
+            )
+            union
+            select {columns}, {task} as label from marts.tickets
+            where ticket_id in (select ticket_id from corrected_ticket_ids)
+            """
+        ).fetchdf()
+    finally:
+        connection.unregister("corrected_ticket_ids")
+    spec = TextSpec(("subject", "message"), task, None)
+    data = LabelledData(frame, WAREHOUSE_SOURCE, spec, rows_read=len(frame))
+    if total > max_rows:
+        data.notes.append(f"sampled {max_rows:,} of {total:,} labelled tickets")
+    return data
+
+
+def finish_labels(data: LabelledData) -> LabelledData:
+    """Normalize labels and drop the rows left without one (after corrections applied)."""
+    finished = _labelled(data.frame, data.source, data.spec, data.rows_read)
+    finished.rows_unlabelled += data.rows_unlabelled
+    finished.corrections_used = data.corrections_used
+    finished.notes = data.notes
+    return finished

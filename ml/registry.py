@@ -1,0 +1,203 @@
+"""The model registry: one versioned folder per training run, one `current` pointer per task.
+
+    <models_dir>/classifiers/<task>/<version>/model.joblib     the fitted Pipeline, whole
+    <models_dir>/classifiers/<task>/<version>/metadata.json    data hash, labels, metrics, ...
+    <models_dir>/classifiers/<task>/current                    the version scoring uses
+
+Every run also appends a row to ml.model_runs in the warehouse. Model files are joblib pickles:
+load only models this project trained (pickles run code when loaded).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import joblib
+import pandas as pd
+
+MODEL_FILE = "model.joblib"
+METADATA_FILE = "metadata.json"
+POINTER_FILE = "current"
+REGISTRY_FOLDER = "classifiers"
+
+MODEL_RUNS_DDL = """
+create table if not exists ml.model_runs (
+    model_version varchar primary key,  -- <task>-<timestamp>-<data hash>
+    task varchar not null,              -- category, priority, or the label a file was trained on
+    trained_at timestamp not null,
+    model_family varchar not null,      -- naive_bayes, logistic_regression, linear_svm, ...
+    baseline_family varchar not null,
+    data_source varchar not null,       -- file path or warehouse:marts.tickets
+    data_hash varchar not null,         -- sha256 of the training rows (text, meta, label)
+    training_rows bigint not null,
+    holdout_rows bigint not null,
+    holdout_source varchar not null,    -- split of the data, or the --holdout file
+    label_set varchar not null,         -- JSON array of the classes
+    corrections_used bigint not null,   -- labels overridden by human corrections
+    cv_macro_f1 double,                 -- chosen model, stratified cross-validation
+    holdout_accuracy double,
+    holdout_macro_f1 double,
+    baseline_macro_f1 double,
+    majority_macro_f1 double,
+    majority_accuracy double,
+    expected_calibration_error double,
+    parameters varchar,                 -- JSON
+    code_version varchar,               -- git sha (+dirty) of the checkout, when known
+    package_version varchar,
+    model_path varchar not null,
+    report_path varchar
+)
+"""
+
+
+@dataclass
+class RegisteredModel:
+    task: str
+    version: str
+    folder: Path
+    metadata: dict
+
+    @property
+    def model_path(self) -> Path:
+        return self.folder / MODEL_FILE
+
+    def load_pipeline(self):
+        return joblib.load(self.model_path)
+
+
+def task_folder(models_dir: Path, task: str) -> Path:
+    return Path(models_dir) / REGISTRY_FOLDER / task
+
+
+def data_hash(frame: pd.DataFrame) -> str:
+    """sha256 over the rows' content, independent of the row index."""
+    hashes = pd.util.hash_pandas_object(frame.reset_index(drop=True).astype(str), index=False)
+    return hashlib.sha256(hashes.to_numpy().tobytes()).hexdigest()
+
+
+def code_version() -> str | None:
+    """`<git sha>` of the checkout, with `-dirty` when files differ from it; None outside git."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10
+        )
+        if sha.returncode != 0:
+            return None
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return sha.stdout.strip() + ("-dirty" if status.stdout.strip() else "")
+
+
+def new_version(task: str, content_hash: str, models_dir: Path) -> str:
+    """`<task>-<UTC timestamp>-<first 8 of the data hash>`: unique, and readable in tables."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    version = f"{task}-{stamp}-{content_hash[:8]}"
+    folder = task_folder(models_dir, task)
+    suffix = 1
+    while (folder / version).exists():
+        suffix += 1
+        version = f"{task}-{stamp}-{content_hash[:8]}-{suffix}"
+    return version
+
+
+def save_model(models_dir: Path, task: str, version: str, pipeline, metadata: dict) -> Path:
+    """Write model and metadata into a temporary folder, then rename: no half-saved versions."""
+    target = task_folder(models_dir, task) / version
+    partial = target.with_name(f".{version}.partial")
+    partial.mkdir(parents=True, exist_ok=False)
+    joblib.dump(pipeline, partial / MODEL_FILE, compress=3)
+    (partial / METADATA_FILE).write_text(json.dumps(metadata, indent=2, default=str))
+    partial.rename(target)
+    return target
+
+
+def set_current(models_dir: Path, task: str, version: str) -> None:
+    """Point the task at `version` (atomic replace of the pointer file)."""
+    folder = task_folder(models_dir, task)
+    if not (folder / version / MODEL_FILE).exists():
+        raise FileNotFoundError(f"no model {task}/{version} under {folder}")
+    pointer = folder / POINTER_FILE
+    partial = folder / f".{POINTER_FILE}.partial"
+    partial.write_text(version + "\n")
+    os.replace(partial, pointer)
+
+
+def current_version(models_dir: Path, task: str) -> str | None:
+    pointer = task_folder(models_dir, task) / POINTER_FILE
+    return pointer.read_text().strip() if pointer.exists() else None
+
+
+def load_model(models_dir: Path, task: str, version: str | None = None) -> RegisteredModel:
+    """The current (or a named) model of `task`; errors say how to get one."""
+    version = version or current_version(models_dir, task)
+    if version is None:
+        raise FileNotFoundError(
+            f"no current {task} model under {task_folder(models_dir, task)}: "
+            f"run `supportlake train --label {task}` first"
+        )
+    folder = task_folder(models_dir, task) / version
+    if not (folder / MODEL_FILE).exists():
+        raise FileNotFoundError(f"model {task}/{version} is missing its {MODEL_FILE} in {folder}")
+    metadata = json.loads((folder / METADATA_FILE).read_text())
+    return RegisteredModel(task, version, folder, metadata)
+
+
+def list_tasks(models_dir: Path) -> list[str]:
+    """Tasks that have a current model."""
+    root = Path(models_dir) / REGISTRY_FOLDER
+    if not root.exists():
+        return []
+    return sorted(folder.name for folder in root.iterdir() if (folder / POINTER_FILE).exists())
+
+
+def list_versions(models_dir: Path, task: str) -> list[str]:
+    folder = task_folder(models_dir, task)
+    if not folder.exists():
+        return []
+    return sorted(
+        child.name
+        for child in folder.iterdir()
+        if child.is_dir() and not child.name.startswith(".") and (child / MODEL_FILE).exists()
+    )
+
+
+def ensure_ml_schema(connection) -> None:
+    """Schema ml with its tables (idempotent); dbt declares them as sources."""
+    from ml.scoring import PREDICTIONS_DDL
+
+    connection.execute("create schema if not exists ml")
+    connection.execute(MODEL_RUNS_DDL)
+    connection.execute(PREDICTIONS_DDL)
+
+
+def record_model_run(connection, row: dict) -> None:
+    """Insert the run's row into ml.model_runs (replacing a row of the same version)."""
+    ensure_ml_schema(connection)
+    frame = pd.DataFrame([row])
+    connection.register("model_run_row", frame)
+    try:
+        connection.execute("begin transaction")
+        connection.execute(
+            "delete from ml.model_runs where model_version = ?", [row["model_version"]]
+        )
+        connection.execute("insert into ml.model_runs by name select * from model_run_row")
+        connection.execute("commit")
+    except Exception:
+        connection.execute("rollback")
+        raise
+    finally:
+        connection.unregister("model_run_row")

@@ -1,0 +1,269 @@
+"""`supportlake train`, `predict` and `score`: ticket classification from the command line.
+
+The work happens in ml/ (training, scoring, registry); these commands parse options, show
+progress and end with a summary of what was written where.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from supportlake.console import console, progress_bar
+from supportlake.settings import get_settings
+
+
+def _split(value: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def _fail(message: str) -> None:
+    console.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(2)
+
+
+def _write_table(frame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        frame.to_parquet(path, index=False)
+    elif suffix in (".jsonl", ".ndjson"):
+        frame.to_json(path, orient="records", lines=True, date_format="iso")
+    elif suffix == ".json":
+        frame.to_json(path, orient="records", date_format="iso", indent=1)
+    elif suffix in (".csv", ".tsv"):
+        frame.to_csv(path, index=False, sep="\t" if suffix == ".tsv" else ",")
+    else:
+        _fail(f"{path}: write .csv, .tsv, .parquet, .json or .jsonl")
+
+
+def _print_training(run) -> None:
+    outcome = run.outcome
+    table = Table(title=f"{outcome.task}: holdout ({outcome.holdout_rows:,} rows)")
+    for column in ("model", "accuracy", "macro-F1", "ECE", "majority macro-F1"):
+        table.add_column(column, justify="left" if column == "model" else "right")
+    majority = outcome.evaluations["majority_class"]
+    for evaluation in outcome.evaluations.values():
+        ece = evaluation.calibration.expected_calibration_error if evaluation.calibration else None
+        table.add_row(
+            evaluation.name,
+            f"{evaluation.accuracy:.3f}",
+            f"{evaluation.macro_f1:.3f}",
+            "" if ece is None else f"{ece:.3f}",
+            f"{majority.macro_f1:.3f}",
+        )
+    console.print(table)
+    data = outcome.data
+    console.print(
+        f"chosen [bold]{outcome.family}[/] (CV macro-F1 {outcome.cv_macro_f1:.3f}, "
+        f"{outcome.folds} folds); {outcome.training_rows:,} training rows, "
+        f"{data.rows_unlabelled:,} unlabelled dropped, {data.corrections_used:,} corrections "
+        f"used; {outcome.seconds:.0f} s"
+    )
+    for note in outcome.notes:
+        console.print(f"  note: {note}")
+    console.print(f"[green]model[/] {run.version} -> {run.model_folder} (current)", soft_wrap=True)
+    console.print(
+        f"[green]report[/] -> {run.report_files['markdown']} (+ report.html, plots)",
+        soft_wrap=True,
+    )
+
+
+def train(
+    data: Path = typer.Option(
+        None, "--data", help="labelled export (CSV/TSV/parquet/JSON); default: marts.tickets"
+    ),
+    text: str = typer.Option(
+        None,
+        "--text",
+        help="text column(s), comma-separated: one = message; two or more = subject, message",
+    ),
+    label: str = typer.Option(
+        None,
+        "--label",
+        help="label column(s), comma-separated; default with the warehouse: category,priority",
+    ),
+    task: str = typer.Option(
+        None, "--task", help="registry task name (default: the label's name); one label only"
+    ),
+    mapping: str = typer.Option(
+        None, "--mapping", help="column mapping YAML (as for `supportlake ingest`)"
+    ),
+    holdout: Path = typer.Option(
+        None, "--holdout", help="separate labelled file to score on, same columns as --data"
+    ),
+    corrections: Path = typer.Option(
+        None, "--corrections", help="extra corrections file (ticket_id, corrected_<label>, ...)"
+    ),
+    quick: bool = typer.Option(False, "--quick", help="small grid: baseline and one linear SVM"),
+    folds: int = typer.Option(5, "--folds", min=2, help="cross-validation folds"),
+    holdout_share: float = typer.Option(0.2, "--holdout-share", min=0.05, max=0.5),
+    seed: int = typer.Option(0, "--seed"),
+    max_rows: int = typer.Option(50_000, "--max-rows", help="stratified sample cap", min=100),
+    jobs: int = typer.Option(1, "--jobs", help="parallel cross-validation folds"),
+    zero_shot: bool = typer.Option(
+        None,
+        "--zero-shot/--no-zero-shot",
+        help="also score zero-shot categories (default: when labels are the taxonomy's)",
+    ),
+    taxonomy: Path = typer.Option(
+        None, "--taxonomy", help="category,description CSV (default: seeds/category_taxonomy.csv)"
+    ),
+) -> None:
+    """Train and register classifiers: grid search, calibration, holdout report."""
+    from ml.datasets import DataError, TextSpec, load_labelled_file
+    from ml.training import TrainingOptions, load_training_data, train_task
+
+    settings = get_settings()
+    labels = _split(label) or (("category", "priority") if data is None else ())
+    if not labels:
+        _fail("name the label column with --label (e.g. --label category)")
+    if task and len(labels) > 1:
+        _fail("--task names one model; give one --label with it")
+    command = "supportlake " + shlex.join(["train", *sys.argv[2:]])
+    for label_column in labels:
+        task_name = task or _task_name(label_column)
+        spec = TextSpec(_split(text), label_column, mapping)
+        options = TrainingOptions(
+            task=task_name,
+            folds=folds,
+            holdout_share=holdout_share,
+            seed=seed,
+            quick=quick,
+            n_jobs=jobs,
+            max_rows=max_rows,
+            zero_shot=zero_shot,
+            taxonomy=taxonomy,
+        )
+        try:
+            with console.status(f"loading {task_name} training data"):
+                labelled = load_training_data(
+                    settings,
+                    task_name,
+                    data_path=data,
+                    spec=spec,
+                    corrections_path=corrections,
+                    max_rows=max_rows,
+                )
+                holdout_data = None
+                if holdout is not None:
+                    from ml.datasets import finish_labels
+
+                    holdout_data = finish_labels(load_labelled_file(holdout, spec))
+            with console.status(
+                f"training {task_name}: grid search over {folds} folds on "
+                f"{len(labelled.frame):,} rows"
+            ):
+                run = train_task(settings, options, labelled, holdout_data, command=command)
+        except (DataError, FileNotFoundError, ValueError) as error:
+            _fail(str(error))
+        _print_training(run)
+
+
+def _task_name(label_column: str) -> str:
+    from ml.datasets import normalized_name
+
+    return normalized_name(label_column) or "label"
+
+
+def predict(
+    data: Path = typer.Option(..., "--data", help="file to classify (CSV/TSV/parquet/JSON)"),
+    out: Path = typer.Option(..., "--out", help="where to write (.csv/.parquet/.json/.jsonl)"),
+    task: str = typer.Option(
+        None, "--task", help="model task(s), comma-separated; default: every current model"
+    ),
+    text: str = typer.Option(None, "--text", help="text column(s); default: as in training"),
+    mapping: str = typer.Option(None, "--mapping", help="column mapping YAML"),
+    batch_size: int = typer.Option(20_000, "--batch-size", min=1),
+) -> None:
+    """Classify a file with the current models: its rows plus label, confidence, reasons."""
+    from ml import registry
+    from ml.datasets import DataError, TextSpec, load_unlabelled_file, read_table
+    from ml.scoring import PipelineScorer, predict_in_batches
+
+    settings = get_settings()
+    tasks = _split(task) or tuple(registry.list_tasks(settings.models_dir))
+    if not tasks:
+        _fail(f"no trained models under {settings.models_dir}: run `supportlake train` first")
+    try:
+        models = [registry.load_model(settings.models_dir, name) for name in tasks]
+        trained = TextSpec.from_dict(models[0].metadata["data"]["spec"])
+        spec = TextSpec(_split(text) or trained.text_columns, None, mapping or trained.mapping)
+        try:
+            frame = load_unlabelled_file(data, spec)
+        except DataError:
+            if text:
+                raise
+            # The trained column names are absent: fall back to subject/message in the file.
+            frame = load_unlabelled_file(data, TextSpec((), None, mapping))
+        original = read_table(data)
+    except (DataError, FileNotFoundError) as error:
+        _fail(str(error))
+    scorers = {
+        model.task: PipelineScorer(model.task, model.version, model.load_pipeline())
+        for model in models
+    }
+    with progress_bar() as progress:
+        bar = progress.add_task("predicting", total=len(frame))
+        predictions = predict_in_batches(
+            scorers, frame, batch_size, on_batch=lambda rows: progress.advance(bar, rows)
+        )
+    result = original.reset_index(drop=True).join(predictions, rsuffix="_predicted")
+    _write_table(result, out)
+    versions = ", ".join(f"{scorer.task}={scorer.version}" for scorer in scorers.values())
+    console.print(
+        f"[green]predicted[/] {len(result):,} rows with {versions} -> {out} "
+        f"({len(predictions.columns)} prediction columns added)"
+    )
+
+
+def score(
+    rescore_all: bool = typer.Option(
+        False, "--all", help="re-score every ticket, not only those lacking current predictions"
+    ),
+    batch_size: int = typer.Option(20_000, "--batch-size", min=1),
+    zero_shot: bool = typer.Option(
+        True,
+        "--zero-shot/--no-zero-shot",
+        help="without a trained category model, use zero-shot categories",
+    ),
+) -> None:
+    """Score marts.tickets with the current models into ml.ticket_predictions."""
+    from ml.scoring import score_tickets
+
+    settings = get_settings()
+    try:
+        with progress_bar() as progress:
+            bar = progress.add_task("scoring tickets", total=None)
+            summary = score_tickets(
+                settings,
+                batch_size=batch_size,
+                rescore_all=rescore_all,
+                zero_shot_category=zero_shot,
+                on_start=lambda total: progress.update(bar, total=total),
+                on_batch=lambda rows: progress.advance(bar, rows),
+            )
+    except FileNotFoundError as error:
+        _fail(str(error))
+    versions = ", ".join(f"{task}={version}" for task, version in summary.versions.items())
+    console.print(
+        f"[green]scored[/] {summary.rows_scored:,} of {summary.rows_in_mart:,} tickets in "
+        f"{summary.batches} batches ({summary.seconds:.1f} s) with {versions}"
+    )
+    if summary.removed_stale:
+        console.print(
+            f"  removed {summary.removed_stale:,} predictions of tickets no longer in marts"
+        )
+    for note in summary.notes:
+        console.print(f"  note: {note}")
+    console.print(f"-> {summary.table} in {settings.warehouse}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(train)
+    app.command()(predict)
+    app.command()(score)
