@@ -108,3 +108,7 @@ app.add_typer(export_app, name="export")
 from supportlake.ml_commands import register as register_classification  # noqa: E402
 
 register_classification(app)
+
+from supportlake.serve_commands import register as register_serving  # noqa: E402
+
+register_serving(app)

@@ -1,0 +1,133 @@
+"""`supportlake serve` (the HTTP API under uvicorn) and `supportlake deploy` (scheduled flows).
+
+Cron schedules need a real Prefect server (the ephemeral one refuses to schedule): `deploy`
+connects to one on 127.0.0.1, or starts `prefect server start` there and stops it on exit.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import typer
+
+from supportlake.console import console
+from supportlake.settings import Settings, get_settings
+
+PREFECT_HOST = "127.0.0.1"
+PREFECT_PORT = 4200
+PREFECT_START_SECONDS = 120  # a fresh server took 11-14 s here, much more on a busy machine
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="interface to listen on (0.0.0.0: all)"),
+    port: int = typer.Option(8000, help="TCP port"),
+    workers: int = typer.Option(
+        1, help="uvicorn worker processes (each loads the models and writes its own logs)"
+    ),
+    log_level: str = typer.Option("info", help="debug, info, warning, error"),
+) -> None:
+    """Serve the prediction API with uvicorn (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from supportlake.api.observability import uvicorn_log_config
+
+    settings = get_settings()
+    writes = "need X-API-Key" if settings.api_key else "are disabled (no SUPPORTLAKE_API_KEY)"
+    console.print(
+        f"[bold]supportlake API[/] on http://{host}:{port} (docs: /docs), models from "
+        f"{settings.models_dir}; logs land in {settings.landing}/{{prediction_log,escalations,"
+        f"ticket_corrections}}; write endpoints {writes}",
+        soft_wrap=True,
+    )
+    uvicorn.run(
+        "supportlake.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=uvicorn_log_config(log_level),
+        access_log=False,
+    )
+    console.print(
+        f"[green]API stopped[/]; closed logs are in {settings.landing} for the next ingest"
+    )
+
+
+def prefect_is_healthy(api_url: str) -> bool:
+    try:
+        return httpx.get(f"{api_url}/health", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def start_prefect_server(
+    settings: Settings, host: str = PREFECT_HOST, port: int = PREFECT_PORT
+) -> tuple[str, subprocess.Popen | None]:
+    """(API URL, the server process if this call started it) for a healthy Prefect server."""
+    api_url = f"http://{host}:{port}/api"
+    if prefect_is_healthy(api_url):
+        return api_url, None
+    log_path = settings.lake / "logs" / "prefect-server.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    environment = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    environment.pop("PREFECT_API_URL", None)  # the server must not look for another server
+    prefect = Path(sys.executable).with_name("prefect")
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            [str(prefect), "server", "start", "--host", host, "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=environment,
+            start_new_session=True,  # Ctrl-C reaches `deploy`, which stops the server itself
+        )
+    deadline = time.monotonic() + PREFECT_START_SECONDS
+    while not prefect_is_healthy(api_url):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.terminate()
+            raise RuntimeError(f"Prefect server did not start on {api_url}; see {log_path}")
+        time.sleep(0.5)
+    return api_url, process
+
+
+def deploy(
+    prefect_port: int = typer.Option(PREFECT_PORT, help="port of the Prefect server on 127.0.0.1"),
+) -> None:
+    """Serve the scheduled deployments (hourly refresh, nightly training, dashboard)."""
+    settings = get_settings()
+    api_url, process = start_prefect_server(settings, PREFECT_HOST, prefect_port)
+    os.environ["PREFECT_API_URL"] = api_url  # before Prefect reads its settings below
+    action = f"started (pid {process.pid})" if process else "connected to the running"
+    console.print(
+        f"Prefect server {action} at {api_url}; PREFECT_API_URL set; UI: {api_url[:-4]}",
+        soft_wrap=True,
+    )
+    from prefect import serve as serve_deployments
+
+    from flows.deployments import SERVE_LIMIT, build_deployments
+
+    deployments = build_deployments()
+    for deployment in deployments:
+        schedules = ", ".join(
+            f"{schedule.schedule.cron} {schedule.schedule.timezone}"
+            for schedule in deployment.schedules or []
+        )
+        console.print(f"  {deployment.flow_name}/{deployment.name}: {schedules or 'on demand'}")
+    try:
+        serve_deployments(*deployments, limit=SERVE_LIMIT, print_starting_message=False)
+    finally:
+        if process is not None:
+            process.terminate()
+            process.wait(timeout=30)
+        console.print(
+            "[green]deployments stopped[/]" + ("; Prefect server stopped" if process else "")
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(serve)
+    app.command()(deploy)
