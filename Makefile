@@ -13,7 +13,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: demo test lint sqllint dbt-fixtures pytest venv apt benchmarks clean
+.PHONY: demo test lint sqllint dbt-fixtures pytest browser venv apt benchmarks clean
 
 venv: $(STAMP)
 
@@ -43,7 +43,12 @@ dbt-fixtures: $(STAMP)
 	$(BIN)/supportlake ingest tests/fixtures/landing && \
 	$(BIN)/supportlake build
 
-pytest: $(STAMP)
+# Debian's chromium for the dashboard's screenshot test (skipped, with its reason, without it).
+browser:
+	@test -x /usr/bin/chromium || ! command -v apt-get >/dev/null || \
+		(apt-get update -qq && apt-get install -y -qq chromium)
+
+pytest: $(STAMP) browser
 	$(BIN)/pytest
 
 test: lint sqllint dbt-fixtures pytest
