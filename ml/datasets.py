@@ -217,7 +217,7 @@ def load_labelled_warehouse(
     try:
         total = connection.execute(
             f"select count(*) from marts.tickets where {task} is not null"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         # hash(ticket_id) orders rows pseudo-randomly but the same way on every run.
         frame = connection.execute(
             f"""

@@ -25,7 +25,7 @@ def read_corrections_table(connection) -> pd.DataFrame:
     exists = connection.execute(
         "select count(*) from information_schema.tables "
         "where table_schema = 'raw' and table_name = 'ticket_corrections'"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if not exists:
         return pd.DataFrame(columns=list(CORRECTION_COLUMNS))
     return connection.execute(

@@ -175,6 +175,19 @@ def list_versions(models_dir: Path, task: str) -> list[str]:
     )
 
 
+def tasks_to_train(models_dir: Path, tasks, *, retrain: bool) -> tuple[list[str], dict[str, str]]:
+    """(tasks to train, task -> why skipped): a task trains when it has no current model,
+    or always with `retrain`."""
+    to_train, skipped = [], {}
+    for task in tasks:
+        current = current_version(models_dir, task)
+        if current and not retrain:
+            skipped[task] = f"current model {current} kept"
+        else:
+            to_train.append(task)
+    return to_train, skipped
+
+
 def ensure_ml_schema(connection) -> None:
     """Schema ml with its tables (idempotent); dbt declares them as sources."""
     from ml.scoring import PREDICTIONS_DDL

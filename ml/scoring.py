@@ -212,10 +212,10 @@ def score_tickets(
     rows_scored = batches = 0
     with open_warehouse(settings) as connection:
         ensure_ml_schema(connection)
-        rows_in_mart = connection.execute("select count(*) from marts.tickets").fetchone()[0]
+        rows_in_mart = connection.execute("select count(*) from marts.tickets").fetchall()[0][0]
         to_score = connection.execute(
             f"select count(*) from marts.tickets as tickets {where}", parameters
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         if on_start:
             on_start(to_score)
         # A second connection streams the selection while this one writes; it reads the
@@ -226,7 +226,7 @@ def score_tickets(
             removed = connection.execute(
                 "delete from ml.ticket_predictions where ticket_id not in "
                 "(select ticket_id from marts.tickets)"
-            ).fetchone()[0]
+            ).fetchall()[0][0]
             connection.execute(
                 "delete from ml.ticket_predictions where ticket_id in "
                 f"(select ticket_id from marts.tickets as tickets {where})",

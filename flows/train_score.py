@@ -1,0 +1,93 @@
+"""Classification flow: train where no model exists (or on request) -> score -> dbt build.
+
+Each step opens the warehouse itself and closes it before the next one (one writer). The
+dbt build selects only what depends on the `ml` source (predictions and model runs), as
+DESIGN.md's order asks: dbt build -> ml score -> dbt build of what depends on ml.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from ml import registry
+from ml.datasets import DataError
+from ml.scoring import SCORING_TASKS, ScoreSummary, score_tickets
+from ml.training import TrainingOptions, load_training_data, train_task
+from supportlake.settings import Settings, get_settings
+
+
+@dataclass
+class TrainScoreResult:
+    trained: dict[str, str]  # task -> new model version
+    skipped: dict[str, str]  # task -> why it was not (re)trained
+    scoring: ScoreSummary
+    dbt: str
+    steps: dict[str, str] = field(default_factory=dict)  # step -> one-line outcome
+
+
+@task(cache_policy=NO_CACHE)
+def train_classifier(
+    settings: Settings, task_name: str, quick: bool, zero_shot: bool | None
+) -> str:
+    """Train one task on marts.tickets (corrections applied); returns the new version."""
+    data = load_training_data(settings, task_name)
+    options = TrainingOptions(task=task_name, quick=quick, zero_shot=zero_shot)
+    return train_task(settings, options, data).version
+
+
+@task(cache_policy=NO_CACHE)
+def score_marts_tickets(settings: Settings, rescore_all: bool) -> ScoreSummary:
+    return score_tickets(settings, rescore_all=rescore_all)
+
+
+@task(retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def build_prediction_marts(settings: Settings) -> str:
+    from supportlake.transform import run_dbt
+
+    return run_dbt(["build", "--select", "source:ml+"], settings).summary()
+
+
+@flow
+def train_and_score(
+    retrain: bool = False,
+    tasks: tuple[str, ...] = SCORING_TASKS,
+    rescore_all: bool = False,
+    quick: bool = False,
+    zero_shot_evaluation: bool | None = None,
+) -> TrainScoreResult:
+    """Train missing (or, with retrain, all) models, score new tickets, rebuild ml marts.
+
+    zero_shot_evaluation: also score zero-shot categories on the holdout (None: when the
+    labels are the taxonomy's categories).
+    """
+    settings = get_settings()
+    logger = get_run_logger()
+    to_train, skipped = registry.tasks_to_train(settings.models_dir, tasks, retrain=retrain)
+    trained: dict[str, str] = {}
+    for task_name in to_train:
+        try:
+            trained[task_name] = train_classifier(settings, task_name, quick, zero_shot_evaluation)
+        except DataError as error:
+            # Too few labels is a state of the data, not a failure: category falls back to
+            # zero-shot and priority stays unscored until labels arrive.
+            skipped[task_name] = f"not trained: {error}"
+            logger.warning("%s: %s", task_name, skipped[task_name])
+    scoring = score_marts_tickets(settings, rescore_all)
+    dbt = build_prediction_marts(settings)
+    steps = {f"train {name}": version for name, version in trained.items()}
+    steps |= {f"train {name}": reason for name, reason in skipped.items()}
+    steps["score"] = (
+        f"{scoring.rows_scored:,} of {scoring.rows_in_mart:,} tickets scored "
+        f"({', '.join(f'{k}={v}' for k, v in scoring.versions.items())})"
+    )
+    steps["dbt"] = dbt
+    for step, outcome in steps.items():
+        logger.info("%s: %s", step, outcome)
+    return TrainScoreResult(trained, skipped, scoring, dbt, steps)
+
+
+if __name__ == "__main__":
+    print(train_and_score().steps)

@@ -1,0 +1,56 @@
+"""The train-and-score flow on a real Prefect test server, with the real dbt build after it."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+from prefect.testing.utilities import prefect_test_harness
+
+from flows.train_score import train_and_score
+from ml import registry
+from ml.scoring import SCORING_TASKS
+
+
+@pytest.fixture(scope="module", autouse=True)
+def prefect_server():
+    with prefect_test_harness(server_startup_timeout=90):
+        yield
+
+
+def release_dbt_connection() -> None:
+    """dbt-duckdb keeps its DuckDB instance open in-process after a build; close it so the
+    test can open the file (tests/topics and tests/chats do the same)."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    if DuckDBConnectionManager._ENV is not None:
+        DuckDBConnectionManager._ENV.close()
+    DuckDBConnectionManager.close_all_connections()
+
+
+def test_flow_trains_missing_models_scores_and_builds_the_classification_marts(
+    warehouse, environment, tickets
+):
+    result = train_and_score(quick=True, zero_shot_evaluation=False)
+
+    assert set(result.trained) == {"category", "priority"} and not result.skipped
+    assert result.scoring.rows_scored == len(tickets)
+    assert "error" not in result.dbt and "fail" not in result.dbt
+    release_dbt_connection()
+    with duckdb.connect(str(warehouse.warehouse), read_only=True) as connection:
+        classified = connection.execute(
+            "select count(*), avg(is_category_agreed::int), count(distinct priority_model_version) "
+            "from marts.ticket_classifications"
+        ).fetchall()[0]
+        confusion = connection.execute(
+            "select sum(ticket_count) from marts.agg_classification_confusion "
+            "where task = 'category'"
+        ).fetchall()[0][0]
+    assert classified[0] == len(tickets) and classified[1] > 0.9 and classified[2] == 1
+    assert confusion == len(tickets)
+
+    # The next run keeps both models unless asked to retrain.
+    to_train, skipped = registry.tasks_to_train(warehouse.models_dir, SCORING_TASKS, retrain=False)
+    assert to_train == [] and set(skipped) == {"category", "priority"}
+    assert registry.tasks_to_train(warehouse.models_dir, ["priority"], retrain=True)[0] == [
+        "priority"
+    ]
