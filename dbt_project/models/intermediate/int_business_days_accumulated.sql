@@ -20,7 +20,7 @@ queues as (
 
 days as (
     -- Timestamps outside this span get no business minutes (null), never a wrong number.
-    select cast(day_start as date) as calendar_date
+    select cast(spine.day_start as date) as calendar_date
     from range(
         cast('{{ var("business_calendar_start", "2015-01-01") }}' as timestamp),
         cast('{{ var("business_calendar_end", "2035-12-31") }}' as timestamp)

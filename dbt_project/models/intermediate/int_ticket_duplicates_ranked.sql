@@ -13,35 +13,45 @@ tickets as (
     where ticket_id is not null
 ),
 
-duplicate_ids as (
-    -- Duplicates are a small share of rows: one narrow aggregate finds their ids, so only
-    -- their rows are ranked (a window over every wide ticket row is the slowest step at 10M).
-    select
-        ticket_id,
-        count(*) as duplicate_count
+candidate_hashes as (
+    -- Duplicates are a small share of rows, so only their rows get ranked: a window over
+    -- every wide ticket row is the slowest step at 10M. Grouping 8-byte hashes is cheaper
+    -- than grouping the ids; a hash collision only adds a candidate, which the exact count
+    -- below drops again.
+    select hash(ticket_id) as ticket_hash
     from tickets
-    group by ticket_id
+    group by hash(ticket_id)
     having count(*) > 1
+),
+
+candidates as (
+    select tickets.*
+    from tickets
+    inner join candidate_hashes on hash(tickets.ticket_id) = candidate_hashes.ticket_hash
 ),
 
 ranked as (
     select
-        tickets.ticket_id,
-        tickets._load_id,
-        tickets._source_file,
-        tickets._row_number,
-        tickets._loaded_at,
-        duplicate_ids.duplicate_count,
+        ticket_id,
+        _load_id,
+        _source_file,
+        _row_number,
+        _loaded_at,
+        count(*) over (partition by ticket_id) as duplicate_count,
         row_number() over recency as recency_rank,
-        first_value(tickets._load_id) over recency as kept_load_id,
-        first_value(tickets._row_number) over recency as kept_row_number
-    from tickets
-    inner join duplicate_ids on tickets.ticket_id = duplicate_ids.ticket_id
+        first_value(_load_id) over recency as kept_load_id,
+        first_value(_row_number) over recency as kept_row_number
+    from candidates
     window recency as (
-        partition by tickets.ticket_id
-        order by {{ ticket_recency_order('tickets') }}
+        partition by ticket_id
+        order by {{ ticket_recency_order('candidates') }}
         rows between unbounded preceding and current row
     )
+),
+
+duplicated as (
+    select * from ranked
+    where duplicate_count > 1
 )
 
-select * from ranked
+select * from duplicated

@@ -35,10 +35,10 @@ measured as (
         targets.resolution_target_minutes,
         {{ business_minute_odometer('tickets.first_response_at', 'response_day') }}
         - {{ business_minute_odometer('tickets.created_at', 'created_day') }}
-        as business_first_response_minutes,
+            as business_first_response_minutes,
         {{ business_minute_odometer('tickets.resolved_at', 'resolved_day') }}
         - {{ business_minute_odometer('tickets.created_at', 'created_day') }}
-        as business_resolution_minutes
+            as business_resolution_minutes
     from tickets
     left join targets on tickets.priority_rank = targets.priority_rank
     left join calendar as created_day

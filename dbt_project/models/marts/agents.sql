@@ -16,7 +16,7 @@ agents as (
         {{ share_true('is_first_response_sla_met') }} as first_response_sla_rate,
         {{ share_true('is_resolution_sla_met') }} as resolution_sla_rate,
         {{ share_true('is_resolution_sla_met_in_business_hours') }}
-        as resolution_sla_rate_in_business_hours,
+            as resolution_sla_rate_in_business_hours,
         count(satisfaction_score) as rated_ticket_count,
         avg(satisfaction_score) as mean_satisfaction_score,
         {{ share_true('is_escalated') }} as escalation_rate,

@@ -13,11 +13,11 @@ by_priority as (
         {{ percentile('first_response_minutes', 0.5) }} as median_first_response_minutes,
         {{ percentile('first_response_minutes', 0.9) }} as p90_first_response_minutes,
         {{ percentile('business_first_response_minutes', 0.5) }}
-        as median_business_first_response_minutes,
+            as median_business_first_response_minutes,
         max(first_response_target_minutes) as first_response_target_minutes,
         {{ share_true('is_first_response_sla_met') }} as first_response_sla_rate,
         {{ share_true('is_first_response_sla_met_in_business_hours') }}
-        as first_response_sla_rate_in_business_hours
+            as first_response_sla_rate_in_business_hours
     from tickets
     group by coalesce(priority, 'Unknown')
 ),

@@ -14,14 +14,14 @@ by_priority_queue as (
         count(is_first_response_sla_met) as first_response_judged_count,
         {{ share_true('is_first_response_sla_met') }} as first_response_sla_rate,
         {{ share_true('is_first_response_sla_met_in_business_hours') }}
-        as first_response_sla_rate_in_business_hours,
+            as first_response_sla_rate_in_business_hours,
         count(is_resolution_sla_met) as resolution_judged_count,
         {{ count_true('not is_resolution_sla_met') }} as resolution_sla_missed_count,
         {{ share_true('is_resolution_sla_met') }} as resolution_sla_rate,
         {{ count_true('not is_resolution_sla_met_in_business_hours') }}
-        as resolution_sla_missed_in_business_hours_count,
+            as resolution_sla_missed_in_business_hours_count,
         {{ share_true('is_resolution_sla_met_in_business_hours') }}
-        as resolution_sla_rate_in_business_hours
+            as resolution_sla_rate_in_business_hours
     from tickets
     group by coalesce(priority, 'Unknown'), coalesce(queue, 'Unknown')
 ),

@@ -69,17 +69,20 @@ validated as (
         *,
         -- Dates outside 2000-2100 are placeholders (epoch zero, 9999-12-31), not events.
         case
-            when parsed_created_at >= timestamp '2000-01-01'
+            when
+                parsed_created_at >= timestamp '2000-01-01'
                 and parsed_created_at < timestamp '2100-01-01'
                 then parsed_created_at
         end as valid_created_at,
         case
-            when parsed_satisfaction_score between 1 and 5
+            when
+                parsed_satisfaction_score between 1 and 5
                 and parsed_satisfaction_score = floor(parsed_satisfaction_score)
                 then cast(parsed_satisfaction_score as integer)
         end as valid_satisfaction_score,
         case
-            when parsed_reopened_count >= 0
+            when
+                parsed_reopened_count >= 0
                 and parsed_reopened_count = floor(parsed_reopened_count)
                 then cast(parsed_reopened_count as integer)
         end as valid_reopened_count,
@@ -94,13 +97,15 @@ sequenced as (
     select
         *,
         case
-            when parsed_first_response_at >= timestamp '2000-01-01'
+            when
+                parsed_first_response_at >= timestamp '2000-01-01'
                 and parsed_first_response_at < timestamp '2100-01-01'
                 and (valid_created_at is null or parsed_first_response_at >= valid_created_at)
                 then parsed_first_response_at
         end as valid_first_response_at,
         case
-            when parsed_resolved_at >= timestamp '2000-01-01'
+            when
+                parsed_resolved_at >= timestamp '2000-01-01'
                 and parsed_resolved_at < timestamp '2100-01-01'
                 and (valid_created_at is null or parsed_resolved_at >= valid_created_at)
                 then parsed_resolved_at
@@ -113,17 +118,17 @@ flagged as (
         *,
         {{ is_unusable('created_at', 'valid_created_at') }} as has_invalid_created_at,
         {{ is_unusable('first_response_at', 'valid_first_response_at') }}
-        as has_invalid_first_response_at,
+            as has_invalid_first_response_at,
         {{ is_unusable('resolved_at', 'valid_resolved_at') }} as has_invalid_resolved_at,
         {{ is_unusable('status', 'parsed_status') }} as has_invalid_status,
         {{ is_unusable('channel', 'parsed_channel') }} as has_invalid_channel,
         {{ is_unusable('escalated', 'parsed_escalated') }} as has_invalid_escalated,
         {{ is_unusable('sla_breach', 'parsed_sla_breach') }} as has_invalid_sla_breach,
         {{ is_unusable('satisfaction_score', 'valid_satisfaction_score') }}
-        as has_invalid_satisfaction_score,
+            as has_invalid_satisfaction_score,
         {{ is_unusable('reopened_count', 'valid_reopened_count') }} as has_invalid_reopened_count,
         {{ is_unusable('resolution_minutes', 'valid_resolution_minutes') }}
-        as has_invalid_resolution_minutes,
+            as has_invalid_resolution_minutes,
         -- Exports often leave resolution_minutes empty although both timestamps are there:
         -- it is then derived from them (calendar minutes) and marked as derived.
         valid_resolution_minutes is null
@@ -159,7 +164,7 @@ final as (
         end as resolution_minutes,
         is_resolution_derived,
         {{ minutes_between('valid_created_at', 'valid_first_response_at') }}
-        as first_response_minutes,
+            as first_response_minutes,
         has_invalid_created_at,
         has_invalid_first_response_at,
         has_invalid_resolved_at,
