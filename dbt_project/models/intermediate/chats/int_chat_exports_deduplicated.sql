@@ -59,6 +59,7 @@ classified as (
     select
         chat_row_id,
         chat_id,
+        log_status,
         case
             when quarantine_reason is not null then 'quarantined'
             when recency_rank = 1 then 'kept'

@@ -36,7 +36,8 @@ exported as (
         chat_exports.sentiment,
         chat_exports.resolution,
         chat_exports.reported_message_count,
-        chat_exports.log_status,
+        -- from the fates table: reading it from staging would validate every log again
+        export_fates.log_status,
         chat_exports.structured_info_status,
         {% for column in chat_structured_info_column_names() -%}
             chat_exports.{{ column }},
