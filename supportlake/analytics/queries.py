@@ -26,7 +26,7 @@ REPORT_QUERIES: dict[str, str] = {
             round(100.0 * avg(is_escalated::int), 2) as escalation_rate_percent,
             round(100.0 * avg((reopened_count > 0)::int), 2) as reopen_rate_percent,
             round(100.0 * avg(is_resolution_sla_met::int), 2) as resolution_sla_met_percent,
-            round(100.0 * avg(is_resolution_sla_met_business_hours::int), 2)
+            round(100.0 * avg(is_resolution_sla_met_in_business_hours::int), 2)
                 as resolution_sla_met_business_hours_percent,
             round(avg(satisfaction_score), 3) as mean_satisfaction_score,
             count(*) filter (where has_invalid_value) as tickets_with_invalid_values,
@@ -79,7 +79,7 @@ REPORT_QUERIES: dict[str, str] = {
             count(*) as tickets,
             round(100.0 * avg(is_first_response_sla_met::int), 2) as first_response_sla_met_percent,
             round(100.0 * avg(is_resolution_sla_met::int), 2) as resolution_sla_met_percent,
-            round(100.0 * avg(is_resolution_sla_met_business_hours::int), 2)
+            round(100.0 * avg(is_resolution_sla_met_in_business_hours::int), 2)
                 as resolution_sla_met_business_hours_percent
         from filtered group by all order by priority
     """,

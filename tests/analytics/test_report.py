@@ -43,7 +43,7 @@ def tickets_frame() -> pd.DataFrame:
             "is_resolved": ~np.isnan(resolution),
             "is_first_response_sla_met": rng.random(rows) < 0.8,
             "is_resolution_sla_met": rng.random(rows) < 0.7,
-            "is_resolution_sla_met_business_hours": rng.random(rows) < 0.75,
+            "is_resolution_sla_met_in_business_hours": rng.random(rows) < 0.75,
             "has_invalid_value": False,
             "is_duplicated": False,
         }
