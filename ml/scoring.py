@@ -82,9 +82,7 @@ class ZeroShotScorer:
         self.version = classifier.version
 
     def predict(self, frame: pd.DataFrame) -> pd.DataFrame:
-        from ml.zero_shot import ticket_texts
-
-        probabilities = self.classifier.predict_proba(ticket_texts(frame))
+        probabilities = self.classifier.predict_proba_tickets(frame)
         predicted = self.classifier.classes_[probabilities.argmax(axis=1)]
         reasons = self.classifier.reasons(probabilities)
         return _task_columns(self.task, predicted, probabilities.max(axis=1), reasons, self.version)

@@ -234,7 +234,7 @@ def _evaluate_pipeline(name: str, pipeline, test: pd.DataFrame, labels: list[str
 def _evaluate_zero_shot(
     test: pd.DataFrame, labels: list[str], options: TrainingOptions, notes: list[str]
 ) -> Evaluation | None:
-    from ml.zero_shot import ZeroShotClassifier, labels_fit_taxonomy, load_taxonomy, ticket_texts
+    from ml.zero_shot import ZeroShotClassifier, labels_fit_taxonomy, load_taxonomy
 
     taxonomy = load_taxonomy(options.taxonomy)
     wanted = options.zero_shot
@@ -246,7 +246,7 @@ def _evaluate_zero_shot(
         test = test.sample(ZERO_SHOT_MAX_ROWS, random_state=options.seed)
         notes.append(f"zero-shot scored on a sample of {ZERO_SHOT_MAX_ROWS:,} holdout rows")
     model = ZeroShotClassifier(taxonomy, backend=options.embedding_backend)
-    probabilities = model.predict_proba(ticket_texts(test))
+    probabilities = model.predict_proba_tickets(test)
     # Report in the data's spelling of each label (`billing` in the file, `Billing` here).
     spelling = {str(label).lower(): label for label in labels}
     classes = [spelling.get(str(name).lower(), name) for name in model.classes_]
