@@ -280,6 +280,19 @@ class _TemplateTable:
         self.is_place = np.array(is_place)
         self.slots = pa.array(self.slot_values)
 
+    def first_of(self, kind: str) -> np.ndarray:
+        """Per language (LANGUAGES order): the index of its first user template of `kind`."""
+        import numpy as np
+
+        flags = {"pii": self.is_pii, "formula": self.is_formula}[kind]
+        return np.array(
+            [
+                self.group_start[(language, "user")]
+                + int(np.argmax(flags[self.group_start[(language, "user")] :]))
+                for language in LANGUAGES
+            ]
+        )
+
 
 def _segment_offsets(counts: np.ndarray) -> np.ndarray:
     import numpy as np
@@ -348,10 +361,10 @@ def _build_partition(
     # PII and formulas are user-message mess with their own rates: redraw templates that
     # picked them by chance, then force the requested share.
     special = table.is_pii[template] | table.is_formula[template]
-    plain_user = group_start[message_language, 1] + rng.integers(0, 4, size=total) % 3
+    plain_user = group_start[message_language, 1] + rng.integers(0, 3, size=total)
     template = np.where(special, np.where(is_user, plain_user, template), template)
-    pii_template = group_start[message_language, 1] + 3
-    formula_template = group_start[message_language, 1] + 6
+    pii_template = table.first_of("pii")[message_language]
+    formula_template = table.first_of("formula")[message_language]
     draw = rng.random(total)
     wants_pii = is_user & (draw < mess["pii"])
     wants_formula = is_user & ~wants_pii & (draw < mess["pii"] + mess["formula"])
@@ -464,11 +477,7 @@ def _build_partition(
         "updated_at": _iso(updated),
         "language": pa.array(languages),
         "is_test_chat": pa.array(
-            rng.choice(
-                ["", "", "", "", "False", "True", "0"],
-                size=count,
-                p=[0.8, 0, 0, 0, 0.15, 0.02, 0.03],
-            )
+            rng.choice(["", "False", "True", "0"], size=count, p=[0.8, 0.15, 0.02, 0.03])
         ),
         "sentiment": pa.array(
             rng.choice(
