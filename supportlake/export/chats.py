@@ -206,5 +206,9 @@ def chats_command(
     except (ChatExportError, FileNotFoundError) as error:
         console.print(f"[red]export failed:[/] {error}")
         raise typer.Exit(1) from None
+    except duckdb.IOException as error:
+        # DuckDB refuses a reader while another process holds the warehouse for writing.
+        console.print(f"[red]export failed:[/] the warehouse is busy or unreadable: {error}")
+        raise typer.Exit(1) from None
     written = ", ".join(f"{name} ({rows:,} rows)" for name, rows in result.rows.items())
     console.print(f"[green]exported[/] {written} in {result.seconds:.1f} s -> {result.out_dir}")
