@@ -34,8 +34,6 @@ def serve(
     """Serve the prediction API with uvicorn (OpenAPI docs at /docs)."""
     import uvicorn
 
-    from supportlake.api.observability import uvicorn_log_config
-
     settings = get_settings()
     writes = "need X-API-Key" if settings.api_key else "are disabled (no SUPPORTLAKE_API_KEY)"
     console.print(
@@ -44,13 +42,15 @@ def serve(
         f"ticket_corrections}}; write endpoints {writes}",
         soft_wrap=True,
     )
+    os.environ["SUPPORTLAKE_API_LOG_LEVEL"] = log_level  # read by each worker's app factory
     uvicorn.run(
-        "supportlake.api.app:create_app",
+        "supportlake.api.app:create_served_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
-        log_config=uvicorn_log_config(log_level),
+        log_config=None,  # the factory sets up JSON logging in every worker
+        log_level=log_level,
         access_log=False,
     )
     console.print(

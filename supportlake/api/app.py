@@ -9,7 +9,6 @@ No `from __future__ import annotations` here: the request models are built per a
 settings, and FastAPI must see their classes, not their names, in the endpoint signatures.
 """
 
-
 import asyncio
 import csv
 import hashlib
@@ -31,6 +30,7 @@ from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from supportlake import __version__
+from supportlake.api.batching import PredictionBatcher
 from supportlake.api.escalation import WebhookNotifier, is_escalation
 from supportlake.api.landing_log import LandingLog, instance_name, recover_orphans
 from supportlake.api.observability import ApiMetrics, RequestContextMiddleware
@@ -72,6 +72,7 @@ class ApiState:
     known_labels: dict[str, dict[str, str]] = field(default_factory=dict)  # task -> lower -> label
 
     def __post_init__(self) -> None:
+        self.batcher = PredictionBatcher(self._predict_many)
         landing = self.settings.landing
         self.prediction_log = LandingLog(landing / PREDICTION_LOG.name, "predictions")
         self.escalation_log = LandingLog(landing / ESCALATIONS.name, "escalations")
@@ -89,6 +90,11 @@ class ApiState:
             "escalations": self.escalation_log,
             "feedback": self.feedback_log,
         }
+
+    def _predict_many(self, tickets: list[dict]) -> list:
+        if self.predictor is None:
+            raise ModelUnavailable("models are still loading")
+        return self.predictor.predict(tickets)
 
     def load_models(self) -> None:
         predictor = load_predictor(self.settings.models_dir)
@@ -249,14 +255,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"detail": errors, "request_id": request.state.request_id}, status_code=422
         )
 
-    def predict(request: Request, tickets: list, endpoint: str) -> list[dict]:
+    async def predict(request: Request, tickets: list, endpoint: str) -> list[dict]:
         started = time.perf_counter()
         inputs = [ticket.as_input() for ticket in tickets]
-        predictor = state.predictor
         try:
-            if predictor is None:
-                raise ModelUnavailable("models are still loading")
-            predictions = predictor.predict(inputs)
+            predictions = await state.batcher.predict(inputs)
         except ModelUnavailable as error:
             _log_refusal(state, request, "error", str(error), tickets=tickets, endpoint=endpoint)
             raise HTTPException(503, str(error)) from None
@@ -277,7 +280,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses={422: {"description": "Invalid ticket"}, 503: {"description": "No model"}},
     )
     async def predict_ticket(ticket: ticket_model, request: Request) -> Response:
-        result = predict(request, [ticket], "predict-ticket")[0]
+        result = (await predict(request, [ticket], "predict-ticket"))[0]
         return Response(orjson.dumps(result), media_type="application/json")
 
     @app.post(
@@ -287,7 +290,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses={422: {"description": "Invalid batch"}, 503: {"description": "No model"}},
     )
     async def predict_tickets(batch: tickets_model, request: Request) -> Response:
-        results = predict(request, batch.tickets, "predict-tickets")
+        results = await predict(request, batch.tickets, "predict-tickets")
         return Response(orjson.dumps({"predictions": results}), media_type="application/json")
 
     @app.get(
@@ -545,3 +548,16 @@ def _check_embeddings(settings: Settings) -> None:
         ).fetchone()[0]
     if not found:
         raise duckdb.CatalogException("table ml.ticket_embeddings does not exist")
+
+
+def create_served_app() -> FastAPI:
+    """The app as `supportlake serve` runs it (uvicorn factory, once per worker process): JSON
+    logs at SUPPORTLAKE_API_LOG_LEVEL, written off the request path."""
+    import atexit
+    import os
+
+    from supportlake.api.observability import configure_json_logging
+
+    listener = configure_json_logging(os.environ.get("SUPPORTLAKE_API_LOG_LEVEL", "info"))
+    atexit.register(listener.stop)
+    return create_app()

@@ -7,13 +7,16 @@ support tool's ticket, the API's log and the prediction log can be joined on it.
 
 from __future__ import annotations
 
+import copy
 import logging
+import queue
 import re
 import sys
 import time
 import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from logging.handlers import QueueHandler, QueueListener
 
 import orjson
 from fastapi import HTTPException
@@ -47,10 +50,28 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(entry, default=str).decode()
 
 
-def configure_json_logging(level: str = "info") -> None:
-    """JSON lines on stderr for the API's and uvicorn's loggers (uvicorn's access log is off:
-    the API writes its own, with the request id)."""
-    handler = logging.StreamHandler(sys.stderr)
+class _FormattedQueueHandler(QueueHandler):
+    """Formats in the request's thread (the request id lives in a context variable there) and
+    leaves the write to the listener thread: a slow disk or pipe never stalls a request."""
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        record = copy.copy(record)
+        record.msg = self.format(record)
+        record.args = None
+        record.exc_info = record.exc_text = record.stack_info = None
+        return record
+
+
+def configure_json_logging(level: str = "info") -> QueueListener:
+    """JSON lines on stderr for the API's and uvicorn's loggers, written by a background
+    thread (uvicorn's access log is off: the API writes its own, with the request id).
+    Returns the running listener; stop() it to flush at exit."""
+    stream = logging.StreamHandler(sys.stderr)
+    stream.setFormatter(logging.Formatter("%(message)s"))
+    records: queue.SimpleQueue = queue.SimpleQueue()
+    listener = QueueListener(records, stream)
+    listener.start()
+    handler = _FormattedQueueHandler(records)
     handler.setFormatter(JsonFormatter())
     for name in ("supportlake", "uvicorn", "uvicorn.error"):
         logger = logging.getLogger(name)
@@ -58,27 +79,7 @@ def configure_json_logging(level: str = "info") -> None:
         logger.setLevel(level.upper())
         logger.propagate = False
     logging.getLogger("uvicorn.access").disabled = True
-
-
-def uvicorn_log_config(level: str = "info") -> dict:
-    """The same JSON logging as a dictConfig, for `uvicorn.run(log_config=...)`."""
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {"json": {"()": f"{__name__}.JsonFormatter"}},
-        "handlers": {
-            "stderr": {
-                "class": "logging.StreamHandler",
-                "formatter": "json",
-                "stream": "ext://sys.stderr",
-            }
-        },
-        "loggers": {
-            name: {"handlers": ["stderr"], "level": level.upper(), "propagate": False}
-            for name in ("supportlake", "uvicorn", "uvicorn.error")
-        }
-        | {"uvicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False}},
-    }
+    return listener
 
 
 class ApiMetrics:

@@ -12,10 +12,12 @@ know (a new transformer, another calibration) keeps that task on the pipeline it
 from __future__ import annotations
 
 import logging
+import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +25,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.special import expit
 
+import ml.features as features_module
 from ml import registry
 from ml.classifiers import readable_weights
 from ml.features import (
@@ -181,25 +184,25 @@ def _compile_tfidf(vectorizer, column: str) -> tuple[Block, int] | None:
             # Counter counts in C; each distinct token is then looked up once per task.
             documents = [Counter(analyze(text)) for text in prepared.column(column)]
             prepared.cache[key] = documents
+        # map() with dict.get runs the lookups in C; unknown tokens come back as -1.
         indices: list[int] = []
         counts: list[int] = []
-        indptr = [0]
+        lengths = []
         for document in documents:
-            for token, count in document.items():
-                index = vocabulary.get(token)
-                if index is not None:
-                    indices.append(index)
-                    counts.append(count)
-            indptr.append(len(indices))
-        data = np.asarray(counts, dtype=np.float64)
-        columns = np.asarray(indices, dtype=np.int32)
+            indices.extend(map(vocabulary.get, document, repeat(-1)))
+            counts.extend(document.values())
+            lengths.append(len(document))
+        columns = np.asarray(indices, dtype=np.int64)
+        rows = np.repeat(np.arange(len(documents)), lengths)
+        known = columns >= 0
+        columns, rows = columns[known], rows[known]
+        data = np.asarray(counts, dtype=np.float64)[known]
         if vectorizer.binary:
             data.fill(1.0)
         if vectorizer.sublinear_tf:
             data = np.log(data) + 1.0
         if idf is not None:
             data *= idf[columns]
-        rows = np.repeat(np.arange(len(documents)), np.diff(indptr))
         if vectorizer.norm == "l2":
             norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=len(documents)))
             norms[norms == 0.0] = 1.0
@@ -214,16 +217,54 @@ def _dense_triplets(matrix: np.ndarray) -> Triplets:
     return rows, columns, matrix[rows, columns]
 
 
+def _urgency_row(text: str) -> tuple[float, ...]:
+    """One row of ml.features.UrgencyFeatures, without its per-call sparse matrix."""
+    hits = len(features_module._URGENCY.findall(text))
+    words = features_module._WORD.findall(text)
+    shouted = sum(1 for word in words if word.isupper())
+    return (
+        math.log1p(hits),
+        float(hits > 0),
+        math.log1p(text.count("!")),
+        shouted / len(words) if words else 0.0,
+    )
+
+
+def _sentiment_row(text: str) -> tuple[float, ...]:
+    """One row of ml.features.SentimentFeatures."""
+    if not text:
+        return (0.0, 1.0, 0.0, 0.5)
+    scores = features_module.sentiment_scores(text)
+    return (scores["neg"], scores["neu"], scores["pos"], (scores["compound"] + 1) / 2)
+
+
+def _row_function(transformer):
+    """The per-text row of a stateless transformer, when its module still has the parts it
+    uses; otherwise None and the transformer itself runs (the equivalence check decides)."""
+    if isinstance(transformer, UrgencyFeatures) and all(
+        hasattr(features_module, name) for name in ("_URGENCY", "_WORD")
+    ):
+        return _urgency_row
+    if isinstance(transformer, SentimentFeatures) and hasattr(features_module, "sentiment_scores"):
+        return _sentiment_row
+    return None
+
+
 def _compile_stateless(transformer, column: str) -> tuple[Block, int]:
     """Urgency and sentiment keep no fitted state: compute once per batch for both tasks."""
     key = ("stateless", type(transformer).__name__, column)
     width = len(transformer.get_feature_names_out())
+    row_of = _row_function(transformer)
 
     def block(prepared: PreparedTickets) -> Triplets:
         triplets = prepared.cache.get(key)
         if triplets is None:
-            matrix = transformer.transform(prepared.column(column))
-            triplets = _dense_triplets(np.asarray(matrix.todense()).reshape(len(prepared), -1))
+            texts = prepared.column(column)
+            if row_of is not None:
+                matrix = np.asarray([row_of(text) for text in texts], dtype=np.float64)
+            else:
+                matrix = np.asarray(transformer.transform(texts).todense())
+            triplets = _dense_triplets(matrix.reshape(len(prepared), width))
             prepared.cache[key] = triplets
         return triplets
 
@@ -379,51 +420,95 @@ def _linear_response(estimator) -> tuple[np.ndarray, np.ndarray] | None:
     return coef, np.array(intercept)
 
 
-def compile_classifier(classifier) -> Callable[[sparse.csr_matrix], np.ndarray] | None:
-    """Sigmoid-calibrated linear models (the house default) as one matrix product; else None."""
-    from sklearn.calibration import CalibratedClassifierCV, _SigmoidCalibration
+def _sigmoid_fold(fold, classes: np.ndarray, outputs: int):
+    """Per-class sigmoids over one-vs-rest decisions, normalized (method="sigmoid")."""
+    from sklearn.calibration import _SigmoidCalibration
 
-    if not isinstance(classifier, CalibratedClassifierCV) or classifier.method != "sigmoid":
+    if not all(isinstance(c, _SigmoidCalibration) for c in fold.calibrators):
+        return None
+    n_classes = len(classes)
+    positions = np.searchsorted(classes, np.asarray(fold.estimator.classes_))
+    if n_classes == 2:
+        positions = np.array([1])
+    elif len(positions) != outputs:
+        return None
+    slopes = np.array([c.a_ for c in fold.calibrators], dtype=np.float64)
+    offsets = np.array([c.b_ for c in fold.calibrators], dtype=np.float64)
+
+    def calibrated(part: np.ndarray) -> np.ndarray:
+        proba = np.zeros((part.shape[0], n_classes))
+        proba[:, positions] = expit(-(slopes * part + offsets))
+        if n_classes == 2:
+            proba[:, 0] = 1.0 - proba[:, 1]
+            return proba
+        denominator = proba.sum(axis=1, keepdims=True)
+        uniform = np.full_like(proba, 1 / n_classes)
+        return np.divide(proba, denominator, out=uniform, where=denominator != 0)
+
+    return calibrated
+
+
+def _temperature_fold(fold, classes: np.ndarray, outputs: int):
+    """One temperature over all classes' decisions, softmax (method="temperature")."""
+    from sklearn.calibration import _TemperatureScaling
+
+    [scaler] = fold.calibrators if len(fold.calibrators) == 1 else [None]
+    if not isinstance(scaler, _TemperatureScaling):
+        return None
+    # The fold's estimator learned either the labels or their indices (sklearn encodes them).
+    fitted = list(fold.estimator.classes_)
+    if fitted != list(classes) and fitted != list(range(len(classes))):
+        return None
+    beta = float(scaler.beta_)
+
+    def calibrated(part: np.ndarray) -> np.ndarray:
+        if part.shape[1] == 1:
+            logits = np.concatenate([-part, part], axis=1)
+        elif np.all((part >= 0) & (part <= 1)) and np.all(np.isclose(part.sum(axis=1), 1.0)):
+            logits = np.log(part + 1e-12)  # sklearn reads such decisions as probabilities
+        else:
+            logits = part
+        scaled = beta * logits
+        scaled = np.exp(scaled - scaled.max(axis=1, keepdims=True))  # scipy's softmax, inline
+        return scaled / scaled.sum(axis=1, keepdims=True)
+
+    return calibrated
+
+
+def compile_classifier(classifier) -> Callable[[sparse.csr_matrix], np.ndarray] | None:
+    """Calibrated linear models (sigmoid or temperature) as one matrix product; else None."""
+    from sklearn.calibration import CalibratedClassifierCV
+
+    if not isinstance(classifier, CalibratedClassifierCV):
+        return None
+    fold_builders = {"sigmoid": _sigmoid_fold, "temperature": _temperature_fold}
+    if classifier.method not in fold_builders:
         return None
     classes = np.asarray(classifier.classes_)
-    n_classes = len(classes)
     folds = []
+    coefficients, intercepts = [], []
     for fold in classifier.calibrated_classifiers_:
         response = _linear_response(fold.estimator)
-        if response is None or not all(
-            isinstance(c, _SigmoidCalibration) for c in fold.calibrators
-        ):
+        if response is None:
             return None
         coef, intercept = response
-        positions = np.searchsorted(classes, np.asarray(fold.estimator.classes_))
-        if n_classes == 2:
-            positions = np.array([1])
-        elif len(positions) != coef.shape[0]:
+        calibrated = fold_builders[classifier.method](fold, classes, coef.shape[0])
+        if calibrated is None:
             return None
-        slopes = np.array([c.a_ for c in fold.calibrators], dtype=np.float64)
-        offsets = np.array([c.b_ for c in fold.calibrators], dtype=np.float64)
-        folds.append((coef.shape[0], positions, slopes, offsets))
-    weights = np.vstack([fold.estimator.coef_ for fold in classifier.calibrated_classifiers_])
-    weights = np.ascontiguousarray(weights.T, dtype=np.float64)
-    intercepts = np.concatenate(
-        [_linear_response(fold.estimator)[1] for fold in classifier.calibrated_classifiers_]
-    )
+        folds.append((coef.shape[0], calibrated))
+        coefficients.append(coef)
+        intercepts.append(intercept)
+    # Every fold's decision function in one sparse-dense product.
+    weights = np.ascontiguousarray(np.vstack(coefficients).T, dtype=np.float64)
+    offsets = np.concatenate(intercepts)
 
     def predict_proba(features: sparse.csr_matrix) -> np.ndarray:
-        decisions = np.asarray(features @ weights) + intercepts
-        total = np.zeros((features.shape[0], n_classes))
+        decisions = np.asarray(features @ weights) + offsets
+        total = np.zeros((features.shape[0], len(classes)))
         start = 0
-        for outputs, positions, slopes, offsets in folds:
-            part = decisions[:, start : start + outputs]
+        for outputs, calibrated in folds:
+            proba = calibrated(decisions[:, start : start + outputs])
             start += outputs
-            proba = np.zeros((features.shape[0], n_classes))
-            proba[:, positions] = expit(-(slopes * part + offsets))
-            if n_classes == 2:
-                proba[:, 0] = 1.0 - proba[:, 1]
-            else:
-                denominator = proba.sum(axis=1, keepdims=True)
-                uniform = np.full_like(proba, 1 / n_classes)
-                proba = np.divide(proba, denominator, out=uniform, where=denominator != 0)
             proba[(proba > 1.0) & (proba <= 1.0 + 1e-5)] = 1.0
             total += proba
         return total / len(folds)
@@ -475,12 +560,15 @@ class TaskModel:
         start, end = matrix.indptr[row], matrix.indptr[row + 1]
         columns = matrix.indices[start:end]
         contribution = matrix.data[start:end] * self.weights[class_index, columns]
-        # `refund` in the subject and in the text are two features but one reason to a reader.
+        # `refund` in the subject and in the text are two features but one reason to a reader:
+        # merge equal names among the strongest candidates (a few times more than shown).
+        candidates = np.argsort(-contribution)[: 3 * REASON_COUNT]
         merged: dict[str, float] = {}
-        for column, value in zip(columns, contribution, strict=True):
+        for index in candidates:
+            value = float(contribution[index])
             if value > 0:
-                name = self.names[column]
-                merged[name] = merged.get(name, 0.0) + float(value)
+                name = self.names[columns[index]]
+                merged[name] = merged.get(name, 0.0) + value
         top = sorted(merged.items(), key=lambda item: -item[1])[:REASON_COUNT]
         return [Reason(str(name), round(value, 4)) for name, value in top]
 
