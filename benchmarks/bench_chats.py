@@ -172,12 +172,12 @@ def format_report(args, generation, input_mb: float, results: dict, load: float)
             f"| {result['cpu']:.1f} | {result['messages'] / result['wall']:,.0f} "
             f"| {result['messages'] / result['cpu']:,.0f} | {result['rss_mb']:.0f} |"
         )
-    outputs = {(result["chats"], result["messages"]) for result in results.values()}
-    agreement = "agree" if len(outputs) == 1 else "DIFFER: check the baseline's rules"
+    if len(results) > 1:
+        outputs = {(result["chats"], result["messages"]) for result in results.values()}
+        agreement = "agree" if len(outputs) == 1 else "DIFFER: check the baseline's rules"
+        lines += ["", f"Chats and messages out of the contenders {agreement}."]
     stages = results["supportlake"]["stages"]
     lines += [
-        "",
-        f"Chats and messages out of the contenders {agreement}.",
         "",
         "supportlake stages (wall s / CPU s): "
         + ", ".join(f"{name} {wall} / {cpu}" for name, (wall, cpu) in stages.items()),
