@@ -147,18 +147,20 @@ def test_rows_without_ticket_id_are_quarantined_and_counted(warehouse: Settings)
         "select quarantine_reason, count(*) from intermediate.int_tickets_quarantined group by 1",
     )
     assert quarantined == [("missing ticket_id", 3)]
-    audit = query(
-        warehouse,
-        """
-        select check_name, row_count from marts.ticket_data_quality_checks
-        where is_total and check_group in ('quarantine', 'duplicate') order by check_name
-        """,
+    audit = dict(
+        query(
+            warehouse,
+            """
+            select check_name, row_count from marts.ticket_data_quality_checks
+            where is_total and check_group in ('quarantine', 'duplicate')
+            """,
+        )
     )
-    assert audit == [
-        ("duplicate_superseded", 5),
-        ("quarantined_at_ingest:wrong number of fields: expected 19, found 20", 1),
-        ("quarantined_in_dbt:missing ticket_id", 3),
-    ]
+    at_ingest = {name: count for name, count in audit.items() if "at_ingest" in name}
+    assert audit["duplicate_superseded"] == 5
+    assert audit["quarantined_in_dbt:missing ticket_id"] == 3
+    # The ragged line of the re-export, under whatever reason the ingest gives.
+    assert sum(at_ingest.values()) == 1, at_ingest
 
 
 def test_invalid_values_are_flagged_not_dropped(warehouse: Settings) -> None:
