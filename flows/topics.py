@@ -13,7 +13,7 @@ from prefect.cache_policies import NO_CACHE
 
 from ml.embedding_backends import embedding_model_for
 from ml.embeddings import EmbedSummary, embed_tickets
-from ml.topics import DEFAULT_CLUSTERS, ClusteringResult, cluster_tickets
+from ml.topics import DATABASE_MEMORY, DEFAULT_CLUSTERS, ClusteringResult, cluster_tickets
 from supportlake.console import progress_bar
 from supportlake.settings import Settings, get_settings
 from supportlake.warehouse import open_warehouse
@@ -39,7 +39,8 @@ def embed_new_texts(settings: Settings, backend: str) -> EmbedSummary:
 def cluster_and_assign(
     settings: Settings, embedding_model: str, n_clusters: int, refit: bool
 ) -> ClusteringResult:
-    with open_warehouse(settings) as connection:
+    clustering = settings.model_copy(update={"duckdb_memory_limit": DATABASE_MEMORY})
+    with open_warehouse(clustering) as connection:
         return cluster_tickets(
             connection,
             embedding_model=embedding_model,

@@ -192,6 +192,8 @@ def _stage_pending(connection, embedding_model: str, partition_texts: int) -> tu
         inner join ml.ticket_text_hashes as hashes on pending.text_hash = hashes.text_hash
         inner join marts.tickets as tickets on hashes.ticket_id = tickets.ticket_id
         group by pending.text_hash
+        -- Stored in partition order, so each partition's read skips the others' row groups.
+        order by partition_number
         """
     )
     return pending, partitions

@@ -36,6 +36,10 @@ TOP_TERMS = 8
 EXAMPLES = 3
 TERMS_SAMPLE_PER_CLUSTER = 2_000
 PLOT_SAMPLE = 5_000
+SEED_SAMPLE = 20_000  # rows of the first streamed batch that seed the centres
+# Streaming needs little database memory: callers open the clustering connection with this
+# limit so the whole step (DuckDB's cache + one batch of vectors + the model) stays small.
+DATABASE_MEMORY = "1GB"
 
 TABLES_DDL = """
 create schema if not exists ml;
@@ -135,8 +139,8 @@ def fit_clusters(
 ) -> MiniBatchKMeans:
     """partial_fit over `batches_per_epoch()` (a callable yielding (vectors, weights)) per epoch.
 
-    The first streamed batch (up to STREAM_ROWS rows) seeds the centres with a full k-means of
-    several restarts: a single k-means++ draw on one minibatch, what partial_fit does alone,
+    A sample of the first streamed batch seeds the centres with a full k-means of several
+    restarts: a single k-means++ draw on one minibatch, what partial_fit does alone,
     too often merges two topics. Later batches are cut into minibatches; only one streamed
     batch is in memory at a time.
     """
@@ -163,8 +167,11 @@ def _seeded_model(vectors, weights, n_clusters: int, minibatch_size: int, seed: 
             f"cannot make {n_clusters} clusters from {len(vectors)} texts: "
             "embed more tickets or ask for fewer clusters"
         )
+    # k-means on a sample of the first batch is enough to place the centres, and keeps the
+    # seeding cost fixed (seconds) however large the batches are.
+    rows = slice(0, SEED_SAMPLE)  # the batch is already shuffled
     seeding = KMeans(n_clusters=n_clusters, n_init=4, random_state=seed)
-    seeding.fit(vectors, sample_weight=weights)
+    seeding.fit(vectors[rows], sample_weight=weights[rows])
     return MiniBatchKMeans(
         n_clusters=n_clusters,
         init=seeding.cluster_centers_,

@@ -46,11 +46,12 @@ def cluster(
 ) -> None:
     """Cluster the embeddings (MiniBatchKMeans partial_fit), assign tickets, describe clusters."""
     from ml.embedding_backends import embedding_model_for
-    from ml.topics import cluster_tickets
+    from ml.topics import DATABASE_MEMORY, cluster_tickets
     from supportlake.warehouse import open_warehouse
 
     settings = get_settings()
-    with open_warehouse(settings) as connection:
+    clustering = settings.model_copy(update={"duckdb_memory_limit": DATABASE_MEMORY})
+    with open_warehouse(clustering) as connection:
         result = cluster_tickets(
             connection,
             embedding_model=embedding_model_for(backend),
