@@ -199,6 +199,19 @@ def _labelled(frame: pd.DataFrame, source: str, spec: TextSpec, rows_read: int) 
     return LabelledData(frame, source, spec, rows_read=rows_read, rows_unlabelled=unlabelled)
 
 
+def require_marts_tickets(connection) -> None:
+    """A clear error instead of DuckDB's catalog error when the mart was never built."""
+    found = connection.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'marts' and table_name = 'tickets'"
+    ).fetchall()[0][0]
+    if not found:
+        raise DataError(
+            "the warehouse has no marts.tickets yet: run `supportlake ingest` and "
+            "`supportlake build` first"
+        )
+
+
 WAREHOUSE_SOURCE = "warehouse:marts.tickets"
 WAREHOUSE_TASKS = ("category", "priority")
 
@@ -212,6 +225,7 @@ def load_labelled_warehouse(
         labels = ", ".join(WAREHOUSE_TASKS)
         raise DataError(f"marts.tickets has labels for {labels}, not {task!r}; use --data FILE")
     columns = ", ".join(["ticket_id", "subject", "message", *CATEGORICAL_COLUMNS, TIMESTAMP_COLUMN])
+    require_marts_tickets(connection)
     extra = pd.DataFrame({"ticket_id": pd.Series(extra_ticket_ids or [], dtype=object)})
     connection.register("corrected_ticket_ids", extra)
     try:

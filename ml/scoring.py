@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ml.classifiers import explain_predictions, readable_weights
+from ml.datasets import require_marts_tickets
 from ml.features import CATEGORICAL_COLUMNS, TIMESTAMP_COLUMN
 
 SCORING_TASKS = ("category", "priority")
@@ -209,6 +210,7 @@ def score_tickets(
     scored_at = datetime.now(UTC).replace(tzinfo=None)
     rows_scored = batches = 0
     with open_warehouse(settings) as connection:
+        require_marts_tickets(connection)
         ensure_ml_schema(connection)
         rows_in_mart = connection.execute("select count(*) from marts.tickets").fetchall()[0][0]
         to_score = connection.execute(

@@ -233,6 +233,7 @@ def score(
     ),
 ) -> None:
     """Score marts.tickets with the current models into ml.ticket_predictions."""
+    from ml.datasets import DataError
     from ml.scoring import score_tickets
 
     settings = get_settings()
@@ -247,7 +248,7 @@ def score(
                 on_start=lambda total: progress.update(bar, total=total),
                 on_batch=lambda rows: progress.advance(bar, rows),
             )
-    except FileNotFoundError as error:
+    except (DataError, FileNotFoundError) as error:
         _fail(str(error))
     versions = ", ".join(f"{task}={version}" for task, version in summary.versions.items())
     console.print(
