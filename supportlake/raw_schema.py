@@ -23,7 +23,7 @@ create table if not exists raw.load_manifest (
     rows_loaded bigint not null,
     rows_quarantined bigint not null,
     ignored_columns varchar,           -- JSON array of file columns not mapped onto the source
-    error varchar,                     -- why a failed file failed
+    error varchar,                     -- why a file failed, or what the reader repaired
     loaded_at timestamp not null
 )
 """

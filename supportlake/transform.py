@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from supportlake.settings import PROJECT_ROOT, Settings, apply_offline_environment, get_settings
@@ -27,6 +28,26 @@ class DbtResult:
         return f"dbt {self.command}: {parts or 'nothing to do'}"
 
 
+@contextmanager
+def _dbt_environment(settings: Settings) -> Iterator[None]:
+    """Point profiles.yml at this warehouse for one run, then put everything back: the
+    environment as it was, and no DuckDB connection left open by dbt-duckdb (which keeps one
+    per process; while it is open, any other connection to the file in this process fails with
+    "different configuration")."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    saved = dict(os.environ)
+    os.environ.update(settings.dbt_environment())
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        if DuckDBConnectionManager._ENV is not None:
+            DuckDBConnectionManager._ENV.close()
+        DuckDBConnectionManager.close_all_connections()
+
+
 def run_dbt(
     args: Sequence[str], settings: Settings | None = None, *, raise_on_failure: bool = True
 ) -> DbtResult:
@@ -35,7 +56,6 @@ def run_dbt(
 
     settings = settings or get_settings()
     apply_offline_environment(settings)
-    os.environ.update(settings.dbt_environment())
     (settings.lake / "exports" / "marts").mkdir(parents=True, exist_ok=True)
     invocation = [
         *args,
@@ -46,7 +66,8 @@ def run_dbt(
         "--log-path",
         str(settings.lake / "logs" / "dbt"),
     ]
-    result = dbtRunner().invoke(invocation)
+    with _dbt_environment(settings):
+        result = dbtRunner().invoke(invocation)
     outcome = DbtResult(command=" ".join(args), success=bool(result.success))
     for node_result in getattr(result.result, "results", None) or []:
         status = str(node_result.status)

@@ -99,6 +99,7 @@ def ingest_file(
         )
         reader.inspect()
         result.file_format = reader.file_format
+        result.message = "; ".join(reader.notes)
         plan = None
         if not reader.is_empty:
             plan = resolve_columns(path.name, reader.columns, source, source_mapping)

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import shutil
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +24,10 @@ from supportlake.sources import LINEAGE_COLUMNS, Source
 
 HEAD_BYTES = 1 << 20  # enough to hold any sane header line
 MAX_LINE_BYTES = 16 << 20  # chat exports carry whole conversations in one field
+SCAN_BYTES = 16 << 20
+# A carriage return that does not end a line (seen in real tweet exports): DuckDB's strict CSV
+# parser takes it for a line break and gives up on the whole file.
+BARE_CARRIAGE_RETURN = re.compile(rb"\r(?!\n)")
 _DELIMITERS = (",", ";", "\t", "|")
 _PYTHON_CODECS = {"utf-8": "utf-8-sig", "utf-16": "utf-16", "latin-1": "latin-1"}
 _NESTED_TYPES = ("STRUCT", "MAP", "UNION", "[")
@@ -81,6 +88,8 @@ class Reader:
         self.columns: list[str] = []
         self.key_sets: list[set[str]] = []  # JSON only: the distinct key sets of the objects
         self.is_empty = False
+        self.read_path = path  # what DuckDB reads: the file, or a repaired copy of it
+        self.notes: list[str] = []  # what the reader changed on the way in, for the manifest
 
     def inspect(self) -> None:
         raise NotImplementedError
@@ -140,11 +149,17 @@ class CsvReader(Reader):
         self.columns = [name.strip() or f"column_{index}" for index, name in enumerate(header, 1)]
         has_rows = any(any(cell.strip() for cell in row) for row in _safe_rows(rows))
         self.is_empty = not has_rows and len(head) < HEAD_BYTES
+        if codec != "utf-16" and _transform_bare_carriage_returns(self.path, None):
+            scratch = Path(tempfile.mkdtemp(prefix="supportlake-ingest-"))
+            self.read_path = scratch / self.path.name
+            with self.read_path.open("wb") as repaired:
+                count = _transform_bare_carriage_returns(self.path, repaired)
+            self.notes.append(f"{count} carriage returns inside records were read as spaces")
 
     def _read_csv(self) -> str:
         columns = ", ".join(f"'c{index}': 'VARCHAR'" for index in range(1, len(self.columns) + 1))
         return (
-            f"read_csv({literal(str(self.path))}, columns={{{columns}}}, header=true, "
+            f"read_csv({literal(str(self.read_path))}, columns={{{columns}}}, header=true, "
             f"auto_detect=false, delim={literal(self.delimiter)}, quote='\"', escape='\"', "
             f"encoding={literal(self.encoding)}, null_padding=false, "
             f"max_line_size={MAX_LINE_BYTES}, buffer_size={2 * MAX_LINE_BYTES}, "
@@ -211,6 +226,8 @@ class CsvReader(Reader):
     def cleanup(self) -> None:
         for table in (f"rejects_{self.tag}", f"rejects_scan_{self.tag}"):
             self.connection.execute(f"drop table if exists {table}")
+        if self.read_path != self.path:
+            shutil.rmtree(self.read_path.parent, ignore_errors=True)
 
 
 class ParquetReader(Reader):
@@ -421,3 +438,27 @@ READERS: dict[str, type[Reader]] = {
     "jsonl": JsonReader,
     "parquet": ParquetReader,
 }
+
+
+def _transform_bare_carriage_returns(path: Path, repaired: io.BufferedWriter | None) -> int:
+    """Count the carriage returns in `path` that do not end a line; with `repaired`, also write
+    the file there with each of them replaced by a space. Streams in chunks."""
+    count = 0
+    carry = b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(SCAN_BYTES):
+            data = carry + chunk
+            # A CR at the end of a chunk may be the first half of a CRLF: decide next round.
+            carry = b"\r" if data.endswith(b"\r") else b""
+            body = data[: len(data) - len(carry)]
+            if repaired is None:
+                count += len(BARE_CARRIAGE_RETURN.findall(body))
+                if count:
+                    return count
+            else:
+                body, replaced = BARE_CARRIAGE_RETURN.subn(b" ", body)
+                count += replaced
+                repaired.write(body)
+    if repaired is not None:
+        repaired.write(carry)  # a final CR ends the last line
+    return count

@@ -177,6 +177,30 @@ def test_minimal_notebook_export_loads_with_the_other_columns_null(connection):
     assert non_null == [tuple(0 for _ in absent)]
 
 
+def test_bare_carriage_returns_inside_a_record_do_not_break_the_file(connection, tmp_path):
+    # As in the real Twitter export: "\r\r" inside an unquoted tweet, CRLF line endings elsewhere.
+    path = tmp_path / "tweets.csv"
+    path.write_bytes(
+        b"ticket_id,customer_id,message\r\n"
+        b"T-1,C-1,@AskPayPal \r\rI just love the start of email\r\n"
+        b"T-2,C-2,fine\r\n"
+        b"T-3,C-3,a field too many,x\r\n"
+    )
+
+    result = ingest_file(connection, path, "tickets")
+
+    assert (result.rows_loaded, result.rows_quarantined) == (2, 1)
+    assert result.message == "2 carriage returns inside records were read as spaces"
+    messages = connection.execute(
+        "select message from raw.tickets where _load_id = ? order by ticket_id", [result.load_id]
+    ).fetchall()
+    assert messages == [("@AskPayPal   I just love the start of email",), ("fine",)]
+    manifest_error = connection.execute(
+        "select error from raw.load_manifest where load_id = ?", [result.load_id]
+    ).fetchone()[0]
+    assert "carriage returns" in manifest_error
+
+
 def test_malformed_csv_rows_go_to_quarantine_with_line_field_and_reason(connection, tmp_path):
     path = tmp_path / "tickets.csv"
     path.write_bytes(
