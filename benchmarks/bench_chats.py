@@ -63,12 +63,6 @@ def run_supportlake(root: Path, dbt_command: str) -> dict:
 
     summary = timed("ingest", lambda: ingest_path(root / "landing", settings=settings))
     timed(f"dbt {dbt_command}", lambda: run_dbt([dbt_command, "--select", CHAT_MODELS], settings))
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-    # dbt-duckdb keeps its connection open in the process; the read-only export needs it closed.
-    if DuckDBConnectionManager._ENV is not None:
-        DuckDBConnectionManager._ENV.close()
-    DuckDBConnectionManager.close_all_connections()
     result = timed("export", lambda: export_chats(root / "out", settings))
     return {
         "rows_loaded": summary.rows_loaded,

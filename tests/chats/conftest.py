@@ -30,20 +30,7 @@ def build_chat_warehouse(root: Path, landing: Path) -> Settings:
     failed = [f"{result.path.name}: {result.message}" for result in summary.with_status("failed")]
     assert not failed, f"the ingest failed on: {failed}"
     run_dbt(["build", "--select", CHAT_MODELS], settings)
-    release_dbt_connection()
     return settings
-
-
-def release_dbt_connection() -> None:
-    """dbt-duckdb keeps its DuckDB connection open in the process after an in-process run;
-    reading the warehouse read-only afterwards fails ("different configuration") until it
-    is closed."""
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-    environment = DuckDBConnectionManager._ENV
-    if environment is not None:
-        environment.close()
-    DuckDBConnectionManager.close_all_connections()
 
 
 def query(settings: Settings, sql: str, parameters: list | None = None) -> list[tuple]:

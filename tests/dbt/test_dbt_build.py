@@ -34,16 +34,6 @@ PUBLIC_MARTS = (
 )
 
 
-def _release_dbt_connection() -> None:
-    """dbt-duckdb keeps its connection open after an in-process run; a read-only open of the
-    same file then fails ("different configuration") until it is closed."""
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-    if DuckDBConnectionManager._ENV is not None:
-        DuckDBConnectionManager._ENV.close()
-    DuckDBConnectionManager.close_all_connections()
-
-
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Ingest the ticket fixtures, `dbt build` the ticket pipeline, `dbt docs generate` it."""
@@ -54,21 +44,16 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     # Own target folders: no clash with a concurrent dbt in the checkout, and the docs run does
     # not overwrite the build's run_results.json.
     target, docs_target = root / "target", root / "docs_target"
-    with pytest.MonkeyPatch.context() as environment:
-        # run_dbt exports the warehouse paths; keep them from leaking into later tests.
-        for key, value in settings.dbt_environment().items():
-            environment.setenv(key, value)
-        summary = ingest_path(TICKET_FIXTURES, settings)
-        failed = [
-            f"{file.path.name}: {file.message}" for file in summary.files if file.status == "failed"
-        ]
-        assert not failed, f"the ingest failed on {failed}"
-        run_dbt(["build", "--selector", "tickets", "--target-path", str(target)], settings)
-        run_dbt(
-            ["docs", "generate", "--selector", "tickets", "--target-path", str(docs_target)],
-            settings,
-        )
-        _release_dbt_connection()
+    summary = ingest_path(TICKET_FIXTURES, settings)
+    failed = [
+        f"{file.path.name}: {file.message}" for file in summary.files if file.status == "failed"
+    ]
+    assert not failed, f"the ingest failed on {failed}"
+    run_dbt(["build", "--selector", "tickets", "--target-path", str(target)], settings)
+    run_dbt(
+        ["docs", "generate", "--selector", "tickets", "--target-path", str(docs_target)],
+        settings,
+    )
     return settings
 
 

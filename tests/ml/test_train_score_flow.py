@@ -17,16 +17,6 @@ def prefect_server():
         yield
 
 
-def release_dbt_connection() -> None:
-    """dbt-duckdb keeps its DuckDB instance open in-process after a build; close it so the
-    test can open the file (tests/topics and tests/chats do the same)."""
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-    if DuckDBConnectionManager._ENV is not None:
-        DuckDBConnectionManager._ENV.close()
-    DuckDBConnectionManager.close_all_connections()
-
-
 def test_flow_trains_missing_models_scores_and_builds_the_classification_marts(
     warehouse, environment, tickets
 ):
@@ -35,7 +25,6 @@ def test_flow_trains_missing_models_scores_and_builds_the_classification_marts(
     assert set(result.trained) == {"category", "priority"} and not result.skipped
     assert result.scoring.rows_scored == len(tickets)
     assert "error" not in result.dbt and "fail" not in result.dbt
-    release_dbt_connection()
     with duckdb.connect(str(warehouse.warehouse), read_only=True) as connection:
         classified = connection.execute(
             "select count(*), avg(is_category_agreed::int), count(distinct priority_model_version) "
