@@ -2,7 +2,7 @@
 
     refresh-warehouse/hourly   ingest new landing files (API logs included) -> dbt build
                                -> dashboard                       every hour at :05 UTC
-    retrain-models/nightly     train + score (flows/train_score.py) -> dashboard
+    retrain-models/nightly     retrain + score (flows/train_score.py) -> dashboard
                                                                   every day at 02:30 UTC
     publish-dashboard/on-demand   the dashboard alone             no schedule
 
@@ -74,9 +74,12 @@ def refresh_warehouse() -> dict[str, str]:
 @flow
 def retrain_models() -> dict[str, str]:
     """Retrain the classifiers on the marts (and corrections), score, regenerate the dashboard."""
-    from flows.train_score import train_score_flow
+    from flows.train_score import train_and_score
 
-    steps = {"train and score": str(train_score_flow())}
+    try:
+        steps = dict(train_and_score(retrain=True).steps)
+    finally:
+        release_dbt_connection()  # its last step is an in-process dbt build
     steps["dashboard"] = publish_dashboard()
     for step, outcome in steps.items():
         get_run_logger().info("%s: %s", step, outcome)

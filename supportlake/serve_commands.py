@@ -43,19 +43,23 @@ def serve(
         soft_wrap=True,
     )
     os.environ["SUPPORTLAKE_API_LOG_LEVEL"] = log_level  # read by each worker's app factory
-    uvicorn.run(
-        "supportlake.api.app:create_served_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_config=None,  # the factory sets up JSON logging in every worker
-        log_level=log_level,
-        access_log=False,
-    )
-    console.print(
-        f"[green]API stopped[/]; closed logs are in {settings.landing} for the next ingest"
-    )
+    try:
+        uvicorn.run(
+            "supportlake.api.app:create_served_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_config=None,  # the factory sets up JSON logging in every worker
+            log_level=log_level,
+            access_log=False,
+        )
+    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after its graceful shutdown
+        pass
+    finally:
+        console.print(
+            f"[green]API stopped[/]; its closed logs await the next ingest in {settings.landing}"
+        )
 
 
 def prefect_is_healthy(api_url: str) -> bool:

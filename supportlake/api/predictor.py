@@ -562,12 +562,17 @@ class TaskModel:
         contribution = matrix.data[start:end] * self.weights[class_index, columns]
         # `refund` in the subject and in the text are two features but one reason to a reader:
         # merge equal names among the strongest candidates (a few times more than shown).
-        candidates = np.argsort(-contribution)[: 3 * REASON_COUNT]
+        limit = 3 * REASON_COUNT
+        if len(contribution) > limit:
+            candidates = np.argpartition(-contribution, limit)[:limit]
+        else:
+            candidates = np.arange(len(contribution))
         merged: dict[str, float] = {}
-        for index in candidates:
-            value = float(contribution[index])
+        for column, value in zip(
+            columns[candidates].tolist(), contribution[candidates].tolist(), strict=True
+        ):
             if value > 0:
-                name = self.names[columns[index]]
+                name = self.names[column]
                 merged[name] = merged.get(name, 0.0) + value
         top = sorted(merged.items(), key=lambda item: -item[1])[:REASON_COUNT]
         return [Reason(str(name), round(value, 4)) for name, value in top]
