@@ -45,7 +45,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         part, rows, out = args.child
-        result = PARTS[part](int(rows))
+        # Each part works in a scratch folder beside `out`, removed with the parent's.
+        result = PARTS[part](int(rows), Path(out).parent / part)
         result["peak_rss_mb"] = peak_rss_mb()
         Path(out).write_text(json.dumps(result))
         return
@@ -76,7 +77,7 @@ def main() -> None:
 # --- the parts, each run in a child process ------------------------------------------------
 
 
-def pipeline(rows: int) -> dict:
+def pipeline(rows: int, scratch: Path) -> dict:
     """Generated tickets through embed_tickets and cluster_tickets in a fresh warehouse."""
     from ml.embedding_backends import load_encoder
     from ml.embeddings import embed_tickets
@@ -85,7 +86,6 @@ def pipeline(rows: int) -> dict:
     from supportlake.settings import Settings, apply_offline_environment
     from supportlake.warehouse import open_warehouse
 
-    scratch = Path(tempfile.mkdtemp(prefix="bench-topics-pipeline-"))
     settings = Settings(
         warehouse=scratch / "warehouse.duckdb",
         lake=scratch / "lake",
@@ -124,7 +124,7 @@ def pipeline(rows: int) -> dict:
         clustered = cluster_tickets(
             connection,
             embedding_model=embedded.embedding_model,
-            models_dir=settings.models_dir / "bench",
+            models_dir=scratch / "models",
             reports_dir=settings.reports,
             n_clusters=CLUSTERS,
         )
@@ -160,7 +160,7 @@ def centres_for_stream() -> np.ndarray:
     return centres / np.linalg.norm(centres, axis=1, keepdims=True)
 
 
-def stream(rows: int) -> dict:
+def stream(rows: int, scratch: Path) -> dict:
     """partial_fit over generated partitions; RSS sampled after each one."""
     from ml.topics import fit_clusters, plan_minibatches
 
@@ -194,7 +194,7 @@ def stream(rows: int) -> dict:
     }
 
 
-def warehouse(rows: int) -> dict:
+def warehouse(rows: int, scratch: Path) -> dict:
     """Synthetic embeddings in DuckDB, clustered by cluster_tickets (stream + write back)."""
     import pyarrow as pa
 
@@ -204,7 +204,6 @@ def warehouse(rows: int) -> dict:
     from supportlake.settings import Settings
     from supportlake.warehouse import open_warehouse
 
-    scratch = Path(tempfile.mkdtemp(prefix="bench-topics-warehouse-"))
     settings = Settings(warehouse=scratch / "warehouse.duckdb", lake=scratch / "lake")
     centres = centres_for_stream()
     with open_warehouse(settings) as connection:
@@ -329,7 +328,7 @@ def render(results: dict) -> str:
             f"{rate:,.0f} rows read per second over all passes; process peak RSS "
             f"{run['process_peak_rss_mb']:.0f} MB. 10M rows get one fitting pass and one "
             f"assignment pass: ~{2 * 10_000_000 / rate / 60:.0f} min at this rate (DuckDB's "
-            "memory_limit, 4GB, caps the database side).",
+            "memory_limit for this step, 1GB, caps the database side).",
             "",
         ]
     lines.append(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import resource
 import sys
@@ -55,7 +56,11 @@ def current_rss_mb() -> float:
 def record(subtitle: str, body: str) -> None:
     """Replace `### subtitle` inside `## Topics and embeddings` (created when missing)."""
     text = BENCHMARKS_DOC.read_text() if BENCHMARKS_DOC.exists() else "# Benchmarks\n"
-    stamp = f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine_line()}."
+    load = os.getloadavg()[0]
+    stamp = (
+        f"Measured {machine_line()}, {datetime.now(UTC):%H:%M} UTC; load average {load:.1f} "
+        "at the end (the machine was shared: wall times are inflated, ratios within a run hold)."
+    )
     entry = f"### {subtitle}\n\n{stamp}\n\n{body.strip()}\n"
     section = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
     match = section.search(text)

@@ -445,22 +445,36 @@ def plot_clusters(
     vectors = arrow_to_vectors(rows["embedding"])
     clusters = rows["cluster_id"].to_numpy()
     points = PCA(n_components=2, random_state=0).fit_transform(vectors)
-    figure, axis = plt.subplots(figsize=(11, 8))
+    figure, axis = plt.subplots(figsize=(13, 8))
     colours = plt.get_cmap("tab20")
     for description in descriptions:
         mask = clusters == description.cluster_id
         if not mask.any():
             continue
         colour = colours(description.cluster_id % 20)
-        axis.scatter(points[mask, 0], points[mask, 1], s=4, alpha=0.45, color=colour)
+        axis.scatter(
+            points[mask, 0],
+            points[mask, 1],
+            s=4,
+            alpha=0.45,
+            color=colour,
+            label=f"{description.cluster_id}: {description.label} ({description.tickets:,})",
+        )
+        # Only the id at the centre: twenty full labels on top of each other are unreadable.
         centre = points[mask].mean(axis=0)
         axis.annotate(
-            f"{description.cluster_id}: {description.label}",
+            str(description.cluster_id),
             centre,
-            fontsize=7,
+            fontsize=8,
+            fontweight="bold",
             ha="center",
-            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": colour, "alpha": 0.85},
+            va="center",
+            bbox={"boxstyle": "circle,pad=0.2", "fc": "white", "ec": colour},
         )
+    legend = axis.legend(
+        loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, markerscale=3, frameon=False
+    )
+    legend.set_title("cluster: label (tickets)", prop={"size": 8})
     axis.set_title(f"Ticket topic clusters (PCA of {len(vectors)} sampled texts)")
     axis.set_xlabel("first principal component")
     axis.set_ylabel("second principal component")
