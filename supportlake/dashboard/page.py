@@ -90,8 +90,11 @@ class Dashboard:
     def summary_markdown(self) -> str:
         """A short markdown summary: what a Prefect artifact of the run shows."""
         lines = [f"# supportlake dashboard\n\nPage: `{self.page}`\n"]
-        for tile in headline_tiles(self.data):
+        tiles = headline_tiles(self.data)
+        for tile in tiles:
             lines.append(f"- **{tile['label']}**: {tile['value']}")
+        if not tiles and not self.data.problems:
+            lines.append("- no predictions logged and built yet")
         drift = self.data.monitoring.get("drift_daily")
         if drift is not None and not drift.empty:
             latest = drift[drift["prediction_date"] == drift["prediction_date"].max()]
