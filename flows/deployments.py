@@ -28,26 +28,11 @@ NIGHTLY_CRON = "30 2 * * *"
 SERVE_LIMIT = 1  # flow runs at a time: one warehouse writer
 
 
-def release_dbt_connection() -> None:
-    """Close the connection dbt-duckdb keeps open after an in-process run (seen with 1.11.1):
-    while it is open, DuckDB refuses this process any other connection to the file ("different
-    configuration"), so the dashboard step after a build could not read the warehouse."""
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-    environment = DuckDBConnectionManager._ENV
-    if environment is not None:
-        environment.close()
-    DuckDBConnectionManager.close_all_connections()
-
-
 @task(retries=2, retry_delay_seconds=30, retry_condition_fn=is_io_error, cache_policy=NO_CACHE)
 def build_warehouse(settings: Settings) -> str:
     from supportlake.transform import run_dbt
 
-    try:
-        return run_dbt(["build"], settings).summary()
-    finally:
-        release_dbt_connection()
+    return run_dbt(["build"], settings).summary()
 
 
 def _publish_run_summary(key: str, title: str, steps: dict[str, str]) -> None:
@@ -76,10 +61,7 @@ def retrain_models() -> dict[str, str]:
     """Retrain the classifiers on the marts (and corrections), score, regenerate the dashboard."""
     from flows.train_score import train_and_score
 
-    try:
-        steps = dict(train_and_score(retrain=True).steps)
-    finally:
-        release_dbt_connection()  # its last step is an in-process dbt build
+    steps = dict(train_and_score(retrain=True).steps)
     steps["dashboard"] = publish_dashboard()
     for step, outcome in steps.items():
         get_run_logger().info("%s: %s", step, outcome)

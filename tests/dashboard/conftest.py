@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from flows.deployments import release_dbt_connection
 from supportlake.ingest.loader import ingest_path
 from supportlake.settings import Settings
 from supportlake.transform import run_dbt
@@ -99,7 +98,6 @@ def monitored_warehouse(tmp_path_factory) -> MonitoredWarehouse:
         settings,
     )
     run_dbt(["test", "--select", *MONITORING], settings)
-    release_dbt_connection()
     escalated = sum(p["is_escalated"] for p in predictions.values()) + batch_escalated
     served = Served(
         single_ok=len(predictions), batch_tickets=2, rejected=1, escalated=escalated,
