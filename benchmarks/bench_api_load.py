@@ -20,6 +20,7 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -266,6 +267,7 @@ def main() -> None:
     parser.add_argument("--no-ingest", action="store_true", help="no ingest flow beside the load")
     parser.add_argument("--record", action="store_true", help="write docs/benchmarks.md")
     parser.add_argument("--note", default="", help="a sentence recorded under the table")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, data)")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="supportlake-bench-api-"))
@@ -346,6 +348,10 @@ def main() -> None:
     print(f"goal (p99 <= 25 ms, >= 500 req/s, no errors): {'met' if goal else 'NOT met'}")
     if args.record:
         _record(report, args)
+    if args.keep:
+        print(f"kept {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def _record(report: dict, args) -> None:
