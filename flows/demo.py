@@ -1,7 +1,8 @@
 """The demo: the whole pipeline as one Prefect flow on a default-sized synthetic data set.
 
-Each step opens the warehouse itself and closes it before the next one starts (one writer).
-Later steps (chats, classification, topics) add themselves here.
+Order follows the one-writer rule (DESIGN.md): each step opens the warehouse itself and closes
+it before the next one starts; dbt builds what does not depend on `ml`, the ML jobs write
+schema `ml`, then dbt builds what reads it.
 """
 
 from __future__ import annotations
@@ -10,10 +11,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 
+from flows.ingest import ingest_flow
+from flows.monitoring import publish_dashboard
+from flows.topics import refresh_topics
+from flows.train_score import train_and_score
 from supportlake.settings import Settings, get_settings
 
 DEMO_TICKETS = 50_000
+DEMO_CHATS = 5_000
 DEMO_SEED = 0
 
 
@@ -21,26 +28,34 @@ DEMO_SEED = 0
 class DemoResult:
     warehouse: Path
     report: Path
+    dashboard: Path
+    chat_export: Path
     logs: Path
     steps: dict[str, str] = field(default_factory=dict)  # step -> one-line outcome
 
 
-@task(retries=2, retry_delay_seconds=2)
-def generate_demo_tickets(settings: Settings, rows: int, seed: int) -> str:
+@task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def generate_demo_data(settings: Settings, tickets: int, chats: int, seed: int) -> str:
+    """Deterministic for a seed: a second demo rewrites identical files, which ingest skips."""
+    from supportlake.generate.chats import generate_chats
     from supportlake.generate.tickets import generate_tickets
 
-    summary = generate_tickets(settings.landing_for("tickets"), rows=rows, seed=seed)
-    return f"{summary.rows} ticket rows in {len(summary.files)} files"
+    ticket_summary = generate_tickets(settings.landing_for("tickets"), rows=tickets, seed=seed)
+    chat_summary = generate_chats(settings.landing_for("chats"), rows=chats, seed=seed)
+    return (
+        f"{ticket_summary.rows:,} ticket rows in {len(ticket_summary.files)} files, "
+        f"{chat_summary.rows_written:,} chat rows in {len(chat_summary.files)} files"
+    )
 
 
-@task
+@task(retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def build_marts(settings: Settings) -> str:
     from supportlake.transform import run_dbt
 
     return run_dbt(["build"], settings).summary()
 
 
-@task
+@task(cache_policy=NO_CACHE)
 def write_analytics_report(settings: Settings) -> Path:
     from supportlake.analytics.report import ReportFilters
     from supportlake.analytics.run import run_analytics
@@ -49,20 +64,40 @@ def write_analytics_report(settings: Settings) -> Path:
     return report.files["html"]
 
 
-@flow(name="demo-pipeline")
-def run_demo(rows: int = DEMO_TICKETS, seed: int = DEMO_SEED) -> DemoResult:
-    """generate -> ingest -> dbt build -> analytics report."""
-    from flows.ingest import ingest_flow
+@task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def export_chat_csvs(settings: Settings) -> Path:
+    from supportlake.export.chats import export_chats
 
+    return export_chats(settings=settings).out_dir
+
+
+@flow(name="demo-pipeline")
+def run_demo(
+    tickets: int = DEMO_TICKETS, chats: int = DEMO_CHATS, seed: int = DEMO_SEED
+) -> DemoResult:
+    """generate -> ingest -> dbt build -> classify -> topics -> analytics, exports, dashboard."""
     settings = get_settings()
     logger = get_run_logger()
-    steps = {"generate": generate_demo_tickets(settings, rows, seed)}
+    steps = {"generate": generate_demo_data(settings, tickets, chats, seed)}
     steps["ingest"] = str(ingest_flow(str(settings.landing)))
-    steps["dbt"] = build_marts(settings)
+    steps["dbt build"] = build_marts(settings)
+    classification = train_and_score(quick=True)
+    steps |= {f"classification: {step}": line for step, line in classification.steps.items()}
+    topics = refresh_topics()
+    steps |= {f"topics: {step}": line for step, line in topics.steps.items()}
     report = write_analytics_report(settings)
-    steps["report"] = str(report)
+    steps["analytics report"] = str(report)
+    chat_export = export_chat_csvs(settings)
+    steps["chat export"] = str(chat_export)
+    dashboard = Path(publish_dashboard())
+    steps["dashboard"] = str(dashboard)
     for step, outcome in steps.items():
         logger.info("%s: %s", step, outcome)
     return DemoResult(
-        warehouse=settings.warehouse, report=report, logs=settings.lake / "logs", steps=steps
+        warehouse=settings.warehouse,
+        report=report,
+        dashboard=dashboard,
+        chat_export=chat_export,
+        logs=settings.lake / "logs",
+        steps=steps,
     )

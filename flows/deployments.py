@@ -19,7 +19,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect.deployments.runner import EntrypointType
 from prefect.schedules import Cron
 
-from flows.monitoring import is_io_error, publish_dashboard
+from flows.monitoring import publish_dashboard
+from flows.retries import is_io_error
 from supportlake.settings import Settings, get_settings
 
 TIMEZONE = "UTC"

@@ -9,31 +9,21 @@ from __future__ import annotations
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.client.schemas.objects import TaskRun
 from prefect.states import State
 
+from flows.retries import is_io_error
 from supportlake.console import progress_bar
 from supportlake.ingest.discovery import LandingFile, plan_ingest
-from supportlake.ingest.loader import IO_ERRORS, load_file
+from supportlake.ingest.loader import load_file
 from supportlake.ingest.results import FAILED, FileResult, IngestSummary
 from supportlake.settings import get_settings
-
-
-def _is_io_error(task: object, task_run: TaskRun, state: State) -> bool:
-    try:
-        state.result()
-    except IO_ERRORS:
-        return True
-    except Exception:  # noqa: BLE001 -- anything else is not worth a retry
-        return False
-    return False
 
 
 # No cache: the load manifest, not Prefect, decides whether a file was loaded already.
 @task(
     retries=2,
     retry_delay_seconds=2,
-    retry_condition_fn=_is_io_error,
+    retry_condition_fn=is_io_error,
     cache_policy=NO_CACHE,
     task_run_name="ingest {landing_file.name}",
 )

@@ -6,28 +6,15 @@ warehouse locked by a writer (another flow's step) is an IO error and is retried
 
 from __future__ import annotations
 
-import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.client.schemas.objects import TaskRun
-from prefect.states import State
 
+from flows.retries import is_io_error
 from supportlake.dashboard.page import Dashboard, write_dashboard
 from supportlake.settings import Settings, get_settings
 
 DASHBOARD_ARTIFACT = "supportlake-dashboard"
-
-
-def is_io_error(task: object, task_run: TaskRun, state: State) -> bool:
-    """Retry only what a later attempt can fix: a locked or unreachable file."""
-    try:
-        state.result()
-    except (OSError, duckdb.IOException):
-        return True
-    except Exception as error:  # noqa: BLE001 -- dbt wraps a locked warehouse in its own error
-        return "lock" in str(error).lower()
-    return False
 
 
 @task(retries=3, retry_delay_seconds=15, retry_condition_fn=is_io_error, cache_policy=NO_CACHE)

@@ -37,17 +37,20 @@ def build(
 
 @app.command()
 def demo(
-    rows: int = typer.Option(50_000, help="synthetic tickets to generate"),
+    tickets: int = typer.Option(50_000, "--tickets", "--rows", help="synthetic tickets"),
+    chats: int = typer.Option(5_000, help="synthetic chats"),
     seed: int = typer.Option(0, help="generator seed (same seed, same data)"),
 ) -> None:
     """Generate a demo data set and run the whole pipeline as one Prefect flow."""
     from flows.demo import run_demo
 
-    result = run_demo(rows=rows, seed=seed)
+    result = run_demo(tickets=tickets, chats=chats, seed=seed)
     for step, outcome in result.steps.items():
         console.print(f"  [bold]{step}[/]: {outcome}")
     console.print(f"[green]demo done[/] warehouse: {result.warehouse}")
-    console.print(f"  report: {result.report}")
+    console.print(f"  analytics report: {result.report}")
+    console.print(f"  dashboard: {result.dashboard}")
+    console.print(f"  chats.csv / messages.csv: {result.chat_export}")
     console.print(f"  logs: {result.logs}")
 
 

@@ -10,6 +10,9 @@ import duckdb
 
 from supportlake.settings import Settings, get_settings
 
+# Failures a later attempt can fix (a locked or unreachable file), unlike bad content.
+IO_ERRORS = (OSError, duckdb.IOException)
+
 
 def connect(
     settings: Settings | None = None, *, read_only: bool = False

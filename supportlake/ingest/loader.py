@@ -27,12 +27,10 @@ from supportlake.ingest.results import EMPTY, FAILED, LOADED, SKIPPED, FileResul
 from supportlake.raw_schema import ensure_raw_schema
 from supportlake.settings import Settings, get_settings
 from supportlake.sources import Source, get_source
-from supportlake.warehouse import open_warehouse
+from supportlake.warehouse import IO_ERRORS, open_warehouse
+
 
 # Errors worth a retry: the file or the warehouse was not reachable, not wrong.
-IO_ERRORS = (OSError, duckdb.IOException)
-
-
 def ingest_path(
     path: str | Path | None = None,
     settings: Settings | None = None,
