@@ -15,7 +15,7 @@ from prefect.cache_policies import NO_CACHE
 from ml import registry
 from ml.datasets import DataError
 from ml.scoring import SCORING_TASKS, ScoreSummary, score_tickets
-from ml.training import TrainingOptions, load_training_data, train_task
+from ml.training import DEFAULT_MAX_ROWS, TrainingOptions, load_training_data, train_task
 from supportlake.settings import Settings, get_settings
 
 
@@ -30,11 +30,11 @@ class TrainScoreResult:
 
 @task(cache_policy=NO_CACHE)
 def train_classifier(
-    settings: Settings, task_name: str, quick: bool, zero_shot: bool | None
+    settings: Settings, task_name: str, quick: bool, zero_shot: bool | None, max_rows: int
 ) -> str:
     """Train one task on marts.tickets (corrections applied); returns the new version."""
-    data = load_training_data(settings, task_name)
-    options = TrainingOptions(task=task_name, quick=quick, zero_shot=zero_shot)
+    data = load_training_data(settings, task_name, max_rows=max_rows)
+    options = TrainingOptions(task=task_name, quick=quick, zero_shot=zero_shot, max_rows=max_rows)
     return train_task(settings, options, data).version
 
 
@@ -57,6 +57,7 @@ def train_and_score(
     rescore_all: bool = False,
     quick: bool = False,
     zero_shot_evaluation: bool | None = None,
+    max_training_rows: int = DEFAULT_MAX_ROWS,
 ) -> TrainScoreResult:
     """Train missing (or, with retrain, all) models, score new tickets, rebuild ml marts.
 
@@ -69,7 +70,9 @@ def train_and_score(
     trained: dict[str, str] = {}
     for task_name in to_train:
         try:
-            trained[task_name] = train_classifier(settings, task_name, quick, zero_shot_evaluation)
+            trained[task_name] = train_classifier(
+                settings, task_name, quick, zero_shot_evaluation, max_training_rows
+            )
         except DataError as error:
             # Too few labels is a state of the data, not a failure: category falls back to
             # zero-shot and priority stays unscored until labels arrive.
