@@ -19,8 +19,8 @@ from flows.topics import refresh_topics
 from flows.train_score import train_and_score
 from supportlake.settings import Settings, get_settings
 
-DEMO_TICKETS = 50_000
-DEMO_CHATS = 5_000
+DEMO_TICKETS = 20_000
+DEMO_CHATS = 2_000
 DEMO_SEED = 0
 # The demo trains on a sample: enough for a useful model in well under a minute.
 DEMO_TRAINING_ROWS = 10_000

@@ -37,14 +37,15 @@ def build(
 
 @app.command()
 def demo(
-    tickets: int = typer.Option(50_000, "--tickets", "--rows", help="synthetic tickets"),
-    chats: int = typer.Option(5_000, help="synthetic chats"),
-    seed: int = typer.Option(0, help="generator seed (same seed, same data)"),
+    tickets: int = typer.Option(None, "--tickets", "--rows", help="synthetic tickets [20,000]"),
+    chats: int = typer.Option(None, help="synthetic chats [2,000]"),
+    seed: int = typer.Option(None, help="generator seed; same seed, same data [0]"),
 ) -> None:
     """Generate a demo data set and run the whole pipeline as one Prefect flow."""
     from flows.demo import run_demo
 
-    result = run_demo(tickets=tickets, chats=chats, seed=seed)
+    chosen = {"tickets": tickets, "chats": chats, "seed": seed}
+    result = run_demo(**{name: value for name, value in chosen.items() if value is not None})
     for step, outcome in result.steps.items():
         console.print(f"  [bold]{step}[/]: {outcome}")
     console.print(f"[green]demo done[/] warehouse: {result.warehouse}")
