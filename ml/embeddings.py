@@ -83,6 +83,7 @@ def refresh_text_hashes(connection: duckdb.DuckDBPyConnection) -> int:
 
     Tickets with neither subject nor message get no hash (nothing to embed).
     """
+    _require_tickets(connection)
     connection.execute(
         f"""
         create or replace table ml.ticket_text_hashes as
@@ -92,6 +93,15 @@ def refresh_text_hashes(connection: duckdb.DuckDBPyConnection) -> int:
         """
     )
     return connection.execute("select count(*) from ml.ticket_text_hashes").fetchall()[0][0]
+
+
+def _require_tickets(connection: duckdb.DuckDBPyConnection) -> None:
+    found = connection.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'marts' and table_name = 'tickets'"
+    ).fetchall()[0][0]
+    if not found:
+        raise LookupError("marts.tickets is not in this warehouse yet: run `supportlake build`")
 
 
 def score_sentiment(texts: Sequence[str]) -> np.ndarray:
@@ -151,6 +161,11 @@ class EmbedSummary:
         return self.embedded_texts / self.encode_seconds if self.encode_seconds else 0.0
 
     def line(self) -> str:
+        if not self.embedded_texts and not self.scored_texts:
+            return (
+                f"{self.tickets} tickets, {self.distinct_texts} distinct texts: "
+                f"all embedded already ({self.embedding_model})"
+            )
         return (
             f"{self.tickets} tickets, {self.distinct_texts} distinct texts: embedded "
             f"{self.embedded_texts} new with {self.backend} on {self.device} "
@@ -215,6 +230,7 @@ def embed_tickets(
     flight and the next run carries on where this one stopped.
     """
     started = time.perf_counter()
+    _require_tickets(connection)  # before creating anything in a warehouse without marts
     ensure_embedding_tables(connection)
     encoder = encoder or load_encoder(backend, models_dir)
     tickets = refresh_text_hashes(connection)

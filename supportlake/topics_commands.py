@@ -22,15 +22,19 @@ def embed(
     from supportlake.warehouse import open_warehouse
 
     settings = get_settings()
-    with open_warehouse(settings) as connection, progress_bar() as progress:
-        summary = embed_tickets(
-            connection,
-            backend=backend,
-            models_dir=settings.models_dir,
-            partition_texts=partition_texts,
-            batch_size=batch_size,
-            progress=progress,
-        )
+    try:
+        with open_warehouse(settings) as connection, progress_bar() as progress:
+            summary = embed_tickets(
+                connection,
+                backend=backend,
+                models_dir=settings.models_dir,
+                partition_texts=partition_texts,
+                batch_size=batch_size,
+                progress=progress,
+            )
+    except LookupError as error:
+        console.print(f"[red]nothing to embed:[/] {error}")
+        raise typer.Exit(1) from None
     console.print(
         f"[green]embedded[/] {summary.line()} -> {settings.warehouse} ml.ticket_embeddings"
     )
@@ -91,11 +95,19 @@ def similar(
     backend: str = typer.Option("auto", help=BACKEND_HELP),
 ) -> None:
     """The k most similar resolved tickets, with category, resolution and similarity."""
+    import duckdb
     from rich.table import Table
 
     from ml.similar import find_similar_tickets
 
-    neighbours = find_similar_tickets(text, k=k, settings=get_settings(), backend=backend)
+    try:
+        neighbours = find_similar_tickets(text, k=k, settings=get_settings(), backend=backend)
+    except (ValueError, FileNotFoundError) as error:
+        console.print(f"[red]cannot search:[/] {error}")
+        raise typer.Exit(1) from None
+    except duckdb.CatalogException:
+        console.print("[red]no ticket embeddings yet:[/] run `supportlake topics` first")
+        raise typer.Exit(1) from None
     table = Table("similarity", "ticket", "category", "product line", "resolution", "subject")
     for ticket in neighbours:
         hours = f"{ticket.resolution_minutes / 60:.1f} h" if ticket.resolution_minutes else "-"
