@@ -105,25 +105,12 @@ def _require_tickets(connection: duckdb.DuckDBPyConnection) -> None:
 
 
 def score_sentiment(texts: Sequence[str]) -> np.ndarray:
-    """VADER compound sentiment per text, -1 (angry) .. 1 (happy)."""
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+    """VADER compound sentiment per text, -1 (angry) .. 1 (happy), as the classifier reads it."""
+    from ml.features import sentiment_scores
 
-    analyzer = _analyzer(SentimentIntensityAnalyzer)
     return np.fromiter(
-        (analyzer.polarity_scores(text)["compound"] for text in texts),
-        dtype=np.float64,
-        count=len(texts),
+        (sentiment_scores(text)["compound"] for text in texts), dtype=np.float64, count=len(texts)
     )
-
-
-_analyzers: dict[type, object] = {}
-
-
-def _analyzer(factory):
-    # Building VADER's lexicon takes ~0.2 s; once per process is enough.
-    if factory not in _analyzers:
-        _analyzers[factory] = factory()
-    return _analyzers[factory]
 
 
 def vectors_to_arrow(vectors: np.ndarray) -> pa.FixedSizeListArray:
