@@ -14,17 +14,6 @@ from supportlake.cli import app
 from tests.topics.ticket_fixtures import START, make_daily_tickets, write_tickets
 
 
-def release_dbt_connection() -> None:
-    """dbt-duckdb keeps its DuckDB instance open in the process after an in-process build, and
-    any other open of the file then fails ("different configuration"): close it. (The fix
-    belongs in supportlake.transform.run_dbt; tests/chats does the same.)"""
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-    if DuckDBConnectionManager._ENV is not None:
-        DuckDBConnectionManager._ENV.close()
-    DuckDBConnectionManager.close_all_connections()
-
-
 @pytest.fixture(scope="module", autouse=True)
 def prefect_server():
     with prefect_test_harness(server_startup_timeout=90):
@@ -48,7 +37,6 @@ def test_topics_flow_clusters_builds_the_marts_and_flags_the_injected_spike(envi
     assert result.embedding.embedded_texts > 0
     assert result.clustering.clustered_tickets == 70 * 3 * 2 + 25
     assert "error" not in result.dbt and "fail" not in result.dbt
-    release_dbt_connection()
     spike_date = (START + timedelta(days=63)).date()
     with duckdb.connect(str(settings.warehouse), read_only=True) as connection:
         spikes = connection.execute(
