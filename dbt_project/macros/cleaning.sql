@@ -82,8 +82,13 @@
     dictionary-compressed column DuckDB then evaluates the chain once per distinct value
     instead of once per row (~10x faster on 10M tickets). -#}
 {% macro label_key(column) -%}
+    {#- translate() maps tab, LF, CR, '_' and '-' to spaces in one pass: trim() alone strips
+        spaces only, and exports pad with tabs too ('\tSecurity'). -#}
     nullif(
-        lower(trim(replace(replace(replace(replace({{ column }}, '_', ' '), '-', ' '), '  ', ' '), '  ', ' '))),
+        lower(trim(replace(replace(
+            translate({{ column }}, chr(9) || chr(10) || chr(13) || '_-', '     '),
+            '  ', ' '
+        ), '  ', ' '))),
         ''
     )
 {%- endmacro %}
