@@ -1,7 +1,7 @@
 with
 
 source as (
-    {{ ml_topics_source('cluster_descriptions', {
+    {{ optional_source('ml_topics', 'cluster_descriptions', {
         'clustering_run_id': 'varchar',
         'cluster_id': 'integer',
         'cluster_label': 'varchar',

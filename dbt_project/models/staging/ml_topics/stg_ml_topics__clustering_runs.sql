@@ -1,7 +1,7 @@
 with
 
 source as (
-    {{ ml_topics_source('clustering_runs', {
+    {{ optional_source('ml_topics', 'clustering_runs', {
         'clustering_run_id': 'varchar',
         'fitted_at': 'timestamp',
         'embedding_model': 'varchar',

@@ -1,7 +1,7 @@
 with
 
 source as (
-    {{ ml_topics_source('text_sentiments', {
+    {{ optional_source('ml_topics', 'text_sentiments', {
         'text_hash': 'varchar', 'sentiment_score': 'double', 'scored_at': 'timestamp'
     }) }}
 ),

@@ -1,7 +1,7 @@
 with
 
 source as (
-    {{ ml_topics_source('ticket_clusters', {
+    {{ optional_source('ml_topics', 'ticket_clusters', {
         'ticket_id': 'varchar',
         'cluster_id': 'integer',
         'distance_to_centroid': 'double',

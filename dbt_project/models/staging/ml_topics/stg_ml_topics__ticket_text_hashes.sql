@@ -1,7 +1,7 @@
 with
 
 source as (
-    {{ ml_topics_source('ticket_text_hashes', {
+    {{ optional_source('ml_topics', 'ticket_text_hashes', {
         'ticket_id': 'varchar', 'text_hash': 'varchar', 'hashed_at': 'timestamp'
     }) }}
 ),
