@@ -13,7 +13,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: demo test lint sqllint dbt-fixtures pytest browser venv apt benchmarks clean
+.PHONY: demo test lint sqllint dbt-fixtures pytest browser venv clean
 
 venv: $(STAMP)
 
@@ -52,9 +52,6 @@ pytest: $(STAMP) browser
 	$(BIN)/pytest
 
 test: lint sqllint dbt-fixtures pytest
-
-benchmarks: $(STAMP)
-	$(BIN)/python benchmarks/run_all.py
 
 clean:
 	rm -rf .state dbt_project/target dbt_project/logs
