@@ -13,6 +13,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from flows.build import build_warehouse
 from flows.ingest import ingest_flow
 from flows.monitoring import publish_dashboard
 from flows.topics import refresh_topics
@@ -50,13 +51,6 @@ def generate_demo_data(settings: Settings, tickets: int, chats: int, seed: int) 
     )
 
 
-@task(retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def build_marts(settings: Settings) -> str:
-    from supportlake.transform import run_dbt
-
-    return run_dbt(["build"], settings).summary()
-
-
 @task(cache_policy=NO_CACHE)
 def write_analytics_report(settings: Settings) -> Path:
     from supportlake.analytics.report import ReportFilters
@@ -82,7 +76,7 @@ def run_demo(
     logger = get_run_logger()
     steps = {"generate": generate_demo_data(settings, tickets, chats, seed)}
     steps["ingest"] = str(ingest_flow(str(settings.landing)))
-    steps["dbt build"] = build_marts(settings)
+    steps["dbt build"] = build_warehouse(settings)
     classification = train_and_score(quick=True, max_training_rows=DEMO_TRAINING_ROWS)
     steps |= {f"classification: {step}": line for step, line in classification.steps.items()}
     topics = refresh_topics()

@@ -13,27 +13,19 @@ Every step opens the warehouse itself and closes it; each run publishes a markdo
 
 from __future__ import annotations
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
-from prefect.cache_policies import NO_CACHE
 from prefect.deployments.runner import EntrypointType
 from prefect.schedules import Cron
 
+from flows.build import build_warehouse
 from flows.monitoring import publish_dashboard
-from flows.retries import is_io_error
-from supportlake.settings import Settings, get_settings
+from supportlake.settings import get_settings
 
 TIMEZONE = "UTC"
 HOURLY_CRON = "5 * * * *"  # :05, after the API closed the previous hour's logs
 NIGHTLY_CRON = "30 2 * * *"
 SERVE_LIMIT = 1  # flow runs at a time: one warehouse writer
-
-
-@task(retries=2, retry_delay_seconds=30, retry_condition_fn=is_io_error, cache_policy=NO_CACHE)
-def build_warehouse(settings: Settings) -> str:
-    from supportlake.transform import run_dbt
-
-    return run_dbt(["build"], settings).summary()
 
 
 def _publish_run_summary(key: str, title: str, steps: dict[str, str]) -> None:
