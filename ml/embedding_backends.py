@@ -5,6 +5,8 @@ Backends (fastest that keeps cosine >= 0.99 to the plain model wins in `auto`):
 - `onnx` / `onnx-int8`: the same network exported once with torch.onnx.export (mean pooling and
   L2 normalisation inside the graph), optionally int8-quantized with onnxruntime's dynamic
   quantization, run with plain onnxruntime. Cached under settings.models_dir.
+- `openvino-int8`: the plain export statically quantized to int8 with NNCF and run with
+  OpenVINO (ml/openvino_encoder.py): the fastest on CPU here, and closer to the plain model.
 - `static`: a fast mode for very large runs: one vector per vocabulary token distilled from the
   same model (the model2vec recipe), averaged per text. A different embedding space.
 """
@@ -16,7 +18,6 @@ import json
 import logging
 import os
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +31,10 @@ DIMENSIONS = 384
 # Tickets rarely need more: attention cost grows with the square of the length.
 MAX_TOKENS = 256
 MIN_AGREEMENT = 0.99  # mean cosine to the plain model a faster backend must keep
-BACKENDS = ("torch", "onnx", "onnx-int8", "static")
+BACKENDS = ("torch", "onnx", "onnx-int8", "openvino-int8", "static")
+# Faster first, as measured on 2 cores (docs/benchmarks.md): `auto` keeps the first that agrees.
+CPU_PREFERENCE = ("openvino-int8", "onnx-int8", "onnx")
+INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 
 # A fixed sample for the agreement check run when an ONNX model is built.
 AGREEMENT_SAMPLE = [
@@ -54,8 +58,9 @@ class Encoder(Protocol):
     backend: str  # e.g. "onnx-int8"
     embedding_model: str  # the embedding space: rows of different spaces are never compared
     device: str
+    batch_size: int  # texts per model call that ran fastest here (docs/benchmarks.md)
 
-    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+    def encode(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
         """float32 array (len(texts), 384), rows L2-normalised."""
         ...
 
@@ -76,6 +81,7 @@ def _offline() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("NNCF_CI", "1")  # nncf's only switch for its usage reporting
 
 
 def _length_order(texts: Sequence[str]) -> np.ndarray:
@@ -99,6 +105,7 @@ class TorchEncoder:
 
     backend = "torch"
     embedding_model = MODEL_NAME
+    batch_size = 16  # 134/s against 110/s at 64 on 2 cores; a GPU wants more
 
     def __init__(self, device: str | None = None) -> None:
         _offline()
@@ -107,14 +114,16 @@ class TorchEncoder:
         self.device = device or ("cuda" if gpu_available() else "cpu")
         self.model = SentenceTransformer(str(model_path()), device=self.device)
         self.model.max_seq_length = MAX_TOKENS
+        if self.device != "cpu":
+            self.batch_size = 256
 
-    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+    def encode(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
         if not texts:
             return np.empty((0, DIMENSIONS), dtype=np.float32)
         # sentence-transformers sorts by length inside encode() itself.
         vectors = self.model.encode(
             list(texts),
-            batch_size=batch_size,
+            batch_size=batch_size or self.batch_size,
             normalize_embeddings=True,
             convert_to_numpy=True,
             show_progress_bar=False,
@@ -141,25 +150,24 @@ def _pad(encodings) -> tuple[np.ndarray, np.ndarray]:
     return ids, mask
 
 
-class OnnxEncoder:
-    """The model exported to ONNX (fp32 or int8), run with onnxruntime and its own tokenizer."""
+def model_inputs(ids: np.ndarray, mask: np.ndarray) -> dict[str, np.ndarray]:
+    """The exported graph's inputs for tokenized, padded texts."""
+    return dict(zip(INPUT_NAMES, (ids, mask, np.zeros_like(ids)), strict=True))
+
+
+class CompiledEncoder:
+    """Shared by the exported-graph backends: tokenize, sort by length, run in batches."""
 
     embedding_model = MODEL_NAME
+    device = "cpu"
+    backend: str
+    batch_size: int
 
-    def __init__(self, onnx_file: Path, backend: str, threads: int = 0) -> None:
-        import onnxruntime
-
-        options = onnxruntime.SessionOptions()
-        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-        if threads:
-            options.intra_op_num_threads = threads
-        providers = ["CPUExecutionProvider"]
-        self.session = onnxruntime.InferenceSession(str(onnx_file), options, providers=providers)
+    def __init__(self) -> None:
         self.tokenizer = _load_tokenizer()
-        self.backend = backend
-        self.device = "cpu"
 
-    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+    def encode(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
+        batch_size = batch_size or self.batch_size
         result = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
         order = _length_order(texts)
         for start in range(0, len(texts), batch_size):
@@ -171,8 +179,26 @@ class OnnxEncoder:
 
     def run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Embeddings of already tokenized, padded input."""
-        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        return self.session.run(None, feeds)[0]
+        raise NotImplementedError
+
+
+class OnnxEncoder(CompiledEncoder):
+    """The model exported to ONNX (fp32 or int8), run with onnxruntime."""
+
+    batch_size = 16  # int8: 335/s at 16 against 303/s at 64 on 2 cores
+
+    def __init__(self, onnx_file: Path, backend: str) -> None:
+        import onnxruntime
+
+        super().__init__()
+        options = onnxruntime.SessionOptions()
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        providers = ["CPUExecutionProvider"]
+        self.session = onnxruntime.InferenceSession(str(onnx_file), options, providers=providers)
+        self.backend = backend
+
+    def run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        return self.session.run(None, model_inputs(ids, mask))[0]
 
 
 class StaticEncoder:
@@ -186,7 +212,10 @@ class StaticEncoder:
         self.token_vectors = np.load(vectors_file)
         self.tokenizer = _load_tokenizer(512)
 
-    def encode(self, texts: Sequence[str], batch_size: int = 1024) -> np.ndarray:
+    batch_size = 1024
+
+    def encode(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
+        batch_size = batch_size or self.batch_size
         result = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
         for start in range(0, len(texts), batch_size):
             encodings = self.tokenizer.encode_batch(
@@ -215,9 +244,12 @@ def _write_atomically(path: Path, write) -> None:
     partial.replace(path)
 
 
-def export_onnx(models_dir: Path) -> Path:
-    """Export the local model to ONNX once (pooling + normalisation in the graph)."""
-    target = artifacts_dir(models_dir) / "model.onnx"
+def export_plain_onnx(models_dir: Path) -> Path:
+    """Export the local model to ONNX once, as traced (pooling + normalisation in the graph).
+
+    Standard ONNX ops only, so onnxruntime and OpenVINO both read it.
+    """
+    target = artifacts_dir(models_dir) / "model.plain.onnx"
     if target.exists():
         return target
     _offline()
@@ -244,38 +276,50 @@ def export_onnx(models_dir: Path) -> Path:
             return torch.nn.functional.normalize(pooled, p=2, dim=1)
 
     example = torch.ones(2, 16, dtype=torch.long)
-    names = ["input_ids", "attention_mask", "token_type_ids"]
+    names = list(INPUT_NAMES)
     axes = {name: {0: "batch", 1: "sequence"} for name in names} | {"embedding": {0: "batch"}}
 
     def write(path: Path) -> None:
         import warnings
 
-        from onnxruntime.transformers import optimizer
-
-        traced = path.with_name(path.name + ".traced")
         with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")  # the tracer's notes on transformers' mask code
             torch.onnx.export(
                 SentenceEmbedding(network),
                 (example, example, torch.zeros_like(example)),
-                str(traced),
+                str(path),
                 input_names=names,
                 output_names=["embedding"],
                 dynamic_axes=axes,
                 opset_version=17,
                 dynamo=False,
             )
+
+    _write_atomically(target, write)
+    return target
+
+
+def export_onnx(models_dir: Path) -> Path:
+    """The plain export with onnxruntime's transformer fusions, for onnxruntime only."""
+    target = artifacts_dir(models_dir) / "model.onnx"
+    if target.exists():
+        return target
+    source = export_plain_onnx(models_dir)
+    from onnxruntime.transformers import optimizer
+    from transformers import AutoConfig
+
+    config = AutoConfig.from_pretrained(str(model_path()))
+
+    def write(path: Path) -> None:
         # Fused Attention, SkipLayerNorm and BiasGelu: ~1.5x on CPU at fp32, and the fused
         # Attention quantizes as a whole below.
-        config = network.config
         fused = optimizer.optimize_model(
-            str(traced),
+            str(source),
             model_type="bert",
             num_heads=config.num_attention_heads,
             hidden_size=config.hidden_size,
         )
         fused.save_model_to_file(str(path))
-        traced.unlink()
 
     _write_atomically(target, write)
     return target
@@ -321,18 +365,23 @@ def cosine_agreement(reference: np.ndarray, candidate: np.ndarray) -> dict[str, 
 
 
 def check_agreement(models_dir: Path, backend: str) -> dict[str, float]:
-    """Agreement of an ONNX backend with the plain model on AGREEMENT_SAMPLE, cached as JSON."""
+    """Agreement of a compiled backend with the plain model on AGREEMENT_SAMPLE, cached as JSON."""
     record = artifacts_dir(models_dir) / f"agreement.{backend}.json"
     if record.exists():
         return json.loads(record.read_text())
     reference = TorchEncoder(device="cpu").encode(AGREEMENT_SAMPLE)
-    candidate = _build_onnx(models_dir, backend).encode(AGREEMENT_SAMPLE)
+    candidate = build_compiled(models_dir, backend).encode(AGREEMENT_SAMPLE)
     agreement = cosine_agreement(reference, candidate) | {"texts": len(AGREEMENT_SAMPLE)}
     record.write_text(json.dumps(agreement, indent=2))
     return agreement
 
 
-def _build_onnx(models_dir: Path, backend: str) -> OnnxEncoder:
+def build_compiled(models_dir: Path, backend: str) -> CompiledEncoder:
+    """An exported-graph backend, building (and caching) its model file on first use."""
+    if backend == "openvino-int8":
+        from ml.openvino_encoder import build_openvino_encoder
+
+        return build_openvino_encoder(models_dir)
     path = quantize_onnx(models_dir) if backend == "onnx-int8" else export_onnx(models_dir)
     return OnnxEncoder(path, backend)
 
@@ -349,7 +398,7 @@ def distill_static(models_dir: Path, batch_size: int = 512) -> Path:
         return target
     tokenizer = _load_tokenizer()
     size = tokenizer.get_vocab_size()
-    encoder = _build_onnx(models_dir, "onnx")
+    encoder = build_compiled(models_dir, "onnx")
     # [CLS] token [SEP] for every token id, fed as ids so sub-word pieces ("##ing") stay themselves.
     ids = np.stack(
         [
@@ -396,19 +445,24 @@ class BackendChoice:
 
 
 def choose_backend(models_dir: Path) -> BackendChoice:
-    """GPU -> torch; else the fastest ONNX variant whose agreement passes; else plain torch."""
+    """GPU -> torch; else the fastest compiled variant whose agreement passes; else plain torch."""
     if gpu_available():
         return BackendChoice("torch", "a CUDA GPU is present")
-    for backend in ("onnx-int8", "onnx"):
+    passed_over = []
+    for backend in CPU_PREFERENCE:
         try:
             agreement = check_agreement(models_dir, backend)
-        except Exception as error:  # noqa: BLE001 -- any export failure falls back to torch
-            return BackendChoice("torch", f"ONNX export failed ({error}); plain model")
+        except Exception as error:  # noqa: BLE001 -- a failed build just moves to the next
+            passed_over.append(f"{backend}: build failed ({error})")
+            continue
         if agreement["mean_cosine"] >= MIN_AGREEMENT:
             return BackendChoice(
                 backend, f"mean cosine {agreement['mean_cosine']:.4f} to the plain model"
             )
-    return BackendChoice("torch", "no ONNX variant kept cosine >= 0.99")
+        passed_over.append(f"{backend}: mean cosine {agreement['mean_cosine']:.4f}")
+    return BackendChoice(
+        "torch", "no faster variant kept cosine >= 0.99: " + "; ".join(passed_over)
+    )
 
 
 def embedding_model_for(backend: str) -> str:
@@ -434,15 +488,5 @@ def load_encoder(backend: str = "auto", models_dir: Path | None = None) -> Encod
             elif chosen == "static":
                 _cache[key] = StaticEncoder(distill_static(models_dir))
             else:
-                _cache[key] = _build_onnx(models_dir, chosen)
+                _cache[key] = build_compiled(models_dir, chosen)
         return _cache[key]
-
-
-def measure_throughput(
-    encoder: Encoder, texts: Sequence[str], batch_size: int = 64
-) -> tuple[np.ndarray, float]:
-    """Embeddings of `texts` and sentences per second (one warm-up batch excluded)."""
-    encoder.encode(list(texts[:batch_size]), batch_size=batch_size)
-    started = time.perf_counter()
-    vectors = encoder.encode(list(texts), batch_size=batch_size)
-    return vectors, len(texts) / (time.perf_counter() - started)

@@ -208,7 +208,7 @@ def embed_tickets(
     backend: str = "auto",
     models_dir=None,
     partition_texts: int = DEFAULT_PARTITION_TEXTS,
-    batch_size: int = 64,
+    batch_size: int | None = None,
     progress=None,
 ) -> EmbedSummary:
     """Map tickets to text hashes, then embed and score every text not done before.

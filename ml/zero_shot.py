@@ -74,11 +74,11 @@ class ZeroShotClassifier:
     def version(self) -> str:
         return ZERO_SHOT_VERSION
 
-    def similarities(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+    def similarities(self, texts: list[str], batch_size: int | None = None) -> np.ndarray:
         vectors = self.encoder.encode([text or "" for text in texts], batch_size=batch_size)
         return vectors @ self.label_vectors.T
 
-    def ticket_vectors(self, frame: pd.DataFrame, batch_size: int = 64) -> np.ndarray:
+    def ticket_vectors(self, frame: pd.DataFrame, batch_size: int | None = None) -> np.ndarray:
         """Embedding of the whole text, averaged with the subject's alone where there is one.
 
         A subject is the customer's own summary; on generated tickets the average lifted

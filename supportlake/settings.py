@@ -22,6 +22,7 @@ OFFLINE_ENVIRONMENT = {
     "TRANSFORMERS_OFFLINE": "1",
     "TOKENIZERS_PARALLELISM": "false",
     "ORT_DISABLE_TELEMETRY": "1",
+    "NNCF_CI": "1",  # nncf's only switch that turns its usage reporting off
 }
 
 

@@ -8,14 +8,17 @@ from supportlake.console import console, progress_bar
 from supportlake.settings import get_settings
 
 BACKEND_HELP = (
-    "auto (GPU, else fastest ONNX that keeps cosine >= 0.99), torch, onnx, onnx-int8, static"
+    "auto (GPU, else the fastest compiled variant that keeps cosine >= 0.99), torch, onnx, "
+    "onnx-int8, openvino-int8, static"
 )
 
 
 def embed(
     backend: str = typer.Option("auto", help=BACKEND_HELP),
     partition_texts: int = typer.Option(20_000, help="distinct texts per partition"),
-    batch_size: int = typer.Option(64, help="texts per model call"),
+    batch_size: int | None = typer.Option(
+        None, help="texts per model call [default: the backend's fastest here]"
+    ),
 ) -> None:
     """Embed every ticket text not embedded before (ml.ticket_embeddings)."""
     from ml.embeddings import embed_tickets

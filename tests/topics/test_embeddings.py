@@ -1,4 +1,4 @@
-"""Embeddings: normalised-text hashing, incremental runs, the real model, the ONNX fast path."""
+"""Embeddings: normalised-text hashing, incremental runs, the real model, the int8 fast paths."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ml import embedding_backends
 from ml.embedding_backends import (
     MIN_AGREEMENT,
     MODEL_NAME,
     TorchEncoder,
     check_agreement,
+    choose_backend,
     cosine_agreement,
     load_encoder,
 )
@@ -95,16 +97,37 @@ def test_real_model_puts_similar_texts_closer_than_unrelated_ones():
     assert similarity[0, 1] > similarity[1, 2] + 0.2
 
 
-def test_onnx_int8_agrees_with_the_plain_model(models_dir):
-    agreement = check_agreement(models_dir, "onnx-int8")
+@pytest.mark.parametrize("backend", ["onnx-int8", "openvino-int8"])
+def test_int8_backends_agree_with_the_plain_model(models_dir, backend):
+    agreement = check_agreement(models_dir, backend)
     assert agreement["mean_cosine"] >= MIN_AGREEMENT
     assert agreement["min_cosine"] >= 0.98
-    # And on texts the cached check never saw.
+    # And on texts the cached check never saw (openvino-int8 is calibrated on other tickets).
     texts = make_tickets(per_topic=4)["message"].tolist()
     reference = TorchEncoder(device="cpu").encode(texts)
-    candidate = load_encoder("onnx-int8", models_dir).encode(texts)
+    candidate = load_encoder(backend, models_dir).encode(texts)
+    assert candidate.shape == reference.shape
     assert cosine_agreement(reference, candidate)["mean_cosine"] >= MIN_AGREEMENT
+
+
+def test_auto_takes_the_fastest_backend_that_agrees(models_dir, monkeypatch):
+    monkeypatch.setattr(embedding_backends, "gpu_available", lambda: False)
+    choice = choose_backend(models_dir)
+    assert choice.backend == "openvino-int8"
+    assert "mean cosine" in choice.reason
     assert load_encoder("auto", models_dir).embedding_model == MODEL_NAME
+
+
+def test_auto_moves_on_when_a_backend_cannot_be_built(tmp_path, monkeypatch):
+    def check(models_dir, backend):
+        if backend == "openvino-int8":
+            raise RuntimeError("no OpenVINO wheel for this platform")
+        return {"mean_cosine": 0.995, "min_cosine": 0.99}
+
+    monkeypatch.setattr(embedding_backends, "gpu_available", lambda: False)
+    monkeypatch.setattr(embedding_backends, "check_agreement", check)
+    choice = choose_backend(tmp_path)
+    assert choice.backend == "onnx-int8"
 
 
 @pytest.mark.slow
