@@ -1,11 +1,15 @@
 """Topics at scale: embed + cluster + assign on N tickets, and clustering memory on a stream.
 
     .venv/bin/python benchmarks/bench_topics.py --tickets 3000 --stream-rows 1000000 \
-        --warehouse-rows 200000 [--record]
+        --warehouse-rows 200000 [--parts pipeline,baseline] [--record]
 
-Three parts, each in its own process so its peak RSS is its own:
+Parts, each in its own process so its peak RSS is its own; each part's result is kept in
+.state/bench/topics/, so a long part need not be re-run to record the others (`--parts none
+--record` re-renders the section from the kept results):
 - pipeline: N generated tickets -> marts.tickets (a minimal table of the agreed columns) in a
   fresh warehouse -> embed_tickets (auto backend) -> cluster_tickets (20 clusters).
+- baseline: plain sentence-transformers fp32 against the backend `auto` keeps, on a sample of
+  the same generated tickets, each in a fresh process (bench_embeddings' child).
 - stream: synthetic 384-d unit vectors, generated 100k at a time, through the same
   partial_fit loop (fit_clusters) and a predict pass: RSS after every partition shows memory
   does not grow with the row count.
@@ -17,9 +21,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -29,10 +36,15 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from measure import run_measured  # noqa: E402
-from topics_record import current_rss_mb, peak_rss_mb, record  # noqa: E402
+from topics_record import current_rss_mb, generated_texts, peak_rss_mb, record  # noqa: E402
 
 STREAM_PARTITION = 100_000
 CLUSTERS = 20
+PIPELINE_SEED = 3
+BASELINE_ROUNDS = 3
+MODELS = ROOT / ".state" / "models"  # the cached ONNX/OpenVINO builds, as in real runs
+RESULTS = ROOT / ".state" / "bench" / "topics"
+PARTS_IN_ORDER = ("pipeline", "baseline", "stream", "warehouse_write", "warehouse")
 
 
 def main() -> None:
@@ -40,6 +52,8 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=3_000)
     parser.add_argument("--stream-rows", type=int, default=1_000_000)
     parser.add_argument("--warehouse-rows", type=int, default=200_000)
+    parser.add_argument("--baseline-texts", type=int, default=3_000)
+    parser.add_argument("--parts", default=",".join(PARTS_IN_ORDER), help="comma-separated")
     parser.add_argument("--record", action="store_true", help="write docs/benchmarks.md")
     parser.add_argument("--child", nargs=3, metavar=("PART", "ROWS", "OUT"))
     args = parser.parse_args()
@@ -50,25 +64,38 @@ def main() -> None:
         result["peak_rss_mb"] = peak_rss_mb()
         Path(out).write_text(json.dumps(result))
         return
-    results = {}
+    parts = set(args.parts.split(","))
+    if "warehouse" in parts:
+        parts.add("warehouse_write")  # it clusters what warehouse_write leaves behind
+    rows = {
+        "pipeline": args.tickets,
+        "baseline": args.baseline_texts,
+        "stream": args.stream_rows,
+        "warehouse_write": args.warehouse_rows,
+        "warehouse": args.warehouse_rows,
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="bench-topics-") as scratch:
-        for part, rows in (
-            ("pipeline", args.tickets),
-            ("stream", args.stream_rows),
-            ("warehouse_write", args.warehouse_rows),
-            ("warehouse", args.warehouse_rows),
-        ):
-            if rows <= 0:
+        for part in PARTS_IN_ORDER:
+            if part not in parts or rows[part] <= 0:
                 continue
             out = Path(scratch) / f"{part}.json"
-            command = [sys.executable, __file__, "--child", part, str(rows), str(out)]
+            command = [sys.executable, __file__, "--child", part, str(rows[part]), str(out)]
             measured = run_measured(part, command)
-            results[part] = json.loads(out.read_text()) | {
+            result = json.loads(out.read_text()) | {
                 "wall_seconds": measured.seconds,
                 "cpu_seconds": measured.cpu_seconds,
                 "process_peak_rss_mb": measured.peak_rss_mb,
+                "finished": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+                "load_average": os.getloadavg()[0],
             }
-            print(part, json.dumps(results[part], indent=1))
+            (RESULTS / f"{part}.json").write_text(json.dumps(result, indent=1))
+            print(part, json.dumps(result, indent=1))
+    results = {
+        part: json.loads((RESULTS / f"{part}.json").read_text())
+        for part in PARTS_IN_ORDER
+        if (RESULTS / f"{part}.json").exists()
+    }
     body = render(results)
     print(body)
     if args.record:
@@ -88,12 +115,10 @@ def pipeline(rows: int, scratch: Path) -> dict:
     from supportlake.warehouse import open_warehouse
 
     settings = Settings(
-        warehouse=scratch / "warehouse.duckdb",
-        lake=scratch / "lake",
-        models_dir=ROOT / ".state" / "models",  # the cached ONNX export, as in real runs
+        warehouse=scratch / "warehouse.duckdb", lake=scratch / "lake", models_dir=MODELS
     )
     apply_offline_environment(settings)
-    generate_tickets(scratch / "landing", rows=rows, seed=3, progress=False)
+    generate_tickets(scratch / "landing", rows=rows, seed=PIPELINE_SEED, progress=False)
     with open_warehouse(settings) as connection:
         connection.execute("create schema marts")
         connection.execute(
@@ -144,6 +169,34 @@ def pipeline(rows: int, scratch: Path) -> dict:
         "epochs": clustered.epochs,
         "adjusted_rand_index": clustered.adjusted_rand_index,
         "normalized_mutual_info": clustered.normalized_mutual_info,
+    }
+
+
+def baseline(rows: int, scratch: Path) -> dict:
+    """Plain fp32 against the kept backend on the same kind of texts: a fresh process per run,
+    interleaved rounds (a busy moment slows both alike), best round of each kept."""
+    from ml.embedding_backends import choose_backend
+    from supportlake.settings import apply_offline_environment
+
+    apply_offline_environment()
+    texts, _ = generated_texts(rows, seed=PIPELINE_SEED)
+    scratch.mkdir(parents=True, exist_ok=True)
+    (scratch / "texts.json").write_text(json.dumps(texts))
+    kept = choose_backend(MODELS).backend
+    rounds: dict[str, list[float]] = {"torch": [], kept: []}
+    for _ in range(BASELINE_ROUNDS):
+        for name in rounds:
+            child = [sys.executable, str(ROOT / "benchmarks" / "bench_embeddings.py"), "--child"]
+            subprocess.run([*child, name, str(MODELS), str(scratch), "0"], check=True)
+            run = json.loads((scratch / f"{name}.json").read_text())
+            rounds[name].append(len(texts) / run["seconds"])
+    return {
+        "texts": len(texts),
+        "backend": kept,
+        "torch_rounds": rounds["torch"],
+        "kept_rounds": rounds[kept],
+        "torch_texts_per_second": max(rounds["torch"]),
+        "kept_texts_per_second": max(rounds[kept]),
     }
 
 
@@ -276,6 +329,7 @@ def _warehouse_settings(scratch: Path):
 
 PARTS = {
     "pipeline": pipeline,
+    "baseline": baseline,
     "stream": stream,
     "warehouse_write": warehouse_write,
     "warehouse": warehouse,
@@ -285,38 +339,79 @@ PARTS = {
 # --- the report ----------------------------------------------------------------------------
 
 
+def rates(values: list[float]) -> str:
+    return ", ".join(f"{value:.0f}" for value in values)
+
+
+def when(run: dict) -> str:
+    load = run.get("load_average")
+    return f"finished {run['finished']}" + (f", load average {load:.1f}" if load else "")
+
+
 def render(results: dict) -> str:
     lines = []
     if "pipeline" in results:
         run = results["pipeline"]
-        per_ticket = run["encode_seconds"] / max(run["distinct_texts"], 1)
-        cpu_per_ticket = run["embed_cpu_seconds"] / max(run["distinct_texts"], 1)
+        distinct = max(run["distinct_texts"], 1)
+        embed_wall = run["embed_seconds"] - run["encoder_load_seconds"]
+        embed_hours = embed_wall / distinct * 10_000_000 / 3600
+        cpu_hours = run["embed_cpu_seconds"] / distinct * 10_000_000 / 3600
         lines += [
-            f"**Pipeline**, {run['tickets']:,} generated tickets ({run['distinct_texts']:,} "
-            f"distinct texts), backend `{run['backend']}`: embed {run['embed_seconds']:.1f} s "
-            f"({run['texts_per_second']:.0f} texts/s inside the encoder, peak RSS "
-            f"{run['embed_peak_rss_mb']:.0f} MB, including {run['encoder_load_seconds']:.0f} s "
-            "to load or build the encoder), cluster + assign + describe + plot "
-            f"{run['cluster_seconds']:.1f} s ({run['epochs']} passes); ARI "
+            f"**Pipeline** ({when(run)}), {run['tickets']:,} generated tickets "
+            f"({run['distinct_texts']:,} distinct texts), "
+            f"backend `{run['backend']}`: embed {run['embed_seconds']:.0f} s "
+            f"({distinct / embed_wall:.0f} texts/s for the whole step: encode, VADER sentiment "
+            f"and writes; {run['texts_per_second']:.0f} texts/s inside the encoder; including "
+            f"{run['encoder_load_seconds']:.0f} s to load or build the encoder; peak RSS "
+            f"{run['embed_peak_rss_mb']:.0f} MB), cluster + assign + describe + plot "
+            f"{run['cluster_seconds']:.1f} s ({run['epochs']} fitting pass(es)); ARI "
             f"{run['adjusted_rand_index']:.3f} / NMI {run['normalized_mutual_info']:.3f} "
             f"against the generator's categories; process peak RSS "
-            f"{run['process_peak_rss_mb']:.0f} MB, {run['cpu_seconds']:.0f} CPU s.",
+            f"{run['process_peak_rss_mb']:.0f} MB, {run['cpu_seconds']:.0f} CPU s. The embed "
+            "step's peak is DuckDB's buffer pool (the warehouse connection's memory_limit, 4GB "
+            "by default, keeps recently written blocks) plus the encoder; it does not grow "
+            "with the row count (the encoder alone: the peak RSS column of Embedding backends).",
             "",
-            f"Extrapolated to 10M distinct texts: {per_ticket * 10_000_000 / 3600:.1f} h at "
-            f"this run's wall rate; from CPU time ({run['embed_cpu_seconds']:.0f} CPU s for "
-            f"this run), {cpu_per_ticket * 10_000_000 / 3600 / 2:.1f} h on 2 idle cores and "
-            f"{cpu_per_ticket * 10_000_000 / 3600 / 8:.1f} h on 8. Assumptions: every text "
-            "distinct (identical texts are embedded once; real exports repeat more than the "
-            "generator), ~32-word texts, CPU only (a CUDA GPU runs the plain model instead), "
-            "linear scaling with cores. Memory stays at one partition (20k texts, ~30 MB of "
-            "vectors) plus the model.",
+        ]
+    if "baseline" in results:
+        run = results["baseline"]
+        speed_up = run["kept_texts_per_second"] / run["torch_texts_per_second"]
+        lines += [
+            f"**Speed-up over the plain model** ({when(run)}), both measured in this one run on "
+            f"{run['texts']:,} texts of the same generated tickets, each backend in a fresh "
+            "process after a warm-up, best of "
+            f"{len(run['torch_rounds'])} interleaved rounds: plain sentence-transformers fp32 "
+            f"{run['torch_texts_per_second']:.0f} texts/s (rounds: {rates(run['torch_rounds'])}), "
+            f"`{run['backend']}` {run['kept_texts_per_second']:.0f} texts/s (rounds: "
+            f"{rates(run['kept_rounds'])}): **{speed_up:.2f}x**.",
+        ]
+        if "pipeline" in results:
+            pipeline_rate = results["pipeline"]["texts_per_second"]
+            lines[-1] += (
+                f" The pipeline's encoder rate over all its texts ({pipeline_rate:.0f}/s, "
+                f"{results['pipeline']['finished']}) is "
+                f"{pipeline_rate / run['torch_texts_per_second']:.2f}x this plain rate."
+            )
+        lines.append("")
+    if "pipeline" in results:
+        lines += [
+            f"Extrapolated to 10M distinct texts on this 2-core machine: embedding "
+            f"{embed_hours:.1f} h at the pipeline's whole-step rate ({cpu_hours:.1f} CPU-hours; "
+            f"~{cpu_hours / 8:.1f} h on 8 cores if it scales with cores, untested here), plus "
+            "clustering at the warehouse rate below. Assumptions: every text distinct "
+            "(identical texts are embedded once, and real exports repeat far more than the "
+            "generator, whose texts are 99.9% distinct), texts of ~32 words like these (cost "
+            "grows with length, up to the 256-token cap), CPU only (a CUDA GPU runs the plain "
+            "model instead). Memory stays at one partition (20k texts, ~30 MB of vectors) plus "
+            "the model.",
             "",
         ]
     if "stream" in results:
         run = results["stream"]
         per_million = (run["fit_seconds"] + run["assign_seconds"]) / run["rows"] * 1e6
         lines += [
-            f"**Clustering memory**, {run['rows']:,} x 384 synthetic unit vectors streamed in "
+            f"**Clustering memory** ({when(run)}), {run['rows']:,} x 384 synthetic unit vectors "
+            "streamed in "
             f"{run['partitions']} partitions of 100k through `fit_clusters` (k-means-seeded, "
             f"then partial_fit minibatches of {run['minibatch_size']}): fit "
             f"{run['fit_seconds']:.1f} s, predict pass {run['assign_seconds']:.1f} s. RSS after "
@@ -333,23 +428,22 @@ def render(results: dict) -> str:
         # Every pass reads all rows: the fitting passes and one assignment pass.
         rate = run["rows"] * (run["epochs"] + 1) / run["cluster_seconds"]
         lines += [
-            f"**Through the warehouse**, {run['rows']:,} synthetic embeddings in "
+            f"**Through the warehouse** ({when(run)}), {run['rows']:,} synthetic embeddings in "
             f"ml.ticket_embeddings (written in {results['warehouse_write']['write_seconds']:.1f}"
             " s, another process): cluster_tickets "
             f"(stream as Arrow batches, {run['epochs']} pass(es), assign, write "
             f"ml.ticket_clusters, describe, plot) {run['cluster_seconds']:.1f} s, "
             f"{rate:,.0f} rows read per second over all passes; process peak RSS "
-            f"{run['process_peak_rss_mb']:.0f} MB. 10M rows get one fitting pass and one "
-            f"assignment pass: ~{2 * 10_000_000 / rate / 60:.0f} min at this rate (DuckDB's "
-            "memory_limit for this step, 1GB, caps the database side).",
+            f"{run['process_peak_rss_mb']:.0f} MB (DuckDB's memory_limit for this step, 1GB, "
+            "caps the database side).",
             "",
         ]
-    lines.append(
-        "The machine was shared with other work while this ran: wall times are inflated, "
-        "ratios measured within one run hold. The lead should re-run with `--tickets "
-        "1000000` on a quiet machine for the 1M-ticket figures."
-    )
-    return "\n".join(lines)
+        if run["rows"] < 10_000_000:
+            lines[-2] += (
+                " 10M rows get one fitting pass and one assignment pass: "
+                f"~{2 * 10_000_000 / rate / 60:.0f} min at this rate."
+            )
+    return "\n".join(lines).rstrip()
 
 
 if __name__ == "__main__":

@@ -59,7 +59,8 @@ def record(subtitle: str, body: str) -> None:
     load = os.getloadavg()[0]
     stamp = (
         f"Measured {machine_line()}, {datetime.now(UTC):%H:%M} UTC; load average {load:.1f} "
-        "at the end (the machine was shared: wall times are inflated, ratios within a run hold)."
+        "at the end (this benchmark's own work included; above ~2 on 2 cores means other work "
+        "shared the machine and wall times are inflated, while ratios within a run hold)."
     )
     entry = f"### {subtitle}\n\n{stamp}\n\n{body.strip()}\n"
     section = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)

@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +37,7 @@ BACKENDS = ("torch", "onnx", "onnx-int8", "openvino-int8", "static")
 CPU_PREFERENCE = ("openvino-int8", "onnx-int8", "onnx")
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 
-# A fixed sample for the agreement check run when an ONNX model is built.
+# A fixed sample for the agreement check run when a compiled model is built.
 AGREEMENT_SAMPLE = [
     f"{opening} {problem} {detail}"
     for opening in ("Hi team,", "URGENT:", "Hello, since this morning", "Quick question -")
@@ -155,7 +156,7 @@ def model_inputs(ids: np.ndarray, mask: np.ndarray) -> dict[str, np.ndarray]:
     return dict(zip(INPUT_NAMES, (ids, mask, np.zeros_like(ids)), strict=True))
 
 
-class CompiledEncoder:
+class CompiledEncoder(ABC):
     """Shared by the exported-graph backends: tokenize, sort by length, run in batches."""
 
     embedding_model = MODEL_NAME
@@ -177,9 +178,9 @@ class CompiledEncoder:
             )
         return result
 
+    @abstractmethod
     def run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Embeddings of already tokenized, padded input."""
-        raise NotImplementedError
 
 
 class OnnxEncoder(CompiledEncoder):
