@@ -78,7 +78,7 @@ def model_path() -> Path:
     return path
 
 
-def _offline() -> None:
+def keep_offline() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -109,7 +109,7 @@ class TorchEncoder:
     batch_size = 16  # 134/s against 110/s at 64 on 2 cores; a GPU wants more
 
     def __init__(self, device: str | None = None) -> None:
-        _offline()
+        keep_offline()
         from sentence_transformers import SentenceTransformer
 
         self.device = device or ("cuda" if gpu_available() else "cpu")
@@ -132,7 +132,7 @@ class TorchEncoder:
         return vectors.astype(np.float32, copy=False)
 
 
-def _load_tokenizer(max_tokens: int = MAX_TOKENS):
+def load_tokenizer(max_tokens: int = MAX_TOKENS):
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_file(str(model_path() / "tokenizer.json"))
@@ -141,7 +141,7 @@ def _load_tokenizer(max_tokens: int = MAX_TOKENS):
     return tokenizer
 
 
-def _pad(encodings) -> tuple[np.ndarray, np.ndarray]:
+def pad_encodings(encodings) -> tuple[np.ndarray, np.ndarray]:
     width = max(len(encoding.ids) for encoding in encodings)
     ids = np.zeros((len(encodings), width), dtype=np.int64)
     mask = np.zeros((len(encodings), width), dtype=np.int64)
@@ -165,7 +165,7 @@ class CompiledEncoder(ABC):
     batch_size: int
 
     def __init__(self) -> None:
-        self.tokenizer = _load_tokenizer()
+        self.tokenizer = load_tokenizer()
 
     def encode(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
         batch_size = batch_size or self.batch_size
@@ -174,7 +174,7 @@ class CompiledEncoder(ABC):
         for start in range(0, len(texts), batch_size):
             rows = order[start : start + batch_size]
             result[rows] = self.run(
-                *_pad(self.tokenizer.encode_batch([texts[row] for row in rows]))
+                *pad_encodings(self.tokenizer.encode_batch([texts[row] for row in rows]))
             )
         return result
 
@@ -211,7 +211,7 @@ class StaticEncoder:
 
     def __init__(self, vectors_file: Path) -> None:
         self.token_vectors = np.load(vectors_file)
-        self.tokenizer = _load_tokenizer(512)
+        self.tokenizer = load_tokenizer(512)
 
     batch_size = 1024
 
@@ -253,7 +253,7 @@ def export_plain_onnx(models_dir: Path) -> Path:
     target = artifacts_dir(models_dir) / "model.plain.onnx"
     if target.exists():
         return target
-    _offline()
+    keep_offline()
     import torch
     from transformers import AutoModel
 
@@ -397,7 +397,7 @@ def distill_static(models_dir: Path, batch_size: int = 512) -> Path:
     target = artifacts_dir(models_dir) / "static_vectors.npy"
     if target.exists():
         return target
-    tokenizer = _load_tokenizer()
+    tokenizer = load_tokenizer()
     size = tokenizer.get_vocab_size()
     encoder = build_compiled(models_dir, "onnx")
     # [CLS] token [SEP] for every token id, fed as ids so sub-word pieces ("##ing") stay themselves.
