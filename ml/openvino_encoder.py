@@ -67,8 +67,11 @@ def calibration_texts(count: int = CALIBRATION_TEXTS) -> list[str]:
     tickets, _ = build_partition(
         build_model(CALIBRATION_SEED, count), 0, 0, count, MessRates.clean()
     )
-    rows = duckdb.sql(f"select {text_sql('subject', 'message')} from tickets").fetchall()
-    return [row[0] for row in rows if row[0]]
+    # A connection of its own: the module-level default one may be busy in the caller.
+    with duckdb.connect() as connection:
+        connection.register("tickets", tickets)
+        rows = connection.execute(f"select {text_sql('subject', 'message')} from tickets")
+        return [row[0] for row in rows.fetchall() if row[0]]
 
 
 def quantize_openvino(models_dir: Path) -> Path:

@@ -184,7 +184,7 @@ def test_timestamps_are_mostly_parseable_and_consistent(generated):
         from read_parquet(?)
     """
     files = [str(path) for path in generated.files]
-    total, parsed, first, last, early = duckdb.execute(query, [files]).fetchone()
+    total, parsed, first, last, early = duckdb.execute(query, [files]).fetchall()[0]
     assert parsed / total > 0.99
     assert first.year == 2024 and last.year == 2025
     assert early == 0
