@@ -36,9 +36,7 @@ CHAT_MODELS = (
 def settings_for(root: Path):
     from supportlake.settings import Settings
 
-    return Settings(
-        warehouse=root / "warehouse.duckdb", lake=root / "lake", prefect_home=root / "prefect"
-    )
+    return Settings.in_folder(root)
 
 
 def cpu_seconds() -> float:

@@ -107,12 +107,7 @@ def encode_in_child(name: str, models_dir: Path, scratch: Path, with_real: bool)
     """One backend in a fresh process: load (or build) it, warm up, encode the texts once."""
     texts = json.loads((scratch / "texts.json").read_text())
     started = time.perf_counter()
-    if name == "torch":
-        encoder = backends.TorchEncoder(device="cpu")
-    elif name == "static":
-        encoder = backends.StaticEncoder(backends.distill_static(models_dir))
-    else:
-        encoder = backends.build_compiled(models_dir, name)
+    encoder = backends.load_encoder(name, models_dir)  # torch runs on a GPU when there is one
     load_seconds = time.perf_counter() - started
     # Every backend sees each padded length once before the clock starts: OpenVINO compiles
     # kernels per new input shape, and a long run reuses them thousands of times.

@@ -114,9 +114,7 @@ def pipeline(rows: int, scratch: Path) -> dict:
     from supportlake.settings import Settings, apply_offline_environment
     from supportlake.warehouse import open_warehouse
 
-    settings = Settings(
-        warehouse=scratch / "warehouse.duckdb", lake=scratch / "lake", models_dir=MODELS
-    )
+    settings = Settings.in_folder(scratch, models_dir=MODELS)
     apply_offline_environment(settings)
     generate_tickets(scratch / "landing", rows=rows, seed=PIPELINE_SEED, progress=False)
     with open_warehouse(settings) as connection:

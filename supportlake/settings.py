@@ -45,6 +45,18 @@ class Settings(BaseSettings):
     escalation_webhook_url: str | None = None  # POSTed for each escalation, fire-and-forget
     escalation_webhook_timeout_seconds: float = 2.0
 
+    @classmethod
+    def in_folder(cls, root: Path, **overrides) -> Settings:
+        """Warehouse, lake, models and Prefect state all under `root`, laid out like the
+        checkout's .state: a self-contained scratch project (tests, benchmarks)."""
+        paths = {
+            "warehouse": root / "warehouse.duckdb",
+            "lake": root / "lake",
+            "models_dir": root / "models",
+            "prefect_home": root / "prefect",
+        }
+        return cls(**(paths | overrides))
+
     @cached_property
     def landing(self) -> Path:
         return self.lake / "landing"

@@ -18,12 +18,7 @@ NOTEBOOK_LOG = Path(__file__).parents[1] / "fixtures/landing/tickets/notebook_ex
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("notebook_log")
-    settings = Settings(
-        warehouse=root / "warehouse.duckdb",
-        lake=root / "lake",
-        models_dir=root / "models",
-        prefect_home=root / "prefect",
-    )
+    settings = Settings.in_folder(root)
     ingest_path(NOTEBOOK_LOG, settings, source="tickets")
     run_dbt(["build", "--selector", "tickets", "--target-path", str(root / "target")], settings)
     return run_analytics(settings, ReportFilters(), root / "report")

@@ -23,9 +23,7 @@ CHAT_MODELS = (
 def build_chat_warehouse(root: Path, landing: Path) -> Settings:
     """Ingest `landing` (one sub-folder per source) into a new warehouse under `root`, then
     `dbt build` the chat models. Fails the test when the ingest or dbt does."""
-    settings = Settings(
-        warehouse=root / "warehouse.duckdb", lake=root / "lake", prefect_home=root / "prefect"
-    )
+    settings = Settings.in_folder(root)
     summary = ingest_path(landing, settings=settings)
     failed = [f"{result.path.name}: {result.message}" for result in summary.with_status("failed")]
     assert not failed, f"the ingest failed on: {failed}"

@@ -38,9 +38,7 @@ PUBLIC_MARTS = (
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Ingest the ticket fixtures, `dbt build` the ticket pipeline, `dbt docs generate` it."""
     root = tmp_path_factory.mktemp("dbt_tickets")
-    settings = Settings(
-        warehouse=root / "warehouse.duckdb", lake=root / "lake", prefect_home=root / "prefect"
-    )
+    settings = Settings.in_folder(root)
     # Own target folders: no clash with a concurrent dbt in the checkout, and the docs run does
     # not overwrite the build's run_results.json.
     target, docs_target = root / "target", root / "docs_target"

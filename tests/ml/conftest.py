@@ -84,12 +84,7 @@ def write_marts_tickets(settings: Settings, tickets: pd.DataFrame) -> None:
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    return Settings(
-        warehouse=tmp_path / "warehouse.duckdb",
-        lake=tmp_path / "lake",
-        models_dir=tmp_path / "models",
-        prefect_home=tmp_path / "prefect",
-    )
+    return Settings.in_folder(tmp_path)
 
 
 @pytest.fixture
@@ -128,11 +123,6 @@ def trained(tmp_path_factory):
 
     Tests read it; a test that changes models or predictions works on copies (`scoring`)."""
     folder = tmp_path_factory.mktemp("trained")
-    settings = Settings(
-        warehouse=folder / "warehouse.duckdb",
-        lake=folder / "lake",
-        models_dir=folder / "models",
-        prefect_home=folder / "prefect",
-    )
+    settings = Settings.in_folder(folder)
     write_marts_tickets(settings, make_labelled_tickets())
     return settings, {task: train_quickly(settings, task) for task in ("category", "priority")}

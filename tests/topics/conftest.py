@@ -17,12 +17,7 @@ def models_dir(tmp_path_factory) -> object:
 
 @pytest.fixture
 def settings(tmp_path, models_dir) -> Settings:
-    return Settings(
-        warehouse=tmp_path / "warehouse.duckdb",
-        lake=tmp_path / "lake",
-        models_dir=models_dir,
-        prefect_home=tmp_path / "prefect",
-    )
+    return Settings.in_folder(tmp_path, models_dir=models_dir)
 
 
 @pytest.fixture
