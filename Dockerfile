@@ -18,7 +18,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     SUPPORTLAKE_MODELS_DIR=/data/models \
     SUPPORTLAKE_LAKE=/data/lake \
     SUPPORTLAKE_WAREHOUSE=/data/warehouse.duckdb \
-    PREFECT_HOME=/data/prefect
+    PREFECT_HOME=/data/prefect \
+    SUPPORTLAKE_DUCKDB_EXTENSION_DIRECTORY=/app/duckdb_extensions
 
 WORKDIR /app
 
@@ -32,7 +33,9 @@ COPY ml ./ml
 COPY flows ./flows
 COPY seeds ./seeds
 # Editable, so the package finds seeds/ (label taxonomy for /feedback) beside itself.
+# The DuckDB extensions come from their PyPI wheels into the image, never downloaded at run time.
 RUN pip install -e . \
+    && python -m supportlake.extensions \
     && useradd --create-home --uid 10001 supportlake \
     && mkdir -p /data \
     && chown supportlake /data

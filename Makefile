@@ -5,6 +5,8 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# DuckDB extensions copied from their PyPI wheels into the project's extension directory.
+EXTENSIONS_STAMP := .state/duckdb_extensions/.installed
 TORCH_WHEELS := $(wildcard /opt/wheels)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
@@ -15,7 +17,7 @@ export TOKENIZERS_PARALLELISM := false
 
 .PHONY: demo test lint sqllint dbt-fixtures pytest browser venv clean
 
-venv: $(STAMP)
+venv: $(EXTENSIONS_STAMP)
 
 # torch==2.13.0 goes in first: it is the local CPU build; letting a dependency pick torch
 # would pull gigabytes of CUDA wheels.
@@ -25,19 +27,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
-demo: $(STAMP)
+$(EXTENSIONS_STAMP): $(STAMP)
+	$(BIN)/python -m supportlake.extensions
+	@touch $(EXTENSIONS_STAMP)
+
+demo: venv
 	$(BIN)/supportlake demo
 
-lint: $(STAMP)
+lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-sqllint: $(STAMP)
+sqllint: venv
 	$(BIN)/sqlfluff lint dbt_project/models dbt_project/macros dbt_project/data-tests --processes 2
 
 # Real `dbt build` (seeds, models, unit tests, data tests) on the small messy fixtures,
 # in a throwaway warehouse so it never touches the demo's.
-dbt-fixtures: $(STAMP)
+dbt-fixtures: venv
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	export SUPPORTLAKE_WAREHOUSE=$$tmp/warehouse.duckdb SUPPORTLAKE_LAKE=$$tmp/lake && \
 	$(BIN)/supportlake ingest tests/fixtures/landing && \
@@ -48,7 +54,7 @@ browser:
 	@test -x /usr/bin/chromium || ! command -v apt-get >/dev/null || \
 		(apt-get update -qq && apt-get install -y -qq chromium)
 
-pytest: $(STAMP) browser
+pytest: venv browser
 	$(BIN)/pytest
 
 test: lint sqllint dbt-fixtures pytest

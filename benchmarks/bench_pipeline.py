@@ -3,15 +3,22 @@
 process with its peak memory; beside the old notebook's pandas approach on the same files.
 
     .venv/bin/python benchmarks/bench_pipeline.py --rows 10000000 [--baseline-rows N] [--record]
+        [--compare-duckdb 2.0.0]
 
 Goals (issue 2): ingest + build <= 120 s and <= 6 GB peak for 10M tickets on 2 cores.
 Generated data is kept under .state/bench/ so a re-run measures ingest and build only.
+
+--compare-duckdb V runs the same ingest + build a second time with DuckDB V in place of the
+pinned one (pip-installed once into .state/bench/duckdb-V and put first on PYTHONPATH), the
+two runs interleaved so both see the same machine load.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -39,7 +46,20 @@ def generate_once(rows: int) -> Path:
     return scratch
 
 
-def measure_pipeline(rows: int) -> list[Measurement]:
+def duckdb_override(version: str) -> dict[str, str]:
+    """Environment that makes the venv's Python import DuckDB `version` instead of the pin."""
+    target = ROOT / ".state" / "bench" / f"duckdb-{version}"
+    if not (target / "duckdb").exists():
+        subprocess.run(
+            [PYTHON, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target)]
+            + [f"duckdb=={version}"],
+            check=True,
+        )
+    paths = [str(target), os.environ.get("PYTHONPATH", "")]
+    return {"PYTHONPATH": os.pathsep.join(path for path in paths if path)}
+
+
+def measure_pipeline(rows: int, duckdb_version: str | None = None) -> list[Measurement]:
     scratch = generate_once(rows)
     warehouse = scratch / "warehouse.duckdb"
     warehouse.unlink(missing_ok=True)
@@ -49,10 +69,36 @@ def measure_pipeline(rows: int) -> list[Measurement]:
         "SUPPORTLAKE_LAKE": str(scratch / "lake"),
         "SUPPORTLAKE_PREFECT_HOME": str(scratch / "prefect"),
     }
+    suffix = ""
+    if duckdb_version:
+        env |= duckdb_override(duckdb_version)
+        suffix = f" (DuckDB {duckdb_version})"
     return [
-        run_measured(f"ingest {rows:,}", [SUPPORTLAKE, "ingest"], env),
-        run_measured(f"dbt build {rows:,}", [SUPPORTLAKE, "build"], env),
+        run_measured(f"ingest {rows:,}{suffix}", [SUPPORTLAKE, "ingest"], env),
+        run_measured(f"dbt build {rows:,}{suffix}", [SUPPORTLAKE, "build"], env),
     ]
+
+
+def compare_duckdb(rows: int, other_version: str, rounds: int) -> tuple[list[Measurement], str]:
+    """Pinned DuckDB and `other_version`, interleaved; the best round of each is compared."""
+    import duckdb
+
+    runs: dict[str, list[list[Measurement]]] = {duckdb.__version__: [], other_version: []}
+    for _ in range(rounds):
+        runs[duckdb.__version__].append(measure_pipeline(rows))
+        runs[other_version].append(measure_pipeline(rows, other_version))
+    best = {
+        version: min(rounds_, key=lambda steps: sum(step.seconds for step in steps))
+        for version, rounds_ in runs.items()
+    }
+    pinned = sum(step.seconds for step in best[duckdb.__version__])
+    other = sum(step.seconds for step in best[other_version])
+    verdict = (
+        f"ingest + build of {rows:,} tickets, best of {rounds} interleaved rounds: "
+        f"DuckDB {duckdb.__version__} {pinned:.1f} s, DuckDB {other_version} {other:.1f} s "
+        f"({(pinned / other - 1) * 100:+.1f}% for the pinned version)"
+    )
+    return best[duckdb.__version__] + best[other_version], verdict
 
 
 def table(measurements: list[Measurement]) -> str:
@@ -73,7 +119,19 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--baseline-rows", type=int, default=2_000_000)
     parser.add_argument("--record", action="store_true", help="append to docs/benchmarks.md")
+    parser.add_argument("--compare-duckdb", metavar="VERSION", help="e.g. 2.0.0")
+    parser.add_argument("--rounds", type=int, default=1, help="interleaved rounds per version")
     args = parser.parse_args()
+
+    if args.compare_duckdb:
+        measurements, verdict = compare_duckdb(args.rows, args.compare_duckdb, args.rounds)
+        print(table(measurements))
+        print(verdict)
+        if args.record:
+            append_section(
+                "Ticket pipeline: DuckDB versions", f"{table(measurements)}\n\n{verdict}"
+            )
+        return
 
     measurements = measure_pipeline(args.rows)
     ingest, build = measurements

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     prefect_home: Path = STATE_DIR / "prefect"
     duckdb_memory_limit: str = "4GB"
     duckdb_threads: int = 0  # 0 = DuckDB's default (all cores)
+    # Extensions copied from their PyPI wheels (supportlake/extensions.py); shared by every
+    # warehouse of the checkout, so Settings.in_folder keeps it.
+    duckdb_extension_directory: Path = STATE_DIR / "duckdb_extensions"
     # HTTP API (`supportlake serve`, docs/operations.md). No key: the write endpoints refuse.
     api_key: str | None = None
     api_max_text_chars: int = 20_000  # per subject or message
@@ -79,6 +82,9 @@ class Settings(BaseSettings):
             "SUPPORTLAKE_LAKE": str(self.lake.resolve()),
             "SUPPORTLAKE_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
             "SUPPORTLAKE_DUCKDB_THREADS": str(self.duckdb_threads or os.cpu_count() or 1),
+            "SUPPORTLAKE_DUCKDB_EXTENSION_DIRECTORY": str(
+                self.duckdb_extension_directory.resolve()
+            ),
         }
 
 

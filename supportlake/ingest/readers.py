@@ -163,7 +163,7 @@ class CsvReader(Reader):
             f"auto_detect=false, delim={literal(self.delimiter)}, quote='\"', escape='\"', "
             f"encoding={literal(self.encoding)}, null_padding=false, "
             f"max_line_size={MAX_LINE_BYTES}, buffer_size={2 * MAX_LINE_BYTES}, "
-            f"store_rejects=true, rejects_line_size_limit={MAX_LINE_BYTES}, "
+            f"store_rejects=true, "
             f"rejects_table='rejects_{self.tag}', "
             f"rejects_scan='rejects_scan_{self.tag}')"
         )
