@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from supportlake.console import console
+from supportlake.console import console, progress_bar
 from supportlake.settings import apply_offline_environment, get_settings
 
 app = typer.Typer(
@@ -25,14 +25,59 @@ def _setup() -> None:
 @app.command()
 def build(
     select: str = typer.Option(None, "--select", "-s", help="dbt node selection (default: all)"),
+    fail_on_quality: bool = typer.Option(
+        False,
+        "--fail-on-quality",
+        help="exit non-zero when a load warns (fewer rows in the marts, or more invalid values, "
+        "than the settings allow); the per-load dbt tests then fail instead of warning",
+    ),
 ) -> None:
-    """Run `dbt build` (seeds, models, unit tests, data tests) on the warehouse."""
+    """Run `dbt build` (seeds, models, unit tests, data tests) on the warehouse, then show how
+    each load fared: rows in, rows in the marts, rows flagged and why."""
+    from supportlake.quality import collect_quality, print_quality
     from supportlake.transform import run_dbt
+    from supportlake.warehouse import wait_until_writable
+    from supportlake.warehouse_lock import WarehouseLocked
 
     settings = get_settings()
     args = ["build"] + (["--select", select] if select else [])
-    result = run_dbt(args, settings)
-    console.print(f"[green]{result.summary()}[/] -> warehouse {settings.warehouse}")
+    if fail_on_quality:
+        args += ["--vars", "{quality_severity: error}"]
+    log = settings.lake / "logs" / "dbt" / "dbt.log"
+    try:  # another process holding the warehouse: one line naming it, a wait, a clear exit
+        wait_until_writable(settings)
+    except WarehouseLocked as error:
+        console.print(f"[bold red]error:[/] {error}", soft_wrap=True)
+        raise typer.Exit(3) from None
+    with progress_bar(transient=True) as bar:
+        task = bar.add_task("dbt build", total=None)
+        result = run_dbt(
+            args,
+            settings,
+            raise_on_failure=False,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    if select and not result.counts and result.success:
+        console.print(f"[bold red]error:[/] no dbt node matches --select {select!r}")
+        raise typer.Exit(2)
+    style = "green" if result.success else "bold red"
+    console.print(f"[{style}]{result.summary()}[/] -> warehouse {settings.warehouse}")
+    if result.published:
+        console.print(f"  BI, the dashboard and the API read the {result.published}")
+    for failure in result.failures:
+        console.print(f"[bold red]failed[/] {failure}", soft_wrap=True)
+    for warning in result.warnings:
+        console.print(f"[yellow]dbt test warned[/] {warning}", soft_wrap=True)
+    if not result.success and not result.failures:
+        console.print("[bold red]dbt failed before running any node[/]")
+    console.print(f"dbt's log: {log}")
+    quality = collect_quality(settings)
+    print_quality(quality)
+    if not result.success:
+        raise typer.Exit(1)
+    if fail_on_quality and quality.warnings:
+        console.print("[bold red]--fail-on-quality:[/] a load is under the quality thresholds")
+        raise typer.Exit(1)
 
 
 @app.command()

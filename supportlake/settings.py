@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     api_max_batch: int = 100  # tickets per POST /predict-tickets
     escalation_webhook_url: str | None = None  # POSTed for each escalation, fire-and-forget
     escalation_webhook_timeout_seconds: float = 2.0
+    # Data quality (supportlake/quality.py, the warn-level dbt tests): a load warns when fewer of
+    # its rows reach the marts, or more of them have an invalid value in any one field.
+    quality_min_rows_in_marts_share: float = 0.95
+    quality_max_invalid_share: float = 0.05
+    stale_source_hours: float = 48.0  # `supportlake status`: a source not loaded for this long
 
     @classmethod
     def in_folder(cls, root: Path, **overrides) -> Settings:
@@ -85,6 +90,10 @@ class Settings(BaseSettings):
             "SUPPORTLAKE_DUCKDB_EXTENSION_DIRECTORY": str(
                 self.duckdb_extension_directory.resolve()
             ),
+            "SUPPORTLAKE_QUALITY_MIN_ROWS_IN_MARTS_SHARE": str(
+                self.quality_min_rows_in_marts_share
+            ),
+            "SUPPORTLAKE_QUALITY_MAX_INVALID_SHARE": str(self.quality_max_invalid_share),
         }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -22,6 +22,7 @@ class DbtResult:
     success: bool
     counts: dict[str, int] = field(default_factory=dict)  # status -> number of nodes
     failures: list[str] = field(default_factory=list)  # "node: message"
+    warnings: list[str] = field(default_factory=list)  # "node: message" of warn-level tests
 
     def summary(self) -> str:
         parts = ", ".join(f"{count} {status}" for status, count in sorted(self.counts.items()))
@@ -48,16 +49,40 @@ def _dbt_environment(settings: Settings) -> Iterator[None]:
         DuckDBConnectionManager.close_all_connections()
 
 
+def _progress_callback(progress: Callable[[int, int], None]) -> Callable:
+    """A dbt event callback that reports (nodes finished, nodes in the run)."""
+    state = {"done": 0, "total": 0}
+
+    def on_event(event) -> None:
+        name = event.info.name
+        if name == "LogStartLine":
+            state["total"] = max(state["total"], int(event.data.total))
+        elif name == "NodeFinished":
+            state["done"] += 1
+            progress(state["done"], max(state["total"], state["done"]))
+
+    return on_event
+
+
 def run_dbt(
-    args: Sequence[str], settings: Settings | None = None, *, raise_on_failure: bool = True
+    args: Sequence[str],
+    settings: Settings | None = None,
+    *,
+    raise_on_failure: bool = True,
+    progress: Callable[[int, int], None] | None = None,
 ) -> DbtResult:
-    """Run `dbt <args>` (e.g. ["build", "-s", "tickets"]) on the warehouse of `settings`."""
+    """Run `dbt <args>` (e.g. ["build", "-s", "tickets"]) on the warehouse of `settings`.
+
+    With `progress`, dbt's per-node lines go only to its log file (lake/logs/dbt/dbt.log) and
+    `progress(done, total)` is called as nodes finish, for a progress bar."""
     from dbt.cli.main import dbtRunner  # imported late: dbt's import costs ~3 s
 
     settings = settings or get_settings()
     apply_offline_environment(settings)
     (settings.lake / "exports" / "marts").mkdir(parents=True, exist_ok=True)
+    quiet = ["--log-level", "none"] if progress else []
     invocation = [
+        *quiet,
         *args,
         "--project-dir",
         str(DBT_PROJECT_DIR),
@@ -67,13 +92,18 @@ def run_dbt(
         str(settings.lake / "logs" / "dbt"),
     ]
     with _dbt_environment(settings):
-        result = dbtRunner().invoke(invocation)
+        callbacks = [_progress_callback(progress)] if progress else []
+        result = dbtRunner(callbacks=callbacks).invoke(invocation)
     outcome = DbtResult(command=" ".join(args), success=bool(result.success))
     for node_result in getattr(result.result, "results", None) or []:
         status = str(node_result.status)
         outcome.counts[status] = outcome.counts.get(status, 0) + 1
         if status in {"error", "fail", "runtime error"}:
             outcome.failures.append(f"{node_result.node.name}: {node_result.message}")
+        elif status == "warn":
+            outcome.warnings.append(f"{node_result.node.name}: {node_result.message}")
+    if not outcome.success and not outcome.failures and result.exception:
+        outcome.failures.append(str(result.exception))  # failed before any node ran
     if raise_on_failure and not outcome.success:
         detail = "\n".join(outcome.failures) or str(result.exception or "see dbt logs")
         raise DbtError(f"dbt {outcome.command} failed:\n{detail}")
