@@ -1,4 +1,4 @@
-"""Column mappings: how a foreign export's column names land on a source's columns.
+"""Mappings: how a foreign export's columns, and the values in them, land on a source's.
 
 A mapping is a small YAML file::
 
@@ -6,7 +6,13 @@ A mapping is a small YAML file::
     source: tickets               # optional: apply only to this source
     columns:                      # file column -> source column (null: drop on purpose)
       Id: ticket_id
-      Created at: created_at
+      Requester id: customer_id   # several file columns on one source column: the first
+      Requester: customer_id      #   one the file has wins, the others are ignored
+    values:                       # source column -> {file value: our value (null: none)}
+      status: {New: Open, Hold: Pending, Solved: Resolved}
+    separators:                   # columns holding a list (or a JSON array): the first
+      category: " "               #   entry of the values table the list contains wins
+    timestamp_format: "%d/%b/%y %I:%M %p"   # strptime format of every *_at column
     sources:                      # optional per-source sections, same keys as the top level
       chats: {columns: {Conversation: conversation_log}}
     delimiter: ";"                # CSV only; default: detected from the header line
@@ -14,10 +20,15 @@ A mapping is a small YAML file::
 
 Without a mapping a file column whose normalized name (lower case, runs of other characters
 as `_`) equals a source column lands there, so `Ticket ID` and `ticket_id` both work.
+
+Values match ignoring case and surrounding spaces. A value of a translated column that its
+table lacks is loaded as written and counted (supportlake/ingest/values.py): it is never
+turned into NULL behind the user's back.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from importlib import resources
@@ -25,13 +36,14 @@ from pathlib import Path
 
 import yaml
 
+from supportlake.ingest.vocabulary import valid_values
 from supportlake.sources import SOURCES, Source
 
 MAPPING_SUFFIX = ".mapping.yaml"
 FOLDER_MAPPING = "_mapping.yaml"
 # The encodings DuckDB's CSV reader has built in; others need an extension we cannot download.
 CSV_ENCODINGS = ("utf-8", "utf-16", "latin-1")
-_SECTION_KEYS = {"columns", "delimiter", "encoding"}
+_SECTION_KEYS = {"columns", "delimiter", "encoding", "values", "separators", "timestamp_format"}
 _TOP_KEYS = _SECTION_KEYS | {"name", "description", "source", "sources"}
 
 
@@ -47,6 +59,25 @@ class SourceMapping:
     columns: dict[str, str | None] = field(default_factory=dict)
     delimiter: str | None = None
     encoding: str | None = None
+    # source column -> {match key (value_key of the file value): our value, None = no value}
+    values: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    separators: dict[str, str] = field(default_factory=dict)  # list columns -> separator
+    timestamp_format: str | None = None  # strptime format of the *_at columns
+
+    def translate(self, column: str, text: str | None) -> tuple[str | None, bool]:
+        """(value to load, whether the table knew it). Blank and untranslated columns pass
+        through as known; a value the table lacks passes through as unknown."""
+        table = self.values.get(column)
+        if table is None or text is None or not str(text).strip():
+            return text, True
+        if column in self.separators:
+            entries = {value_key(entry) for entry in split_list(str(text), self.separators[column])}
+            for key, value in table.items():
+                if key in entries:
+                    return value, True
+            return text, False
+        key = value_key(str(text))
+        return (table[key], True) if key in table else (text, False)
 
 
 @dataclass(frozen=True)
@@ -76,6 +107,25 @@ class ColumnPlan:
 
 def normalize(name: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", name.strip().lower()).strip("_")
+
+
+def value_key(text: str) -> str:
+    """How values match a mapping's `values` table: case and surrounding spaces ignored (the
+    SQL side in values.py computes the same key with lower(trim(...)))."""
+    return text.strip().lower()
+
+
+def split_list(text: str, separator: str) -> list[str]:
+    """Entries of a list cell: a JSON array of strings, else `text` split on `separator`."""
+    stripped = text.strip()
+    if stripped.startswith("["):
+        try:
+            entries = json.loads(stripped)
+        except ValueError:
+            entries = None
+        if isinstance(entries, list):
+            return [str(entry) for entry in entries]
+    return [entry for entry in stripped.split(separator) if entry.strip()]
 
 
 def packaged_mappings() -> list[str]:
@@ -144,12 +194,68 @@ def _section(section: dict, label: str, source: str | None) -> SourceMapping:
     delimiter = section.get("delimiter")
     if delimiter is not None and not (isinstance(delimiter, str) and len(delimiter) == 1):
         raise MappingError(f"mapping {label}: delimiter must be one character, got {delimiter!r}")
+    values = _value_tables(section.get("values") or {}, known, label)
+    separators = section.get("separators") or {}
+    if not isinstance(separators, dict) or not all(
+        isinstance(separator, str) and separator for separator in separators.values()
+    ):
+        raise MappingError(f"mapping {label}: `separators` must map columns to a separator")
+    for column in separators:
+        if column not in values:
+            raise MappingError(
+                f"mapping {label}: separators.{column} has no `values` table to pick from"
+            )
+    timestamp_format = section.get("timestamp_format")
+    if timestamp_format is not None and not (
+        isinstance(timestamp_format, str) and "%" in timestamp_format
+    ):
+        raise MappingError(
+            f"mapping {label}: timestamp_format must be a strptime format such as "
+            f"'%d/%b/%y %I:%M %p', got {timestamp_format!r}"
+        )
     return SourceMapping(
         label=label,
         columns={str(key): value for key, value in columns.items()},
         delimiter=delimiter,
         encoding=encoding.lower() if encoding else None,
+        values=values,
+        separators={str(column): separator for column, separator in separators.items()},
+        timestamp_format=timestamp_format,
     )
+
+
+def _value_tables(tables: object, known: set[str], label: str) -> dict[str, dict[str, str | None]]:
+    """Check each `values` table: a known column, plain keys, targets our vocabulary allows."""
+    if not isinstance(tables, dict):
+        raise MappingError(f"mapping {label}: `values` must map source columns to tables")
+    parsed: dict[str, dict[str, str | None]] = {}
+    for column, table in tables.items():
+        if column not in known:
+            raise MappingError(f"mapping {label}: values.{column}: no such source column")
+        if not isinstance(table, dict):
+            raise MappingError(f"mapping {label}: values.{column} must map file values to ours")
+        allowed = valid_values(column)
+        parsed[column] = {}
+        for file_value, value in table.items():
+            if isinstance(file_value, bool) or isinstance(value, bool):
+                # YAML 1.1 reads yes/no/on/off as booleans: the file's text is lost.
+                raise MappingError(
+                    f"mapping {label}: values.{column}: quote yes/no/on/off/true/false "
+                    f"(got {file_value!r}: {value!r})"
+                )
+            if file_value is None or isinstance(value, dict | list):
+                raise MappingError(
+                    f"mapping {label}: values.{column}: {file_value!r}: {value!r} is not "
+                    "`file value: our value`"
+                )
+            target = None if value is None else str(value)
+            if target is not None and allowed is not None and target not in allowed:
+                raise MappingError(
+                    f"mapping {label}: values.{column}: {file_value!r} translates to "
+                    f"{target!r}, which is not one of {', '.join(allowed)}"
+                )
+            parsed[column][value_key(str(file_value))] = target
+    return parsed
 
 
 def _check_source(source: object, label: str) -> None:
@@ -185,6 +291,13 @@ def resolve_columns(
     explicit = {
         normalize(key): target for key, target in (mapping.columns if mapping else {}).items()
     }
+    # Several file columns mapped onto one source column: the first in mapping order that the
+    # file has feeds it (an export with ids, or one with names only).
+    present = {normalize(column) for column in file_columns}
+    preferred = {}
+    for key, target in explicit.items():
+        if target is not None and key in present and target not in preferred:
+            preferred[target] = key
     for target in explicit.values():
         if target is not None and target not in source.columns:
             raise MappingError(
@@ -197,6 +310,8 @@ def resolve_columns(
     for column in file_columns:
         key = normalize(column)
         target = explicit[key] if key in explicit else known.get(key)
+        if target is not None and key in explicit and preferred.get(target) != key:
+            target = None  # a column listed earlier in the mapping feeds this target
         if target is None:
             ignored.append(column)
         elif target in selected:
