@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from ml.features import CATEGORICAL_COLUMNS, TIMESTAMP_COLUMN
+from supportlake.ingest.vocabulary import warehouse_value
 
 LABEL = "label"
 ID_COLUMN = "ticket_id"
@@ -133,7 +134,11 @@ def to_ticket_schema(raw: pd.DataFrame, spec: TextSpec, *, file_name: str) -> pd
         if name in columns and name not in result:
             result[name] = frame[columns[name]]
     if spec.label_column:
-        result[LABEL] = frame[find(spec.label_column, "label")]
+        label_column = find(spec.label_column, "label")
+        # Labels outside the warehouse's valid values (priority levels) are no labels.
+        result[LABEL] = frame[label_column].map(
+            lambda value: warehouse_value(normalized_name(label_column), value)
+        )
     return result.reset_index(drop=True)
 
 
@@ -156,6 +161,14 @@ def _apply_mapping(raw: pd.DataFrame, mapping: str | None, file_name: str) -> pd
     except MappingError as error:
         raise DataError(str(error)) from None
     renamed = raw.rename(columns={source: target for target, source in plan.selected.items()})
+    # The mapping's value tables as the ingest applies them: Zendesk's `Normal` is Medium in
+    # training as in the warehouse.
+    for column in set(plan.selected) & set(section.values if section else ()):
+        renamed[column] = renamed[column].map(
+            lambda value, column=column: (
+                section.translate(column, value)[0] if isinstance(value, str) else value
+            )
+        )
     return renamed
 
 

@@ -41,6 +41,19 @@ create table if not exists raw.quarantine (
 )
 """
 
+# What a mapping's `values` tables made of each distinct file value, per load
+# (supportlake/ingest/values.py): the file's own vocabulary stays on record.
+VALUE_TRANSLATIONS_DDL = """
+create table if not exists raw.value_translations (
+    load_id varchar not null,
+    field varchar not null,            -- source column
+    file_value varchar not null,       -- the value as the file wrote it
+    loaded_value varchar,              -- what the raw table holds (null: the mapping said none)
+    is_translated boolean not null,    -- false: not in the mapping, loaded as written
+    row_count bigint not null
+)
+"""
+
 
 def raw_table_ddl(source: Source) -> str:
     columns = ",\n    ".join(f"{column} varchar" for column in source.columns)
@@ -60,5 +73,6 @@ def ensure_raw_schema(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute("create schema if not exists raw")
     connection.execute(MANIFEST_DDL)
     connection.execute(QUARANTINE_DDL)
+    connection.execute(VALUE_TRANSLATIONS_DDL)
     for source in SOURCES.values():
         connection.execute(raw_table_ddl(source))

@@ -24,6 +24,7 @@ from supportlake.ingest.mapping import (
 )
 from supportlake.ingest.readers import READERS, LoadContext, Reader, insert_raw_sql
 from supportlake.ingest.results import EMPTY, FAILED, LOADED, SKIPPED, FileResult, IngestSummary
+from supportlake.ingest.values import translate_loaded_rows
 from supportlake.raw_schema import ensure_raw_schema
 from supportlake.settings import Settings, get_settings
 from supportlake.sources import Source, get_source
@@ -138,6 +139,11 @@ def _load_atomically(
             renumber = reader.renumber_sql(context.source.table)
             if result.rows_quarantined and renumber:
                 connection.execute(renumber, [context.load_id])
+            # The mapping's value tables and generated ids, on the rows as numbered above.
+            notes = translate_loaded_rows(
+                connection, context.source, context.load_id, sha256, plan.selected, reader.mapping
+            )
+            result.message = "; ".join(filter(None, [result.message, *notes]))
         result.rows_read = result.rows_loaded + result.rows_quarantined
         result.status = EMPTY if result.rows_read == 0 else LOADED
         _insert_manifest(connection, context, result, sha256, size)

@@ -26,7 +26,8 @@ def print_summary(summary: IngestSummary, console: Console | None = None) -> Non
         for result in summary.files:
             note = "see below" if result.status == FAILED else result.message
             if result.ignored_columns:
-                note = f"ignored columns: {', '.join(result.ignored_columns)}"
+                ignored = f"ignored columns: {', '.join(result.ignored_columns)}"
+                note = f"{ignored}; {note}" if note else ignored
             if result.mapping and result.status == LOADED:
                 note = f"mapping {result.mapping}; {note}" if note else f"mapping {result.mapping}"
             counted = result.status in (LOADED, EMPTY)
@@ -55,6 +56,10 @@ def print_summary(summary: IngestSummary, console: Console | None = None) -> Non
     )
     if summary.rows_quarantined:
         console.print("quarantined rows: [bold]select * from raw.quarantine[/] (file, row, reason)")
+    for result in summary.files:  # values the mapping could not translate, loaded as written
+        for note in result.message.split("; "):
+            if note.startswith("WARNING "):
+                console.print(f"[yellow]warning[/] {_shown(result.path)}: {note[8:]}")
     for result in failed:
         console.print(f"[bold red]failed[/] {_shown(result.path)}: {result.message}")
 

@@ -56,3 +56,15 @@ def valid_values(column: str) -> tuple[str, ...] | None:
         "priority": priorities() or None,
     }
     return fixed.get(column)
+
+
+def warehouse_value(column: str, value: object) -> object:
+    """`value` as the warehouse keeps it: for a column with a fixed vocabulary, the
+    vocabulary's spelling (case and padding ignored) or None when it is not in it, as staging
+    flags it invalid; any other column's value unchanged. Training labels go through this so
+    that a label the warehouse would reject is no label there either."""
+    allowed = valid_values(column)
+    if allowed is None or value is None or not isinstance(value, str):
+        return value
+    spelling = {item.lower(): item for item in allowed}
+    return spelling.get(" ".join(value.split()).lower())

@@ -135,7 +135,7 @@ def test_packaged_zendesk_mapping_loads_by_name(settings, tmp_path):
     assert summary.files[0].mapping == "zendesk"
     with open_warehouse(settings) as connection:
         assert fetch(connection, "select ticket_id, customer_id, status from raw.tickets") == [
-            ("101", "55", "Solved")
+            ("101", "55", "Resolved")  # Zendesk's Solved, in our vocabulary
         ]
 
 

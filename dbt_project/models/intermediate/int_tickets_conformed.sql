@@ -51,12 +51,33 @@ queues as (
     from calendar
 ),
 
+queue_keys as (
+    select distinct queue_key from {{ ref('stg_helpdesk__tickets') }}
+),
+
+queue_names as (
+    -- A queue without business hours is the team's own group, not an invalid value: it keeps
+    -- its name (title-cased) and is measured on the default queue's hours, flagged
+    -- has_unknown_queue (warned by data-tests/warn_on_unknown_queues.sql).
+    select
+        queue_keys.queue_key,
+        coalesce(queues.queue, {{ title_case('queue_keys.queue_key') }}) as queue,
+        coalesce(queues.queue_number, default_queue.queue_number) as queue_number,
+        queues.queue is null as is_unknown
+    from queue_keys
+    left join queues on queue_keys.queue_key = queues.queue_key
+    left join queues as default_queue
+        on default_queue.queue_key = lower('{{ var("default_queue", "General") }}')
+    where queue_keys.queue_key is not null
+),
+
 matched as (
     -- Labels are matched on their keys (case, padding, _ and - ignored) and take the seed's
     -- spelling. An unknown priority or queue is unusable for SLA targets and business hours,
     -- so it becomes null and is flagged like any other invalid value.
     select
         tickets.ticket_id,
+        tickets.is_ticket_id_generated,
         tickets.customer_id,
         tickets.agent_id,
         tickets.created_at,
@@ -86,7 +107,7 @@ matched as (
         tickets.has_invalid_status,
         tickets.priority_key is not null and priorities.priority is null as has_invalid_priority,
         tickets.has_invalid_channel,
-        tickets.queue_key is not null and queues.queue is null as has_invalid_queue,
+        coalesce(queues.is_unknown, false) as has_unknown_queue,
         tickets.has_invalid_escalated,
         tickets.has_invalid_sla_breach,
         tickets.has_invalid_satisfaction_score,
@@ -95,7 +116,6 @@ matched as (
         (
             tickets.has_invalid_value
             or (tickets.priority_key is not null and priorities.priority is null)
-            or (tickets.queue_key is not null and queues.queue is null)
         ) as has_invalid_value,
         tickets.has_missing_keys,
         tickets.has_missing_resolution,
@@ -106,7 +126,7 @@ matched as (
     from tickets
     left join categories on tickets.category_key = categories.category_key
     left join priorities on tickets.priority_key = priorities.priority_key
-    left join queues on tickets.queue_key = queues.queue_key
+    left join queue_names as queues on tickets.queue_key = queues.queue_key
 ),
 
 listed as (
@@ -123,7 +143,6 @@ listed as (
                     case when has_invalid_status then 'status' end,
                     case when has_invalid_priority then 'priority' end,
                     case when has_invalid_channel then 'channel' end,
-                    case when has_invalid_queue then 'queue' end,
                     case when has_invalid_escalated then 'escalated' end,
                     case when has_invalid_satisfaction_score then 'satisfaction_score' end,
                     case when has_invalid_sla_breach then 'sla_breach' end,

@@ -53,6 +53,8 @@ final as (
             ) as boolean
         ) as is_resolved,
         cast(has_unknown_category as boolean) as has_unknown_category,
+        cast(has_unknown_queue as boolean) as has_unknown_queue,
+        cast(is_ticket_id_generated as boolean) as is_ticket_id_generated,
         cast(has_missing_resolution as boolean) as has_missing_resolution,
         cast(has_missing_keys as boolean) as has_missing_keys,
         cast(has_invalid_value as boolean) as has_invalid_value,

@@ -187,6 +187,13 @@ final as (
             or has_invalid_reopened_count
             or has_invalid_resolution_minutes
         ) as has_invalid_value,
+        -- The ingest gives each row of a file without ticket ids one made of the file's hash
+        -- and line (supportlake/ingest/values.py); only those ids have this exact shape.
+        coalesce(
+            starts_with(ticket_id, 'tickets-')
+            and regexp_full_match(ticket_id, 'tickets-[0-9a-f]{12}-[0-9]+'),
+            false
+        ) as is_ticket_id_generated,
         ticket_id is null or customer_id is null as has_missing_keys,
         valid_resolution_minutes is null and not is_resolution_derived as has_missing_resolution,
         _load_id,
