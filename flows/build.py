@@ -9,9 +9,27 @@ from flows.retries import is_io_error
 from supportlake.settings import Settings
 
 
-@task(retries=2, retry_delay_seconds=30, retry_condition_fn=is_io_error, cache_policy=NO_CACHE)
+def retry_unless_waited(task: object, task_run, state) -> bool:
+    """An unreachable file is retried; a warehouse another process held for the whole
+    warehouse_lock_timeout_seconds is not (the run already waited as long as configured)."""
+    from supportlake.warehouse_lock import WarehouseLocked
+
+    try:
+        state.result()
+    except WarehouseLocked:
+        return False
+    except Exception:  # noqa: BLE001 -- the general rule decides
+        return is_io_error(task, task_run, state)
+    return False
+
+
+@task(
+    retries=2, retry_delay_seconds=30, retry_condition_fn=retry_unless_waited, cache_policy=NO_CACHE
+)
 def build_warehouse(settings: Settings) -> str:
-    """`dbt build` of the whole project; a locked warehouse is retried, failing tests are not."""
+    """`dbt build` of the whole project, then the serving copy that readers open (run_dbt
+    publishes it); a locked warehouse is waited for, failing tests are not retried."""
     from supportlake.transform import run_dbt
 
-    return run_dbt(["build"], settings).summary()
+    result = run_dbt(["build"], settings)
+    return f"{result.summary()}; {result.published}"

@@ -47,6 +47,18 @@ class Settings(BaseSettings):
     api_max_batch: int = 100  # tickets per POST /predict-tickets
     escalation_webhook_url: str | None = None  # POSTed for each escalation, fire-and-forget
     escalation_webhook_timeout_seconds: float = 2.0
+    # Who may escalate (landing/escalations + webhook): callers with the key, or these client
+    # addresses. Per-client request budget in `limits` notation. docs/operations.md.
+    api_escalation_allow: list[str] = []
+    api_rate_limit: str = "600/minute"
+    api_store_text: bool = False  # False: caller text reaches the lake only as a sha256
+    api_similar_requires_key: bool = True
+    api_similar_mask_text: bool = True  # e-mail addresses and phone numbers, as in the chats
+    # BI tools, the dashboard and the API read this copy of the marts, published after each
+    # successful build (supportlake/serving.py); only the pipeline opens `warehouse`.
+    serving_warehouse: Path = STATE_DIR / "serving.duckdb"
+    # How long a writer waits for another process to release the warehouse before giving up.
+    warehouse_lock_timeout_seconds: float = 60.0
     # Data quality (supportlake/quality.py, the warn-level dbt tests): a load warns when fewer of
     # its rows reach the marts, or more of them have an invalid value in any one field.
     quality_min_rows_in_marts_share: float = 0.95
@@ -59,6 +71,7 @@ class Settings(BaseSettings):
         checkout's .state: a self-contained scratch project (tests, benchmarks)."""
         paths = {
             "warehouse": root / "warehouse.duckdb",
+            "serving_warehouse": root / "serving.duckdb",
             "lake": root / "lake",
             "models_dir": root / "models",
             "prefect_home": root / "prefect",

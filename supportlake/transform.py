@@ -7,7 +7,9 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from supportlake.serving import publish_serving_copy
 from supportlake.settings import PROJECT_ROOT, Settings, apply_offline_environment, get_settings
+from supportlake.warehouse import wait_until_writable
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
@@ -23,6 +25,7 @@ class DbtResult:
     counts: dict[str, int] = field(default_factory=dict)  # status -> number of nodes
     failures: list[str] = field(default_factory=list)  # "node: message"
     warnings: list[str] = field(default_factory=list)  # "node: message" of warn-level tests
+    published: str | None = None  # the serving copy a successful build published
 
     def summary(self) -> str:
         parts = ", ".join(f"{count} {status}" for status, count in sorted(self.counts.items()))
@@ -91,6 +94,8 @@ def run_dbt(
         "--log-path",
         str(settings.lake / "logs" / "dbt"),
     ]
+    # A held warehouse: one line naming the holder, a wait, then WarehouseLocked; not dbt's pages.
+    wait_until_writable(settings)
     with _dbt_environment(settings):
         callbacks = [_progress_callback(progress)] if progress else []
         result = dbtRunner(callbacks=callbacks).invoke(invocation)
@@ -107,4 +112,6 @@ def run_dbt(
     if raise_on_failure and not outcome.success:
         detail = "\n".join(outcome.failures) or str(result.exception or "see dbt logs")
         raise DbtError(f"dbt {outcome.command} failed:\n{detail}")
+    if outcome.success and list(args[:1]) in (["build"], ["run"]):
+        outcome.published = publish_serving_copy(settings).summary()  # what readers open
     return outcome

@@ -10,6 +10,7 @@ import duckdb
 
 from supportlake.extensions import load_extension, offline_config
 from supportlake.settings import Settings, get_settings
+from supportlake.warehouse_lock import open_when_free
 
 # Failures a later attempt can fix (a locked or unreachable file), unlike bad content.
 IO_ERRORS = (OSError, duckdb.IOException)
@@ -33,7 +34,14 @@ def connect(
     config = offline_config(settings) | {"memory_limit": settings.duckdb_memory_limit}
     if settings.duckdb_threads:
         config["threads"] = str(settings.duckdb_threads)
-    connection = duckdb.connect(str(path), read_only=read_only, config=config)
+    if read_only:
+        connection = duckdb.connect(str(path), read_only=True, config=config)
+    else:  # a writer waits for another process to let go (settings.warehouse_lock_timeout_seconds)
+        connection = open_when_free(
+            lambda: duckdb.connect(str(path), config=config),
+            path,
+            settings.warehouse_lock_timeout_seconds,
+        )
     try:
         for name in extensions:
             load_extension(connection, name)
@@ -41,6 +49,12 @@ def connect(
         connection.close()
         raise
     return connection
+
+
+def wait_until_writable(settings: Settings | None = None) -> None:
+    """Return once this process can open the warehouse for writing; announce a wait once and
+    raise WarehouseLocked (naming the holder's PID) after warehouse_lock_timeout_seconds."""
+    connect(settings).close()
 
 
 @contextmanager

@@ -1,4 +1,5 @@
-"""What the dashboard shows, read in one read-only connection that is closed before drawing."""
+"""What the dashboard shows, read from the serving copy (never the writer's file) in one
+read-only connection that is closed before drawing."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from datetime import UTC, datetime
 import duckdb
 import pandas as pd
 
+from supportlake.serving import open_serving
 from supportlake.settings import Settings
-from supportlake.warehouse import open_warehouse
 
 # The monitoring marts (dbt_project/models/marts/monitoring), newest days first where dated.
 MONITORING_QUERIES = {
@@ -70,14 +71,14 @@ def read_dashboard_data(settings: Settings, days: int = DEFAULT_DAYS) -> Dashboa
     """Monitoring marts and the support analytics, read-only; missing parts become problems."""
     from supportlake.analytics.report import ReportFilters, compute_report
 
-    data = DashboardData(datetime.now(UTC), str(settings.warehouse))
-    if not settings.warehouse.exists():
+    data = DashboardData(datetime.now(UTC), str(settings.serving_warehouse))
+    if not settings.serving_warehouse.exists():
         data.problems.append(
-            f"no warehouse at {settings.warehouse} yet: run `supportlake ingest` and "
+            f"no serving copy at {settings.serving_warehouse} yet: run `supportlake ingest` and "
             "`supportlake build`"
         )
         return data
-    with open_warehouse(settings, read_only=True) as connection:
+    with open_serving(settings) as connection:
         marts = _existing_marts(connection)
         missing = [name for name in MONITORING_TABLES if name not in marts]
         if missing:
