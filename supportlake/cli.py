@@ -158,6 +158,10 @@ from supportlake.ml_commands import register as register_classification  # noqa:
 
 register_classification(app)
 
+from supportlake.status import status_command  # noqa: E402
+
+app.command("status")(status_command)
+
 from supportlake.serve_commands import register as register_serving  # noqa: E402
 
 register_serving(app)

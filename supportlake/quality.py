@@ -188,7 +188,7 @@ def _warn_on_losses(load: LoadQuality, settings: Settings) -> None:
     share = load.share_in_marts
     if share is None or share >= settings.quality_min_rows_in_marts_share:
         return
-    reasons = ", ".join(f"{reason} {count:,}" for reason, count in load.reasons)
+    reasons = ", ".join(f"{reason} ({count:,})" for reason, count in load.reasons)
     load.warnings.append(
         f"{_named(load)}: only {load.rows_in_marts:,} of {load.rows_in:,} rows "
         f"({_percent(share)}) reached {load.mart} "
@@ -242,7 +242,7 @@ def print_quality(report: QualityReport, console: Console | None = None) -> None
             f"{load.rows_in:,}",
             f"[bold red]{in_marts}[/]" if low else in_marts,
             f"{load.rows_flagged:,}",
-            "; ".join(f"{reason} {count:,}" for reason, count in load.reasons) or "-",
+            "; ".join(f"{reason} ({count:,})" for reason, count in load.reasons) or "-",
         )
     console.print(table)
     if len(shown) < len(report.loads):
@@ -255,3 +255,54 @@ def print_quality(report: QualityReport, console: Console | None = None) -> None
             f"{_percent(report.min_rows_in_marts_share)} of its rows in the marts and <= "
             f"{_percent(report.max_invalid_share)} invalid in any field"
         )
+
+
+def print_ingest_quality(summary, console: Console | None = None) -> None:
+    """After an ingest: the top quarantine reasons of each file that lost rows, a warning for
+    each file under the marts threshold already at ingest, and where the rest is counted."""
+    from supportlake.ingest.results import LOADED
+    from supportlake.settings import get_settings
+
+    console = console or default_console
+    loaded = [file for file in summary.files if file.status == LOADED and file.load_id]
+    if not loaded:
+        return
+    settings = get_settings().model_copy(update={"warehouse": Path(summary.warehouse)})
+    lossy = [file for file in loaded if file.rows_quarantined]
+    reasons: dict[str, list[tuple[str, int]]] = {}
+    if lossy and settings.warehouse.exists():
+        with open_warehouse(settings, read_only=True) as connection:
+            found = connection.execute(
+                """
+                select load_id, reason, count(*) as n
+                from raw.quarantine
+                where load_id in (select unnest(?::varchar[]))
+                group by all
+                order by n desc, reason
+                """,
+                [[file.load_id for file in lossy]],
+            ).fetchall()
+        for load_id, reason, count in found:
+            reasons.setdefault(load_id, []).append((reason, count))
+    threshold = settings.quality_min_rows_in_marts_share
+    for file in lossy:
+        top = ", ".join(
+            f"{reason} ({count:,})" for reason, count in reasons.get(file.load_id, [])[:3]
+        )
+        share = file.rows_loaded / file.rows_read if file.rows_read else 1.0
+        line = (
+            f"{file.path.name}: {file.rows_quarantined:,} of {file.rows_read:,} rows quarantined"
+            + (f"; top reasons: {top}" if top else "")
+        )
+        if share < threshold:
+            console.print(
+                f"[bold yellow]warning:[/] {line} (only {_percent(share)} loaded, threshold "
+                f"{_percent(threshold)})",
+                soft_wrap=True,
+            )
+        else:
+            console.print(f"  {line}", soft_wrap=True)
+    console.print(
+        "rows reaching the marts, and values flagged invalid there, are counted per load by "
+        "[bold]supportlake build[/] (and `supportlake status`)"
+    )

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from supportlake.console import console as default_console
 from supportlake.ingest.results import EMPTY, FAILED, LOADED, SKIPPED, IngestSummary
+from supportlake.quality import print_ingest_quality
 
 _STYLES = {LOADED: "green", EMPTY: "yellow", SKIPPED: "dim", FAILED: "bold red"}
 
@@ -56,6 +57,7 @@ def print_summary(summary: IngestSummary, console: Console | None = None) -> Non
     )
     if summary.rows_quarantined:
         console.print("quarantined rows: [bold]select * from raw.quarantine[/] (file, row, reason)")
+    print_ingest_quality(summary, console)  # top reasons per file; warns under the threshold
     for result in summary.files:  # values the mapping could not translate, loaded as written
         for note in result.message.split("; "):
             if note.startswith("WARNING "):

@@ -63,3 +63,14 @@ def lossy_project(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     summary = ingest_path(landing, settings)
     assert [file.status for file in summary.files] == ["loaded", "loaded"], summary
     return settings
+
+
+@pytest.fixture(scope="module")
+def built_project(lossy_project: Settings) -> Settings:
+    """The lossy project with its audit marts built."""
+    from supportlake.transform import run_dbt
+
+    run_dbt(
+        ["build", "--select", AUDIT_SELECTION, "--indirect-selection", "cautious"], lossy_project
+    )
+    return lossy_project

@@ -29,7 +29,8 @@ def test_a_load_that_loses_rows_warns_in_the_build_summary(cli: CliRunner) -> No
     assert (
         "warning: lossy_export.csv (load" in output
         and "only 11 of 40 rows (27.5%) reached marts.tickets (threshold 95.0%); "
-        "top reasons: superseded by a later copy 29, invalid status" in output
+        "top reasons: superseded by a later copy (29), invalid status (5)"
+        in output
     ), output
     assert "5 of 40 rows (12.5%) have an invalid status (threshold 5.0%)" in output
     # The clean load is listed with all its rows in the marts, and never warned about.
