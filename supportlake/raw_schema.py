@@ -68,11 +68,31 @@ create table if not exists {source.table} (
 """
 
 
+def add_missing_columns(connection: duckdb.DuckDBPyConnection, source: Source) -> list[str]:
+    """Add the source columns a raw table created by an older version lacks (tickets gained
+    updated_at); rows loaded before stay null there. Returns the columns added."""
+    existing = {
+        name
+        for (name,) in connection.execute(
+            "select column_name from information_schema.columns "
+            "where table_catalog = current_database() and table_schema = 'raw' "
+            "and table_name = ?",
+            [source.name],
+        ).fetchall()
+    }
+    missing = [column for column in source.columns if column not in existing]
+    for column in missing:
+        connection.execute(f"alter table {source.table} add column {column} varchar")
+    return missing
+
+
 def ensure_raw_schema(connection: duckdb.DuckDBPyConnection) -> None:
-    """Create schema raw and its tables when missing (idempotent)."""
+    """Create schema raw and its tables when missing, and add columns a source gained since
+    its table was created (idempotent)."""
     connection.execute("create schema if not exists raw")
     connection.execute(MANIFEST_DDL)
     connection.execute(QUARANTINE_DDL)
     connection.execute(VALUE_TRANSLATIONS_DDL)
     for source in SOURCES.values():
         connection.execute(raw_table_ddl(source))
+        add_missing_columns(connection, source)

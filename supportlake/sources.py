@@ -31,6 +31,9 @@ TICKETS = Source(
         "created_at",
         "first_response_at",
         "resolved_at",
+        # When the helpdesk last changed the ticket: deduplication keeps the copy with the
+        # latest updated_at, so a backfilled older export cannot overwrite a newer state.
+        "updated_at",
         "status",
         "priority",
         "category",

@@ -444,6 +444,9 @@ def build_partition(
         for name, pieces in text.items()
     }
     _snapshot_originals(rows, rng, has_copy[order] & ~is_copy)
+    # Its own stream, so adding updated_at left every other generated value as it was.
+    update_rng = np.random.default_rng(np.random.SeedSequence(model.seed, spawn_key=(2, index)))
+    rows["updated"] = _last_change(rows, is_copy, update_rng)
     counts = {kind: 0 for kind in MESS_KINDS}
     counts["duplicate"] = int(is_copy.sum())
     table = _render(model, rows, texts, rng, mess, counts, in_pair=has_copy[order])
@@ -620,6 +623,19 @@ def _snapshot_originals(rows: dict[str, np.ndarray], rng: np.random.Generator, f
     rows["sla_breach"] = np.where(first, rows["response_breach"], rows["sla_breach"])
 
 
+def _last_change(
+    rows: dict[str, np.ndarray], is_copy: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """updated_at: the last event a row shows (created, answered, resolved). A re-export shows
+    a change after its original (closed, rated, reopened), so it moves on by 1 minute to 3 days,
+    never past the export: the pipeline keeps the copy with the latest updated_at."""
+    last = rows["created"]
+    last = np.where(rows["has_first_response"], np.maximum(last, rows["first_response"]), last)
+    last = np.where(rows["has_resolution"], np.maximum(last, rows["resolved"]), last)
+    later = np.minimum(last + rng.integers(60, 3 * 86_400, len(last)), EXPORTED_AT.astype(np.int64))
+    return np.where(is_copy, later, last)
+
+
 def _render(
     model: TicketModel,
     rows: dict[str, np.ndarray],
@@ -704,6 +720,7 @@ def _render(
         "created_at": matrix_strings(stamps[0][0]),
         "first_response_at": matrix_strings(stamps[1][0], stamp_valid[1]),
         "resolved_at": matrix_strings(stamps[2][0], stamp_valid[2]),
+        "updated_at": matrix_strings(timestamp_matrix(rows["updated"]), fixed_width=True),
         "status": pools["status"].dictionary(rows["status"]),
         "priority": pools["priority"].dictionary(priority),
         "category": pools["category"].dictionary(category),

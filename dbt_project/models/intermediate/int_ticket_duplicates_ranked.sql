@@ -5,6 +5,7 @@ with
 tickets as (
     select
         ticket_id,
+        updated_at,
         _load_id,
         _source_file,
         _row_number,
@@ -33,6 +34,7 @@ candidates as (
 ranked as (
     select
         ticket_id,
+        updated_at,
         _load_id,
         _source_file,
         _row_number,

@@ -9,7 +9,8 @@ duplicates as (
 ),
 
 deduplicated as (
-    -- Keep the latest row of each ticket_id. Rows without a ticket_id cannot be deduplicated
+    -- Keep the newest row of each ticket_id (latest updated_at, then the latest load; see
+    -- ticket_recency_order). Rows without a ticket_id cannot be deduplicated
     -- or joined: int_tickets_quarantined holds them instead.
     select
         tickets.*,

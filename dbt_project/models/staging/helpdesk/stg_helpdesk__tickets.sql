@@ -14,6 +14,7 @@ parsed as (
         {{ parse_timestamp('created_at') }} as parsed_created_at,
         {{ parse_timestamp('first_response_at') }} as parsed_first_response_at,
         {{ parse_timestamp('resolved_at') }} as parsed_resolved_at,
+        {{ parse_timestamp('updated_at') }} as parsed_updated_at,
         case {{ label_key('status') }}
             when 'open' then 'Open'
             when 'pending' then 'Pending'
@@ -50,6 +51,7 @@ parsed as (
         created_at,
         first_response_at,
         resolved_at,
+        updated_at,
         status,
         channel,
         escalated,
@@ -68,6 +70,8 @@ validated as (
     select
         *,
         -- Dates outside 2000-2100 are placeholders (epoch zero, 9999-12-31), not events.
+        -- Numbers must be finite: 'NaN', 'inf' and '1e309' cast to double, and NaN >= 0 is
+        -- true in DuckDB, so one such cell would turn every mean and percentile into nan/inf.
         case
             when
                 parsed_created_at >= timestamp '2000-01-01'
@@ -76,18 +80,23 @@ validated as (
         end as valid_created_at,
         case
             when
-                parsed_satisfaction_score between 1 and 5
+                isfinite(parsed_satisfaction_score)
+                and parsed_satisfaction_score between 1 and 5
                 and parsed_satisfaction_score = floor(parsed_satisfaction_score)
                 then cast(parsed_satisfaction_score as integer)
         end as valid_satisfaction_score,
         case
             when
-                parsed_reopened_count >= 0
+                isfinite(parsed_reopened_count)
+                and parsed_reopened_count between 0 and 2147483647
                 and parsed_reopened_count = floor(parsed_reopened_count)
                 then cast(parsed_reopened_count as integer)
         end as valid_reopened_count,
         case
-            when parsed_resolution_minutes >= 0 then parsed_resolution_minutes
+            when
+                isfinite(parsed_resolution_minutes)
+                and parsed_resolution_minutes >= 0
+                then parsed_resolution_minutes
         end as valid_resolution_minutes
     from parsed
 ),
@@ -109,7 +118,18 @@ sequenced as (
                 and parsed_resolved_at < timestamp '2100-01-01'
                 and (valid_created_at is null or parsed_resolved_at >= valid_created_at)
                 then parsed_resolved_at
-        end as valid_resolved_at
+        end as valid_resolved_at,
+        -- updated_at decides which copy of a ticket is kept, so a placeholder or a time after
+        -- the load (the export cannot know the future; a day allowed for clock skew) would pin
+        -- a stale copy for good: such values are invalid.
+        case
+            when
+                parsed_updated_at >= timestamp '2000-01-01'
+                and parsed_updated_at < timestamp '2100-01-01'
+                and parsed_updated_at <= _loaded_at + interval 1 day
+                and (valid_created_at is null or parsed_updated_at >= valid_created_at)
+                then parsed_updated_at
+        end as valid_updated_at
     from validated
 ),
 
@@ -120,6 +140,7 @@ flagged as (
         {{ is_unusable('first_response_at', 'valid_first_response_at') }}
             as has_invalid_first_response_at,
         {{ is_unusable('resolved_at', 'valid_resolved_at') }} as has_invalid_resolved_at,
+        {{ is_unusable('updated_at', 'valid_updated_at') }} as has_invalid_updated_at,
         {{ is_unusable('status', 'parsed_status') }} as has_invalid_status,
         {{ is_unusable('channel', 'parsed_channel') }} as has_invalid_channel,
         {{ is_unusable('escalated', 'parsed_escalated') }} as has_invalid_escalated,
@@ -145,6 +166,7 @@ final as (
         valid_created_at as created_at,
         valid_first_response_at as first_response_at,
         valid_resolved_at as resolved_at,
+        valid_updated_at as updated_at,
         parsed_status as status,
         priority_key,
         category_key,
@@ -168,6 +190,7 @@ final as (
         has_invalid_created_at,
         has_invalid_first_response_at,
         has_invalid_resolved_at,
+        has_invalid_updated_at,
         has_invalid_status,
         has_invalid_channel,
         has_invalid_escalated,
@@ -179,6 +202,7 @@ final as (
             has_invalid_created_at
             or has_invalid_first_response_at
             or has_invalid_resolved_at
+            or has_invalid_updated_at
             or has_invalid_status
             or has_invalid_channel
             or has_invalid_escalated
