@@ -19,6 +19,7 @@ from sklearn.metrics import (  # noqa: E402
 )
 
 CALIBRATION_BINS = 10
+ROUTING_PRECISION = 0.9  # the precision at which tickets may be routed without a person
 
 
 @dataclass
@@ -27,6 +28,48 @@ class Calibration:
 
     expected_calibration_error: float
     bins: pd.DataFrame  # bin_low, bin_high, rows, mean_confidence, accuracy
+
+
+@dataclass
+class Routing:
+    """How many tickets clear a confidence threshold whose holdout precision is the target."""
+
+    target_precision: float
+    threshold: float | None  # None: no confidence level reaches the target precision
+    coverage: float  # share of holdout rows at or above the threshold
+    precision: float  # precision of those rows (>= target_precision when threshold is set)
+
+    def to_dict(self) -> dict:
+        return {
+            "target_precision": self.target_precision,
+            "threshold": None if self.threshold is None else round(self.threshold, 6),
+            "coverage": round(self.coverage, 4),
+            "precision": round(self.precision, 4),
+        }
+
+
+def routing_coverage(
+    y_true, probabilities: np.ndarray, classes, target: float = ROUTING_PRECISION
+) -> Routing:
+    """The lowest confidence threshold at which the routed rows are still `target` precise.
+
+    Rows are taken from the most confident down; a threshold sits only between distinct
+    confidences (tied rows are routed together). Coverage is the share of rows routed.
+    """
+    y_true = np.asarray(y_true, dtype=object)
+    confidence = probabilities.max(axis=1)
+    correct = np.asarray(classes, dtype=object)[probabilities.argmax(axis=1)] == y_true
+    order = np.argsort(-confidence, kind="stable")
+    confidence, correct = confidence[order], correct[order]
+    precision = np.cumsum(correct) / np.arange(1, len(correct) + 1)
+    group_end = np.append(confidence[1:] != confidence[:-1], True)
+    eligible = np.flatnonzero(group_end & (precision >= target))
+    if not len(eligible):
+        return Routing(target, None, 0.0, float("nan"))
+    last = int(eligible[-1])
+    return Routing(
+        target, float(confidence[last]), (last + 1) / len(y_true), float(precision[last])
+    )
 
 
 @dataclass
@@ -39,11 +82,15 @@ class Evaluation:
     per_class: pd.DataFrame | None = None  # label, precision, recall, f1, support
     confusion: np.ndarray | None = None  # rows: true label, columns: predicted label
     calibration: Calibration | None = None
+    routing: Routing | None = None
 
     def headline(self) -> dict[str, float]:
         scores = {"accuracy": round(self.accuracy, 4), "macro_f1": round(self.macro_f1, 4)}
         if self.calibration is not None:
             scores["ece"] = round(self.calibration.expected_calibration_error, 4)
+        if self.routing is not None:
+            scores["routing_coverage"] = round(self.routing.coverage, 4)
+            scores["routing_threshold"] = self.routing.to_dict()["threshold"]
         return scores
 
 
@@ -66,9 +113,10 @@ def evaluate_predictions(
     per_class = pd.DataFrame(
         {"label": labels, "precision": precision, "recall": recall, "f1": f1, "support": support}
     )
-    calibration = None
+    calibration = routing = None
     if probabilities is not None and classes is not None:
         calibration = calibration_table(y_true, probabilities, classes)
+        routing = routing_coverage(y_true, probabilities, classes)
     return Evaluation(
         name=name,
         accuracy=float(accuracy_score(y_true, y_pred)),
@@ -81,6 +129,7 @@ def evaluate_predictions(
         per_class=per_class,
         confusion=confusion_matrix(y_true, y_pred, labels=labels),
         calibration=calibration,
+        routing=routing,
     )
 
 

@@ -51,9 +51,13 @@ create table if not exists ml.model_runs (
     code_version varchar,               -- git sha (+dirty) of the checkout, when known
     package_version varchar,
     model_path varchar not null,
-    report_path varchar
+    report_path varchar,
+    routing_coverage double,            -- holdout share routable at 90% precision
+    scope varchar                       -- warehouse, or file (an outside export)
 )
 """
+# Columns added after the table's first release: added in place to older warehouses.
+MODEL_RUNS_ADDED_COLUMNS = {"routing_coverage": "double", "scope": "varchar"}
 
 
 @dataclass
@@ -194,6 +198,8 @@ def ensure_ml_schema(connection) -> None:
 
     connection.execute("create schema if not exists ml")
     connection.execute(MODEL_RUNS_DDL)
+    for column, kind in MODEL_RUNS_ADDED_COLUMNS.items():
+        connection.execute(f"alter table ml.model_runs add column if not exists {column} {kind}")
     connection.execute(PREDICTIONS_DDL)
 
 

@@ -100,10 +100,13 @@ def _scores_table(outcome) -> pd.DataFrame:
                 ),
                 "majority accuracy": majority.accuracy,
                 "majority macro-F1": majority.macro_f1,
+                "routable at 90% precision": (
+                    evaluation.routing.coverage if evaluation.routing else float("nan")
+                ),
                 "rows": evaluation.rows,
                 "role": {
                     "chosen": "saved model",
-                    "baseline": "task baseline",
+                    "baseline": "plain baseline (to beat)",
                     "majority_class": "floor",
                     "zero_shot": "no labels used",
                 }.get(key, key),
@@ -125,13 +128,51 @@ def _cv_table(outcome) -> pd.DataFrame:
             "sd": candidate.cv_macro_f1_std,
             "majority CV macro-F1": majority,
             "fit s": candidate.fit_seconds,
+            "status": candidate.status,
             "chosen": "yes"
             if candidate.family == outcome.family and candidate.cv_macro_f1 == outcome.cv_macro_f1
             else "",
         }
         for candidate in outcome.candidates
     ]
-    return pd.DataFrame(rows).sort_values("CV macro-F1", ascending=False)
+    return pd.DataFrame(rows).sort_values("CV macro-F1", ascending=False, na_position="last")
+
+
+def _rare_table(outcome) -> pd.DataFrame:
+    per_class = outcome.chosen.per_class.set_index("label")
+    return pd.DataFrame(
+        [
+            {
+                "label": rare.label,
+                "training rows": rare.training_rows,
+                "holdout rows": rare.holdout_rows,
+                "handling": rare.handling,
+                "holdout F1": (
+                    per_class.loc[rare.label, "f1"]
+                    if rare.label in per_class.index and rare.holdout_rows
+                    else float("nan")
+                ),
+            }
+            for rare in outcome.rare_labels
+        ]
+    )
+
+
+def _routing_paragraphs(outcome) -> list[str]:
+    routing = outcome.chosen.routing
+    if routing is None or routing.threshold is None:
+        return [
+            "No confidence level of the saved model reaches 90% precision on the holdout: "
+            "route every ticket through a person."
+        ]
+    return [
+        f"At confidence >= {routing.threshold:.3f} the saved model's holdout predictions are "
+        f"{routing.precision:.1%} precise; {routing.coverage:.1%} of holdout tickets clear it "
+        "and can be routed without a person. `supportlake predict` marks each such row "
+        "(`<task>_routable`).",
+        "The threshold comes from the model fitted on the training part; the saved model may "
+        "be refit on all rows, so treat it as an estimate and re-check on fresh tickets.",
+    ]
 
 
 def build_sections(outcome, version: str, metadata: dict) -> list[Section]:
@@ -143,7 +184,7 @@ def build_sections(outcome, version: str, metadata: dict) -> list[Section]:
         f"Task `{outcome.task}`, model version `{version}`: {outcome.family} "
         f"(calibrated), chosen by {outcome.folds}-fold stratified cross-validated macro-F1.",
         f"Holdout macro-F1 {chosen.macro_f1:.3f} (accuracy {chosen.accuracy:.3f}) against the "
-        f"{outcome.baseline} baseline's {baseline.macro_f1:.3f} ({baseline.accuracy:.3f}) and the "
+        f"plain baseline's {baseline.macro_f1:.3f} ({baseline.accuracy:.3f}) and the "
         f"majority class's {majority.macro_f1:.3f} ({majority.accuracy:.3f}).",
         f"Data: {data.source}; {data.rows_read:,} rows read, {data.rows_unlabelled:,} without a "
         f"label dropped; {data.corrections_used:,} labels taken from human corrections.",
@@ -158,6 +199,16 @@ def build_sections(outcome, version: str, metadata: dict) -> list[Section]:
         summary.append(f"Command: `{metadata['command']}`")
     sections = [
         Section("Summary", summary),
+        Section(
+            "Baseline and selection",
+            [
+                "The plain baseline is word 1-2-gram + char_wb 2-5-gram TF-IDF (sublinear tf, "
+                "min_df 2) with balanced logistic regression (C=10), on the text as written. "
+                "It is a candidate in every search; another model is saved only when it beats "
+                "the baseline's cross-validated macro-F1 on most folds.",
+                f"Decision: {outcome.selection}.",
+            ],
+        ),
         Section(
             "Holdout scores",
             ["Majority-class scores repeat on every row so each score reads against the floor."],
@@ -200,6 +251,25 @@ def build_sections(outcome, version: str, metadata: dict) -> list[Section]:
             ),
         ),
     ]
+    sections.append(Section("Routing at 90% precision", _routing_paragraphs(outcome)))
+    if outcome.rare_labels:
+        sections.append(
+            Section(
+                "Rare labels",
+                [
+                    f"Labels with fewer than {outcome.min_class_rows} training rows, or "
+                    "found only in the holdout, and how each was handled. None was dropped."
+                ],
+                _rare_table(outcome),
+            )
+        )
+    else:
+        sections.append(
+            Section(
+                "Rare labels",
+                [f"Every label has at least {outcome.min_class_rows} training rows; none is rare."],
+            )
+        )
     if outcome.notes:
         sections.append(Section("Notes", [f"- {note}" for note in outcome.notes]))
     return sections

@@ -17,8 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ml.classifiers import explain_predictions, readable_weights
+from ml.classifiers import readable_weights
 from ml.datasets import require_marts_tickets
+from ml.explain import explain_rows
 from ml.features import CATEGORICAL_COLUMNS, TIMESTAMP_COLUMN
 
 SCORING_TASKS = ("category", "priority")
@@ -68,9 +69,7 @@ class PipelineScorer:
         probabilities = self.pipeline.named_steps["classifier"].predict_proba(matrix)
         classes = np.asarray(self.pipeline.classes_, dtype=object)
         predicted = classes[probabilities.argmax(axis=1)]
-        reasons = explain_predictions(
-            self.pipeline, matrix, predicted, REASON_COUNT, weights=self.weights
-        )
+        reasons = explain_rows(self.pipeline, matrix, predicted, REASON_COUNT, self.weights)
         return _task_columns(self.task, predicted, probabilities.max(axis=1), reasons, self.version)
 
 

@@ -1,9 +1,12 @@
 """Training one task end to end: split, search, calibrate, evaluate, register, report.
 
-labelled data -> stratified holdout split (or a separate --holdout file)
-              -> GridSearchCV (stratified k-fold, macro-F1) over baselines and candidates
-              -> best candidate, calibrated (CalibratedClassifierCV)
-              -> holdout scores beside the task's baseline and the majority class
+labelled data -> rare labels kept (or folded into `other`), stated per label
+              -> stratified holdout split (or a separate --holdout file)
+              -> cross-validated macro-F1 (rare-safe stratified folds) of the linear grid,
+                 the plain baseline, and, within --budget-minutes, gradient boosting and an
+                 average of the best two
+              -> the winner, only if it beats the plain baseline across the folds; calibrated
+              -> holdout scores beside the plain baseline and the majority class
               -> refit on every labelled row -> registry folder + ml.model_runs + report
 """
 
@@ -12,6 +15,7 @@ from __future__ import annotations
 import json
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,30 +26,51 @@ from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import f1_score
-from sklearn.model_selection import ParameterGrid, StratifiedKFold, train_test_split
+from sklearn.model_selection import ParameterGrid, train_test_split
+from sklearn.pipeline import Pipeline
 
+from ml.candidates import (
+    ADVANCED_FAMILIES,
+    AVERAGED_ENSEMBLE,
+    BOTH_VIEW,
+    HIST_GRADIENT_BOOSTING,
+    PLAIN_BASELINE,
+    PLAIN_VIEW,
+    PRODUCT_VIEW,
+    AveragedClassifier,
+    ReducedBoosting,
+    build_view,
+    configure,
+    make_plain_classifier,
+)
 from ml.classifiers import (
     CALIBRATION_METHOD,
     MAJORITY,
-    baseline_family,
     calibrate,
     family_of,
     make_classifier,
+    rare_safe_splits,
     search_grid,
     top_features_per_class,
 )
-from ml.datasets import LABEL, DataError, LabelledData, TextSpec, finish_labels
-from ml.evaluation import Evaluation, evaluate_predictions
-from ml.features import (
-    FeatureSet,
-    TicketPreparer,
-    build_features,
-    build_pipeline,
-    detect_feature_set,
+from ml.datasets import (
+    LABEL,
+    WAREHOUSE_SOURCE,
+    DataError,
+    LabelledData,
+    TextSpec,
+    finish_labels,
 )
+from ml.evaluation import Evaluation, evaluate_predictions
+from ml.features import FeatureSet, TicketPreparer, detect_feature_set
 
 DEFAULT_MAX_ROWS = 50_000
+DEFAULT_BUDGET_MINUTES = 15.0
 ZERO_SHOT_MAX_ROWS = 2_000  # embedding is the slow part; a sample this size is plenty to score
+OTHER_LABEL = "other"
+RARE_LABEL_POLICIES = ("keep", "other")
+
+ProgressCallback = Callable[[str, int, int], None]  # (step, done, total)
 
 
 @dataclass
@@ -54,14 +79,19 @@ class TrainingOptions:
     folds: int = 5
     holdout_share: float = 0.2
     seed: int = 0
-    quick: bool = False  # small grid: majority, baseline, one linear SVM
+    quick: bool = False  # small grid (majority, baseline, one linear SVM), no boosting
     n_jobs: int = 1
-    min_class_rows: int = 10
+    min_class_rows: int = 10  # labels with fewer training rows are rare (see rare_labels)
+    rare_labels: str = "keep"  # keep (class-weighted) or other (folded into `other`)
     max_rows: int = DEFAULT_MAX_ROWS
     refit_on_all: bool = True
     zero_shot: bool | None = None  # None: when the labels are the taxonomy's categories
     taxonomy: Path | None = None
     embedding_backend: str = "torch"
+    budget_minutes: float = DEFAULT_BUDGET_MINUTES  # for the advanced candidates
+    advanced: tuple[str, ...] = ADVANCED_FAMILIES
+    boosting_components: int = 100
+    boosting_iterations: int = 150
 
 
 @dataclass
@@ -71,6 +101,17 @@ class CandidateScore:
     cv_macro_f1: float
     cv_macro_f1_std: float
     fit_seconds: float
+    view: str = PRODUCT_VIEW
+    fold_scores: list[float] = field(default_factory=list)
+    status: str = "scored"  # or why it was not scored (budget)
+
+
+@dataclass
+class RareLabel:
+    label: str
+    training_rows: int  # in the data before any folding
+    holdout_rows: int
+    handling: str
 
 
 @dataclass
@@ -93,6 +134,11 @@ class TrainingOutcome:
     data: LabelledData
     seconds: float
     notes: list[str] = field(default_factory=list)
+    selection: str = ""  # why the saved family was chosen over the plain baseline
+    rare_labels: list[RareLabel] = field(default_factory=list)
+    holdout_frame: pd.DataFrame | None = None  # the scored holdout (not saved)
+    evaluated_pipeline: object = None  # the model the holdout scored (before any refit)
+    min_class_rows: int = 10
 
     @property
     def chosen(self) -> Evaluation:
@@ -100,40 +146,145 @@ class TrainingOutcome:
 
     @property
     def cv_macro_f1(self) -> float:
+        return self._cv_of(self.family, self.parameters)
+
+    @property
+    def baseline_cv_macro_f1(self) -> float:
         return max(
-            (c.cv_macro_f1 for c in self.candidates if c.family == self.family), default=np.nan
+            (c.cv_macro_f1 for c in self.candidates if c.family == PLAIN_BASELINE), default=np.nan
         )
 
+    def _cv_of(self, family: str, parameters: dict) -> float:
+        scored = [c for c in self.candidates if c.family == family and c.status == "scored"]
+        return max((c.cv_macro_f1 for c in scored), default=np.nan)
 
-def _drop_rare_labels(frame: pd.DataFrame, minimum: int, notes: list[str]) -> pd.DataFrame:
+
+# --- labels ----------------------------------------------------------------------------------
+
+
+def _require_two_labels(frame: pd.DataFrame) -> None:
     counts = frame[LABEL].value_counts()
-    rare = counts[counts < minimum]
-    if len(rare):
-        listed = ", ".join(f"{label} ({count})" for label, count in rare.items())
-        notes.append(f"labels with fewer than {minimum} rows left out: {listed}")
-        frame = frame[~frame[LABEL].isin(rare.index)].reset_index(drop=True)
-    if frame[LABEL].nunique() < 2:
-        raise DataError(
-            f"need at least two labels with {minimum}+ rows each to train; "
-            f"found: {counts.to_dict()}"
-        )
-    return frame
+    if len(counts) < 2:
+        raise DataError(f"need at least two labels to train; found: {counts.to_dict()}")
+
+
+def _rare_labels(
+    frame: pd.DataFrame, holdout: pd.DataFrame | None, options: TrainingOptions
+) -> tuple[pd.DataFrame, pd.DataFrame | None, list[RareLabel]]:
+    """Keep rare labels (class-weighted) or fold them into `other`; say which, per label."""
+    counts = frame[LABEL].value_counts()
+    held = holdout[LABEL].value_counts() if holdout is not None else pd.Series(dtype=int)
+    rare = counts[counts < options.min_class_rows]
+    report = []
+    if options.rare_labels == "other" and len(rare):
+        mapping = {label: OTHER_LABEL for label in rare.index}
+        frame = frame.assign(**{LABEL: frame[LABEL].replace(mapping)})
+        if holdout is not None:
+            holdout = holdout.assign(**{LABEL: holdout[LABEL].replace(mapping)})
+        handling = f"folded into `{OTHER_LABEL}`"
+    else:
+        handling = "kept, class-weighted"
+    for label, count in rare.items():
+        note = handling
+        if handling.startswith("kept") and count < 2 and holdout is None:
+            note += "; too few rows to hold out, all used for training"
+        report.append(RareLabel(str(label), int(count), int(held.get(label, 0)), note))
+    for label, count in held.items():
+        if label not in counts.index:
+            report.append(
+                RareLabel(
+                    str(label),
+                    0,
+                    int(count),
+                    "holdout only: never seen in training, every row counts as an error",
+                )
+            )
+    return frame, holdout, report
+
+
+def _split_holdout(frame: pd.DataFrame, options: TrainingOptions):
+    """Stratified split; labels with a single row cannot be split and stay in training."""
+    counts = frame[LABEL].value_counts()
+    single = frame[LABEL].isin(counts[counts < 2].index)
+    splittable = frame[~single]
+    train, test = train_test_split(
+        splittable,
+        test_size=options.holdout_share,
+        stratify=splittable[LABEL],
+        random_state=options.seed,
+    )
+    train = pd.concat([train, frame[single]])
+    return train.reset_index(drop=True), test.reset_index(drop=True)
 
 
 def _cap_rows(frame: pd.DataFrame, max_rows: int, seed: int, notes: list[str]) -> pd.DataFrame:
     if len(frame) <= max_rows:
         return frame
     notes.append(f"stratified sample of {max_rows:,} of {len(frame):,} labelled rows")
+    counts = frame[LABEL].value_counts()
+    single = frame[LABEL].isin(counts[counts < 2].index)
     sample, _ = train_test_split(
-        frame, train_size=max_rows, stratify=frame[LABEL], random_state=seed
+        frame[~single],
+        train_size=max_rows - int(single.sum()),
+        stratify=frame.loc[~single, LABEL],
+        random_state=seed,
     )
-    return sample.reset_index(drop=True)
+    return pd.concat([sample, frame[single]]).reset_index(drop=True)
+
+
+# --- candidates ------------------------------------------------------------------------------
+
+
+@dataclass
+class Candidate:
+    family: str
+    parameters: dict
+    view: str
+    make: Callable[[], object]  # a fresh, unfitted classifier
+    advanced: bool = False
 
 
 def _classifier_from(params: dict):
     classifier = clone(params["classifier"])
     inner = {key.split("__", 1)[1]: value for key, value in params.items() if "__" in key}
     return classifier.set_params(**inner)
+
+
+def build_candidates(options: TrainingOptions) -> list[Candidate]:
+    """The linear grid on the house features, the plain baseline, and gradient boosting."""
+    candidates = []
+    for params in ParameterGrid(search_grid(options.task, options.seed, quick=options.quick)):
+        candidates.append(
+            Candidate(
+                family=family_of(params["classifier"]),
+                parameters={k.split("__", 1)[1]: v for k, v in params.items() if "__" in k},
+                view=PRODUCT_VIEW,
+                make=lambda params=params: _classifier_from(params),
+            )
+        )
+    candidates.append(
+        Candidate(
+            PLAIN_BASELINE,
+            {"C": 10.0, "words": "1-2", "char_wb": "2-5", "min_df": 2},
+            PLAIN_VIEW,
+            lambda: make_plain_classifier(options.seed),
+        )
+    )
+    if HIST_GRADIENT_BOOSTING in options.advanced and not options.quick:
+        boosting = {
+            "components": options.boosting_components,
+            "max_iter": options.boosting_iterations,
+        }
+        candidates.append(
+            Candidate(
+                HIST_GRADIENT_BOOSTING,
+                boosting,
+                PRODUCT_VIEW,
+                lambda: ReducedBoosting(seed=options.seed, **boosting),
+                advanced=True,
+            )
+        )
+    return candidates
 
 
 def _fit_quietly(classifier, features, labels):
@@ -143,77 +294,264 @@ def _fit_quietly(classifier, features, labels):
         return classifier.fit(features, labels)
 
 
-def _score_fold(prepared, labels, fold_train, fold_test, feature_set, combinations):
-    """Fit the fold's features once, then every classifier of the grid on them."""
-    features = build_features(feature_set, training_rows=len(fold_train))
-    train_matrix = features.fit_transform(prepared.iloc[fold_train])
-    test_matrix = features.transform(prepared.iloc[fold_test])
-    results = []
-    for params in combinations:
-        started = time.perf_counter()
-        classifier = _fit_quietly(_classifier_from(params), train_matrix, labels[fold_train])
-        seconds = time.perf_counter() - started
-        predicted = classifier.predict(test_matrix)
-        score = f1_score(labels[fold_test], predicted, average="macro", zero_division=0)
-        results.append((float(score), seconds))
+def _aligned_probabilities(classifier, matrix, labels: list) -> np.ndarray | None:
+    if not hasattr(classifier, "predict_proba"):
+        return None
+    try:
+        probabilities = classifier.predict_proba(matrix)
+    except AttributeError:  # SGD exposes predict_proba only for some losses
+        return None
+    position = {label: index for index, label in enumerate(labels)}
+    aligned = np.zeros((matrix.shape[0], len(labels)))
+    for column, label in enumerate(classifier.classes_):
+        aligned[:, position[label]] = probabilities[:, column]
+    return aligned
+
+
+def _score_fold(prepared, labels, all_labels, fold, feature_set, candidates):
+    """Fit each view's features once on the fold, then every candidate of that view."""
+    fold_train, fold_test = fold
+    results = {}
+    for view in dict.fromkeys(candidate.view for _, candidate in candidates):
+        features = build_view(view, feature_set, training_rows=len(fold_train))
+        train_matrix = features.fit_transform(prepared.iloc[fold_train])
+        test_matrix = features.transform(prepared.iloc[fold_test])
+        for index, candidate in candidates:
+            if candidate.view != view:
+                continue
+            started = time.perf_counter()
+            classifier = configure(candidate.make(), features)
+            classifier = _fit_quietly(classifier, train_matrix, labels[fold_train])
+            seconds = time.perf_counter() - started
+            predicted = classifier.predict(test_matrix)
+            score = f1_score(labels[fold_test], predicted, average="macro", zero_division=0)
+            probabilities = _aligned_probabilities(classifier, test_matrix, all_labels)
+            results[index] = (float(score), seconds, probabilities)
     return results
 
 
-def search_classifiers(
-    train: pd.DataFrame, feature_set: FeatureSet, options: TrainingOptions, folds: int
-) -> tuple[list[CandidateScore], dict]:
-    """Grid search (ParameterGrid x StratifiedKFold, macro-F1) over the classifier step.
+def _summarize(candidate: Candidate, per_fold: list[tuple]) -> CandidateScore:
+    scores = np.asarray([fold[0] for fold in per_fold])
+    return CandidateScore(
+        family=candidate.family,
+        parameters=candidate.parameters,
+        cv_macro_f1=float(scores.mean()),
+        cv_macro_f1_std=float(scores.std()),
+        fit_seconds=float(np.mean([fold[1] for fold in per_fold])),
+        view=candidate.view,
+        fold_scores=[round(float(score), 4) for score in scores],
+    )
 
-    Each fold's features are computed once and shared by every candidate: the same result as
-    GridSearchCV over the whole pipeline at a fraction of its cost (the features dominate).
+
+@dataclass
+class SearchResult:
+    scores: list[CandidateScore]
+    candidates: list[Candidate]
+    chosen: int  # index into both lists
+    baseline: int
+    selection: str
+
+
+def _ensemble(
+    candidates, scores, fold_probabilities, labels, splits, options
+) -> tuple[Candidate, CandidateScore] | None:
+    """Average the fold probabilities of the two best candidates of different families."""
+    ranked = sorted(
+        (
+            index
+            for index, score in enumerate(scores)
+            if score.status == "scored"
+            and score.family != MAJORITY
+            and all(probabilities is not None for probabilities in fold_probabilities[index])
+        ),
+        key=lambda index: -scores[index].cv_macro_f1,
+    )
+    first = ranked[0] if ranked else None
+    second = next((i for i in ranked if scores[i].family != scores[first].family), None)
+    if first is None or second is None:
+        return None
+    label_array = np.asarray(sorted(set(labels)), dtype=object)
+    per_fold = []
+    for fold, (_, test) in enumerate(splits):
+        mean = (fold_probabilities[first][fold] + fold_probabilities[second][fold]) / 2
+        predicted = label_array[mean.argmax(axis=1)]
+        per_fold.append(
+            (f1_score(labels[test], predicted, average="macro", zero_division=0), 0.0, None)
+        )
+    members = [candidates[first], candidates[second]]
+    view = members[0].view if members[0].view == members[1].view else BOTH_VIEW
+    # The product view's columns come first in BOTH_VIEW; order members to match.
+    members.sort(key=lambda member: member.view != PRODUCT_VIEW)
+    candidate = Candidate(
+        AVERAGED_ENSEMBLE,
+        {"members": " + ".join(_describe(member) for member in members)},
+        view,
+        lambda: AveragedClassifier(
+            members=[(member.family, member.make(), member.view) for member in members],
+            calibration_folds=min(3, options.folds),
+            seed=options.seed,
+        ),
+        advanced=True,
+    )
+    score = _summarize(candidate, per_fold)
+    score.fit_seconds = scores[first].fit_seconds + scores[second].fit_seconds
+    return candidate, score
+
+
+def _describe(candidate: Candidate) -> str:
+    parameters = ", ".join(f"{k}={v}" for k, v in candidate.parameters.items())
+    return f"{candidate.family}({parameters})" if parameters else candidate.family
+
+
+def _select(scores: list[CandidateScore], baseline: int) -> tuple[int, str]:
+    """The best candidate by mean CV macro-F1, if it also beats the plain baseline on most
+    folds; otherwise the plain baseline, said plainly."""
+    eligible = [
+        index
+        for index, score in enumerate(scores)
+        if score.status == "scored" and score.family != MAJORITY
+    ]
+    best = max(eligible, key=lambda index: scores[index].cv_macro_f1)
+    base = scores[baseline]
+    if best == baseline:
+        return baseline, (
+            f"the plain baseline was kept: no candidate beat its CV macro-F1 {base.cv_macro_f1:.3f}"
+        )
+    winner = scores[best]
+    wins = sum(
+        mine > theirs for mine, theirs in zip(winner.fold_scores, base.fold_scores, strict=True)
+    )
+    if winner.cv_macro_f1 > base.cv_macro_f1 and wins * 2 > len(base.fold_scores):
+        return best, (
+            f"{winner.family} beat the plain baseline by cross-validation: CV macro-F1 "
+            f"{winner.cv_macro_f1:.3f} vs {base.cv_macro_f1:.3f}, higher on {wins} of "
+            f"{len(base.fold_scores)} folds"
+        )
+    return baseline, (
+        f"the plain baseline was kept: the best candidate, {winner.family} (CV macro-F1 "
+        f"{winner.cv_macro_f1:.3f} vs {base.cv_macro_f1:.3f}), was higher on only {wins} of "
+        f"{len(base.fold_scores)} folds"
+    )
+
+
+def search_candidates(
+    train: pd.DataFrame,
+    feature_set: FeatureSet,
+    options: TrainingOptions,
+    folds: int,
+    *,
+    started: float,
+    progress: ProgressCallback | None = None,
+) -> SearchResult:
+    """Cross-validated macro-F1 of every candidate on the same rare-safe stratified folds.
+
+    Each fold's features are computed once per view and shared by that view's candidates
+    (the features dominate the cost). The advanced candidates run after the cheap ones and
+    only while the projected time stays within options.budget_minutes.
     """
-    combinations = list(ParameterGrid(search_grid(options.task, options.seed, quick=options.quick)))
+    candidates = build_candidates(options)
     prepared = TicketPreparer().transform(train.drop(columns=[LABEL]))
     labels = train[LABEL].to_numpy()
-    splits = StratifiedKFold(folds, shuffle=True, random_state=options.seed).split(prepared, labels)
+    all_labels = sorted(set(labels))
+    splits = rare_safe_splits(labels, folds, options.seed)
+    advanced = [i for i, c in enumerate(candidates) if c.advanced]
+    total_steps = folds * (1 + len(advanced))
+    cheap = [(i, c) for i, c in enumerate(candidates) if not c.advanced]
     per_fold = Parallel(n_jobs=options.n_jobs)(
-        delayed(_score_fold)(prepared, labels, fold_train, fold_test, feature_set, combinations)
-        for fold_train, fold_test in splits
+        delayed(_score_fold)(prepared, labels, all_labels, fold, feature_set, cheap)
+        for fold in splits
     )
-    scores = []
-    for index, params in enumerate(combinations):
-        fold_scores = np.asarray([fold[index][0] for fold in per_fold])
-        scores.append(
-            CandidateScore(
-                family=family_of(params["classifier"]),
-                parameters={k.split("__", 1)[1]: v for k, v in params.items() if "__" in k},
-                cv_macro_f1=float(fold_scores.mean()),
-                cv_macro_f1_std=float(fold_scores.std()),
-                fit_seconds=float(np.mean([fold[index][1] for fold in per_fold])),
+    if progress:
+        progress("search: linear grid and plain baseline", folds, total_steps)
+    fold_results: dict[int, list] = {
+        index: [fold[index] for fold in per_fold] for index, _ in cheap
+    }
+    scores: dict[int, CandidateScore] = {
+        index: _summarize(candidate, fold_results[index]) for index, candidate in cheap
+    }
+    budget = options.budget_minutes * 60
+    done = folds
+    for index in advanced:
+        candidate = candidates[index]
+        results = []
+        for number, fold in enumerate(splits):
+            elapsed = time.perf_counter() - started
+            projected = elapsed
+            if results:
+                # Remaining folds, then the calibrated fit and the refit if it wins.
+                each = float(np.mean([result[1] for result in results]))
+                projected += each * (folds - number + 2 * (min(3, folds) + 1))
+            if projected > budget:
+                break
+            results.append(
+                _score_fold(prepared, labels, all_labels, fold, feature_set, [(index, candidate)])[
+                    index
+                ]
             )
-        )
-    # The majority class never wins: it is the floor every model is shown against.
-    best = max(
-        (i for i, score in enumerate(scores) if score.family != MAJORITY),
-        key=lambda i: scores[i].cv_macro_f1,
-    )
-    return scores, combinations[best]
+            done += 1
+            if progress:
+                progress(f"search: {candidate.family} fold {number + 1}/{folds}", done, total_steps)
+        if len(results) == folds:
+            scores[index] = _summarize(candidate, results)
+            fold_results[index] = results
+        else:
+            scores[index] = CandidateScore(
+                candidate.family,
+                candidate.parameters,
+                float("nan"),
+                float("nan"),
+                float(np.mean([r[1] for r in results])) if results else float("nan"),
+                view=candidate.view,
+                status=f"skipped: projected time over --budget-minutes {options.budget_minutes:g}",
+            )
+            done += folds - len(results)
+    ordered = [scores[index] for index in range(len(candidates))]
+    if AVERAGED_ENSEMBLE in options.advanced:
+        probabilities = {
+            index: [result[2] for result in fold_results[index]] for index in fold_results
+        }
+        probabilities = [probabilities.get(index, [None]) for index in range(len(candidates))]
+        ensemble = _ensemble(candidates, ordered, probabilities, labels, splits, options)
+        if ensemble is not None:
+            candidates.append(ensemble[0])
+            ordered.append(ensemble[1])
+    baseline = next(i for i, c in enumerate(candidates) if c.family == PLAIN_BASELINE)
+    chosen, selection = _select(ordered, baseline)
+    if progress:
+        progress("search done", total_steps, total_steps)
+    return SearchResult(ordered, candidates, chosen, baseline, selection)
 
 
 def _folds_for(labels: pd.Series, wanted: int) -> int:
-    return max(2, min(wanted, int(labels.value_counts().min())))
+    # Rare-safe folds keep labels rarer than the fold count on the training side, so the
+    # fold count needs only two labels with that many rows.
+    counts = labels.value_counts()
+    return max(2, min(wanted, int(counts.iloc[1]) if len(counts) > 1 else 2))
 
 
-def _fit_models(frame: pd.DataFrame, feature_set: FeatureSet, classifiers: dict, options):
-    """Fit the features once on `frame`, then each classifier; returns complete pipelines."""
-    prepared = TicketPreparer().transform(frame.drop(columns=[LABEL]))
+def fit_candidate(
+    frame: pd.DataFrame,
+    feature_set: FeatureSet,
+    candidate: Candidate,
+    *,
+    calibrated: bool,
+    folds: int,
+    seed: int,
+) -> Pipeline:
+    """prepare -> features -> classifier of one candidate, fitted on `frame`."""
+    preparer = TicketPreparer()
+    prepared = preparer.transform(frame.drop(columns=[LABEL]))
     labels = frame[LABEL].to_numpy()
-    features = build_features(feature_set, training_rows=len(frame))
+    features = build_view(candidate.view, feature_set, training_rows=len(frame))
     matrix = features.fit_transform(prepared)
-    return {
-        name: build_pipeline(
-            feature_set,
-            _fit_quietly(classifier, matrix, labels),
-            training_rows=len(frame),
-            features=features,
-        )
-        for name, classifier in classifiers.items()
-    }
+    classifier = candidate.make()
+    if calibrated and candidate.family != AVERAGED_ENSEMBLE:  # its members calibrate themselves
+        classifier = calibrate(classifier, labels, folds, seed)
+    classifier = configure(classifier, features)
+    classifier = _fit_quietly(classifier, matrix, labels)
+    if calibrated and candidate.family != AVERAGED_ENSEMBLE:
+        classifier.set_params(cv=folds)  # the fold indices need not travel with the model
+    return Pipeline([("prepare", preparer), ("features", features), ("classifier", classifier)])
 
 
 def _evaluate_pipeline(name: str, pipeline, test: pd.DataFrame, labels: list[str]) -> Evaluation:
@@ -262,37 +600,45 @@ def _evaluate_zero_shot(
 
 
 def fit_task(
-    data: LabelledData, options: TrainingOptions, holdout: LabelledData | None = None
+    data: LabelledData,
+    options: TrainingOptions,
+    holdout: LabelledData | None = None,
+    *,
+    progress: ProgressCallback | None = None,
 ) -> TrainingOutcome:
     """Search, calibrate and evaluate one task; the returned pipeline is ready to save."""
+    if options.rare_labels not in RARE_LABEL_POLICIES:
+        raise ValueError(
+            f"rare_labels must be one of {', '.join(RARE_LABEL_POLICIES)}, "
+            f"not {options.rare_labels!r}"
+        )
     started = time.perf_counter()
     notes = list(data.notes)
     frame = _cap_rows(data.frame, options.max_rows, options.seed, notes)
-    frame = _drop_rare_labels(frame, options.min_class_rows, notes)
+    frame, holdout_frame, rare = _rare_labels(
+        frame, holdout.frame if holdout is not None else None, options
+    )
+    _require_two_labels(frame)
     if holdout is not None:
-        train, test = frame, holdout.frame
+        train, test = frame, holdout_frame
         holdout_source = holdout.source
-        unseen = sorted(set(test[LABEL]) - set(train[LABEL]))
-        if unseen:
-            notes.append(f"holdout labels never seen in training (count as errors): {unseen}")
     else:
-        train, test = train_test_split(
-            frame,
-            test_size=options.holdout_share,
-            stratify=frame[LABEL],
-            random_state=options.seed,
-        )
-        train, test = train.reset_index(drop=True), test.reset_index(drop=True)
+        train, test = _split_holdout(frame, options)
         holdout_source = f"stratified {options.holdout_share:.0%} split, seed {options.seed}"
+    _require_two_labels(train)
     feature_set = detect_feature_set(train)
     labels = sorted(set(train[LABEL]) | set(test[LABEL]))
     folds = _folds_for(train[LABEL], options.folds)
 
-    candidates, best = search_classifiers(train, feature_set, options, folds)
-    chosen_classifier = _classifier_from(best)
-    family = family_of(chosen_classifier)
-    baseline_name = baseline_family(options.task)
-    calibration_folds = _folds_for(train[LABEL], options.folds)
+    search = search_candidates(
+        train, feature_set, options, folds, started=started, progress=progress
+    )
+    chosen_candidate = search.candidates[search.chosen]
+    baseline_candidate = search.candidates[search.baseline]
+
+    def report(step: str) -> None:
+        if progress:
+            progress(step, 0, 0)
 
     evaluations: dict[str, Evaluation] = {}
     majority = make_classifier(MAJORITY).fit(np.zeros((len(train), 1)), train[LABEL])
@@ -304,45 +650,52 @@ def fit_task(
         probabilities=majority.predict_proba(np.zeros((len(test), 1))),
         classes=list(majority.classes_),
     )
-    fitted = _fit_models(
-        train,
-        feature_set,
-        {
-            "baseline": make_classifier(baseline_name, options.seed),
-            "chosen": calibrate(clone(chosen_classifier), calibration_folds),
-        },
-        options,
+    report("fitting the plain baseline for the holdout")
+    baseline_pipeline = fit_candidate(
+        train, feature_set, baseline_candidate, calibrated=False, folds=folds, seed=options.seed
     )
     evaluations["baseline"] = _evaluate_pipeline(
-        f"{baseline_name} (baseline)", fitted["baseline"], test, labels
+        "plain_baseline (tf-idf + logistic regression)", baseline_pipeline, test, labels
+    )
+    report(f"fitting {chosen_candidate.family} (calibrated) for the holdout")
+    chosen_pipeline = fit_candidate(
+        train, feature_set, chosen_candidate, calibrated=True, folds=folds, seed=options.seed
     )
     evaluations["chosen"] = _evaluate_pipeline(
-        f"{family} (calibrated)", fitted["chosen"], test, labels
+        f"{chosen_candidate.family} (calibrated)", chosen_pipeline, test, labels
     )
     zero_shot = _evaluate_zero_shot(test, labels, options, notes)
     if zero_shot is not None:
         evaluations["zero_shot"] = zero_shot
 
-    final, final_rows = fitted["chosen"], len(train)
+    final, final_rows = chosen_pipeline, len(train)
     if holdout is None and options.refit_on_all:
+        report(f"refitting {chosen_candidate.family} on all {len(frame):,} rows")
         folds_all = _folds_for(frame[LABEL], options.folds)
-        final = _fit_models(
-            frame, feature_set, {"chosen": calibrate(clone(chosen_classifier), folds_all)}, options
-        )["chosen"]
+        final = fit_candidate(
+            frame,
+            feature_set,
+            chosen_candidate,
+            calibrated=True,
+            folds=folds_all,
+            seed=options.seed,
+        )
         final_rows = len(frame)
         notes.append(f"the saved model was refit on all {final_rows:,} rows after evaluation")
+    top_features = top_features_per_class(final)
+    if not any(top_features.values()):
+        notes.append(
+            f"{chosen_candidate.family} has no per-feature weights: reasons come from "
+            "leave-one-feature-out contributions (ml.explain)"
+        )
     return TrainingOutcome(
         task=options.task,
         pipeline=final,
         feature_set=feature_set,
-        family=family,
-        parameters={
-            key: value
-            for key, value in chosen_classifier.get_params().items()
-            if isinstance(value, int | float | str | bool | type(None))
-        },
-        baseline=baseline_name,
-        candidates=candidates,
+        family=chosen_candidate.family,
+        parameters=_plain_parameters(chosen_candidate),
+        baseline=PLAIN_BASELINE,
+        candidates=search.scores,
         evaluations=evaluations,
         labels=labels,
         training_rows=len(train),
@@ -350,11 +703,25 @@ def fit_task(
         holdout_source=holdout_source,
         final_rows=final_rows,
         folds=folds,
-        top_features=top_features_per_class(final),
+        top_features=top_features,
         data=data,
         seconds=time.perf_counter() - started,
         notes=notes,
+        selection=search.selection,
+        rare_labels=rare,
+        holdout_frame=test,
+        evaluated_pipeline=chosen_pipeline,
+        min_class_rows=options.min_class_rows,
     )
+
+
+def _plain_parameters(candidate: Candidate) -> dict:
+    parameters = dict(candidate.parameters)
+    classifier = candidate.make()
+    for key, value in classifier.get_params(deep=False).items():
+        if isinstance(value, int | float | str | bool | type(None)):
+            parameters.setdefault(key, value)
+    return parameters
 
 
 @dataclass
@@ -404,11 +771,17 @@ def build_metadata(outcome: TrainingOutcome, version: str, content_hash: str) ->
         "cv": {
             "folds": outcome.folds,
             "chosen_macro_f1": outcome.cv_macro_f1,
+            "baseline_macro_f1": outcome.baseline_cv_macro_f1,
+            "selection": outcome.selection,
             "candidates": [candidate.__dict__ for candidate in outcome.candidates],
         },
         "metrics": {
             name: evaluation.headline() for name, evaluation in outcome.evaluations.items()
         },
+        "routing": (
+            outcome.chosen.routing.to_dict() if outcome.chosen.routing is not None else None
+        ),
+        "rare_labels": [rare.__dict__ for rare in outcome.rare_labels],
         "notes": outcome.notes,
         "code_version": code_version(),
         "package_version": __version__,
@@ -417,8 +790,19 @@ def build_metadata(outcome: TrainingOutcome, version: str, content_hash: str) ->
     }
 
 
-def register(outcome: TrainingOutcome, settings, *, command: str | None = None) -> TrainingRun:
-    """Save the model, write the report, add the ml.model_runs row, move the pointer."""
+def register(
+    outcome: TrainingOutcome,
+    settings,
+    *,
+    command: str | None = None,
+    scope: str = "warehouse",
+    promote: bool = True,
+) -> TrainingRun:
+    """Save the model, write the report, add the ml.model_runs row, move the pointer.
+
+    scope: `warehouse` (trained on marts.tickets) or `file` (an outside export); promote:
+    False keeps the current model (a challenger that lost is saved, never used).
+    """
     from ml import registry
     from ml.report import write_report
     from supportlake.warehouse import open_warehouse
@@ -427,6 +811,7 @@ def register(outcome: TrainingOutcome, settings, *, command: str | None = None) 
     version = registry.new_version(outcome.task, content_hash, settings.models_dir)
     metadata = build_metadata(outcome, version, content_hash)
     metadata["command"] = command
+    metadata["scope"] = scope
     report_folder = Path(settings.reports) / "models" / version
     report_files = write_report(outcome, version, metadata, report_folder)
     metadata["report"] = str(report_files["markdown"])
@@ -462,10 +847,18 @@ def register(outcome: TrainingOutcome, settings, *, command: str | None = None) 
         "package_version": metadata["package_version"],
         "model_path": str(model_folder),
         "report_path": str(report_files["markdown"]),
+        "routing_coverage": chosen.routing.coverage if chosen.routing else None,
+        "scope": scope,
     }
     with open_warehouse(settings) as connection:
         registry.record_model_run(connection, row)
-    registry.set_current(settings.models_dir, outcome.task, version)
+    if promote:
+        registry.set_current(settings.models_dir, outcome.task, version)
+    from ml.tracking import log_to_mlflow
+
+    tracked = log_to_mlflow(settings, metadata, model_folder, report_folder)
+    if tracked:
+        outcome.notes.append(f"logged to MLflow ({tracked})")
     return TrainingRun(outcome, version, model_folder, report_folder, report_files, metadata)
 
 
@@ -521,7 +914,9 @@ def train_task(
     holdout: LabelledData | None = None,
     *,
     command: str | None = None,
+    progress: ProgressCallback | None = None,
 ) -> TrainingRun:
     """fit_task + register: what `supportlake train` and the train-score flow run."""
-    outcome = fit_task(data, options, holdout)
-    return register(outcome, settings, command=command)
+    outcome = fit_task(data, options, holdout, progress=progress)
+    scope = "warehouse" if data.source == WAREHOUSE_SOURCE else "file"
+    return register(outcome, settings, command=command, scope=scope)

@@ -21,7 +21,7 @@ def test_training_on_the_warehouse_registers_a_calibrated_model(trained):
     run = runs["category"]
     data = run.outcome.data
     outcome = run.outcome
-    assert outcome.family in {"linear_svm", "naive_bayes"}
+    assert outcome.family in {"linear_svm", "naive_bayes", "plain_baseline", "averaged_ensemble"}
     assert outcome.chosen.macro_f1 > 0.9  # the fixture's categories are easy to learn
     assert outcome.chosen.macro_f1 > outcome.evaluations["majority_class"].macro_f1
     assert outcome.evaluations["majority_class"].accuracy == pytest.approx(0.25, abs=0.05)
@@ -66,7 +66,9 @@ def test_report_shows_the_majority_baseline_beside_every_score(trained):
     majority = f"{run.outcome.evaluations['majority_class'].macro_f1:.3f}"
     assert len(model_rows) == 1 + 3  # header + majority, baseline, chosen
     assert all(majority in line for line in model_rows[1:])
-    assert "logistic_regression (baseline)" in report  # priority's baseline
+    assert "plain_baseline (tf-idf + logistic regression)" in report
+    assert "Decision: " in report and run.outcome.selection in report
+    assert "Routing at 90% precision" in report and "Rare labels" in report
     for name in ("confusion_matrix.png", "reliability.png", "report.html", "metrics.json"):
         assert (run.report_folder / name).stat().st_size > 0
     assert run.report_folder.parent == warehouse.reports / "models"
@@ -86,9 +88,9 @@ def test_every_run_gets_its_own_version_and_the_pointer_moves(warehouse):
     assert registry.load_model(warehouse.models_dir, "priority").version == first.version
 
 
-def test_separate_holdout_file_is_scored_and_rare_labels_are_reported(tickets, tmp_path):
+def test_separate_holdout_file_is_scored_and_rare_labels_are_kept(tickets, tmp_path):
     train_rows, holdout_rows = tickets.iloc[::2], tickets.iloc[1::2]
-    # Three "Refund" rows: too rare to learn, left out with a note.
+    # Three "Refund" rows: rare, kept in training (class-weighted) and reported as such.
     rare = train_rows.head(3).assign(category="Refund")
     frame = __import__("pandas").concat([train_rows, rare]).rename(columns={"category": "label"})
     data = finish_labels(LabelledData(frame, "train.csv", TextSpec(), rows_read=len(frame)))
@@ -100,9 +102,11 @@ def test_separate_holdout_file_is_scored_and_rare_labels_are_reported(tickets, t
     outcome = fit_task(data, options("category"), holdout)
 
     assert outcome.holdout_rows == len(holdout_rows) and outcome.holdout_source == "holdout.csv"
-    assert outcome.final_rows == len(train_rows)  # a separate holdout: no refit
-    assert any("Refund (3)" in note for note in outcome.notes)
-    assert "Refund" not in outcome.labels
+    assert outcome.final_rows == len(train_rows) + 3  # a separate holdout: no refit
+    assert "Refund" in outcome.labels
+    assert [(r.label, r.training_rows, r.handling) for r in outcome.rare_labels] == [
+        ("Refund", 3, "kept, class-weighted")
+    ]
 
 
 def test_one_label_is_not_enough_to_train(tickets):

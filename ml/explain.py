@@ -1,0 +1,84 @@
+"""Reasons for models without per-feature weights: leave-one-feature-out contributions.
+
+For each row, each of its strongest readable features (the largest values in the row) is
+removed in turn, and the drop in the predicted class's probability is that feature's
+contribution; the largest drops are the reasons. All perturbed rows go through the model in
+one batch. A prediction no single removal moves names the row's strongest readable features.
+Linear models keep their exact coefficient reasons (ml.classifiers).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+
+from ml.classifiers import readable_weights, short_feature_name
+from ml.features import feature_names
+
+CANDIDATES_PER_ROW = 12  # features tried per row: cost grows linearly with it
+
+
+def has_weights(weights: tuple[np.ndarray, np.ndarray]) -> bool:
+    return bool(np.any(weights[1]))
+
+
+def readable_columns(pipeline) -> np.ndarray:
+    """Mask of features a reader understands (character n-grams are not)."""
+    names = feature_names(pipeline).astype(str)
+    return ~(np.char.startswith(names, "chars:") | np.char.startswith(names, "plain_chars:"))
+
+
+def occlusion_reasons(
+    pipeline, matrix: sparse.csr_matrix, predicted: np.ndarray, count: int = 3
+) -> list[str]:
+    """Per row: the `count` readable features whose removal lowers its prediction most."""
+    classifier = pipeline.named_steps["classifier"]
+    names = feature_names(pipeline)
+    readable = readable_columns(pipeline)
+    matrix = sparse.csr_matrix(matrix)
+    classes = list(classifier.classes_)
+    class_index = np.asarray([classes.index(label) for label in predicted])
+    base = classifier.predict_proba(matrix)[np.arange(matrix.shape[0]), class_index]
+    tried: list[np.ndarray] = []
+    for row in range(matrix.shape[0]):
+        start, end = matrix.indptr[row], matrix.indptr[row + 1]
+        columns, values = matrix.indices[start:end], matrix.data[start:end]
+        keep = readable[columns]
+        columns, values = columns[keep], values[keep]
+        tried.append(columns[np.argsort(-values)[:CANDIDATES_PER_ROW]])
+    if not sum(len(columns) for columns in tried):
+        return [""] * matrix.shape[0]
+    owners = np.repeat(np.arange(matrix.shape[0]), [len(columns) for columns in tried])
+    # One copy of its row per feature tried, with that feature zeroed.
+    perturbed = matrix[owners].tocsr()
+    removed = np.repeat(np.concatenate(tried), np.diff(perturbed.indptr))
+    perturbed.data = np.where(perturbed.indices == removed, 0.0, perturbed.data)
+    after = classifier.predict_proba(perturbed)[np.arange(len(owners)), class_index[owners]]
+    drops = base[owners] - after
+    reasons, offset = [], 0
+    for columns in tried:
+        mine = drops[offset : offset + len(columns)]
+        offset += len(columns)
+        order = [index for index in np.argsort(-mine, kind="stable")[:count] if mine[index] > 0]
+        if not order:
+            # No single removal moves a saturated prediction: name the row's strongest
+            # readable features (tried in that order) instead of nothing.
+            order = list(range(min(count, len(columns))))
+        reasons.append(", ".join(short_feature_name(names[columns[index]]) for index in order))
+    return reasons
+
+
+def explain_rows(
+    pipeline,
+    matrix: sparse.csr_matrix,
+    predicted: np.ndarray,
+    count: int = 3,
+    weights: tuple[np.ndarray, np.ndarray] | None = None,
+) -> list[str]:
+    """Coefficient reasons where the model has weights, leave-one-out contributions otherwise."""
+    from ml.classifiers import explain_predictions
+
+    weights = weights if weights is not None else readable_weights(pipeline)
+    if has_weights(weights):
+        return explain_predictions(pipeline, matrix, predicted, count, weights=weights)
+    return occlusion_reasons(pipeline, matrix, predicted, count)
