@@ -27,15 +27,19 @@ from supportlake.settings import get_settings
     cache_policy=NO_CACHE,
     task_run_name="ingest {landing_file.name}",
 )
-def ingest_file_task(landing_file: LandingFile) -> FileResult:
-    return load_file(landing_file, get_settings())
+def ingest_file_task(landing_file: LandingFile, reload: bool = False) -> FileResult:
+    return load_file(landing_file, get_settings(), reload=reload)
 
 
 @flow
 def ingest_flow(
-    path: str | None = None, source: str | None = None, mapping: str | None = None
+    path: str | None = None,
+    source: str | None = None,
+    mapping: str | None = None,
+    reload: bool = False,
 ) -> IngestSummary:
-    """Load new files under `path` (default: the landing folder) into the raw schema."""
+    """Load new files under `path` (default: the landing folder) into the raw schema; with
+    `reload`, load them again although loaded before, retiring the earlier loads."""
     settings = get_settings()
     logger = get_run_logger()
     plan = plan_ingest(path, settings=settings, source=source, mapping=mapping)
@@ -44,7 +48,7 @@ def ingest_flow(
         bar = progress.add_task("ingest", total=len(plan.files))
         for landing_file in plan.files:
             progress.update(bar, description=f"ingest {landing_file.name}")
-            state = ingest_file_task(landing_file, return_state=True)
+            state = ingest_file_task(landing_file, reload, return_state=True)
             results.append(_result_of(landing_file, state))
             logger.info("%s: %s", landing_file.path, results[-1].status)
             progress.advance(bar)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -11,7 +14,7 @@ from supportlake.ingest.discovery import IngestError, plan_ingest
 from supportlake.ingest.mapping import MappingError, packaged_mappings
 from supportlake.ingest.results import IngestSummary
 from supportlake.ingest.summary import print_summary
-from supportlake.settings import get_settings
+from supportlake.settings import Settings, get_settings
 from supportlake.sources import SOURCES
 
 
@@ -34,16 +37,26 @@ def ingest(
         f"({', '.join(packaged_mappings())}); default: <file>.mapping.yaml or _mapping.yaml "
         "next to the file, else columns named like the source's",
     ),
+    reload: bool = typer.Option(
+        False,
+        "--reload",
+        help="load FILE again although its content was loaded before (say, with a fixed "
+        "mapping or encoding): the earlier load's rows leave raw and quarantine in the same "
+        "transaction, and its manifest row stays, marked retired",
+    ),
 ) -> None:
     """Load new CSV / JSON / JSONL / parquet landing files into raw.<source>.
 
     Each file loads in one transaction with its manifest row; content loaded before (same
-    sha256) is skipped; unreadable rows go to raw.quarantine with line and reason.
+    sha256) is skipped unless --reload; unreadable rows go to raw.quarantine with line and
+    reason. Exits non-zero when a file failed or had every record quarantined.
     """
     settings = get_settings()
     try:
         # Fail fast on a wrong path, source or mapping before Prefect starts its server.
         plan = plan_ingest(path, settings=settings, source=source, mapping=mapping)
+        if reload and (path is None or not Path(path).is_file()):
+            raise IngestError("--reload takes one FILE: supportlake ingest --reload PATH/TO/FILE")
     except (IngestError, MappingError) as error:
         console.print(f"[bold red]error:[/] {error}")
         raise typer.Exit(2) from None
@@ -54,9 +67,46 @@ def ingest(
 
     from flows.ingest import ingest_flow
 
-    summary = ingest_flow(
-        path=str(path) if path is not None else None, source=source, mapping=mapping
-    )
+    log = log_path(settings)
+    with prefect_console_to(log):
+        summary = ingest_flow(
+            path=str(path) if path is not None else None,
+            source=source,
+            mapping=mapping,
+            reload=reload,
+        )
     print_summary(summary)
-    if summary.has_failures:
+    if summary.has_failures or summary.all_quarantined:
+        console.print(f"details of failures: {log}")
         raise typer.Exit(1)
+
+
+def log_path(settings: Settings) -> Path:
+    return settings.lake / "logs" / "ingest" / "ingest.log"
+
+
+@contextmanager
+def prefect_console_to(log: Path) -> Iterator[None]:
+    """Send what Prefect would print on the terminal (task failures with their tracebacks)
+    to `log` instead: the summary gives each failure in one line and points at the log."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    root = logging.getLogger()
+    consoles = [handler for handler in root.handlers if _is_console(handler)]
+    to_file = logging.FileHandler(log, encoding="utf-8")
+    to_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    for handler in consoles:
+        root.removeHandler(handler)
+    root.addHandler(to_file)
+    try:
+        yield
+    finally:
+        root.removeHandler(to_file)
+        to_file.close()
+        for handler in consoles:
+            root.addHandler(handler)
+
+
+def _is_console(handler: logging.Handler) -> bool:
+    return isinstance(handler, logging.StreamHandler) and not isinstance(
+        handler, logging.FileHandler
+    )

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from supportlake.ingest.discovery import LandingFile, file_format, plan_ingest
+from supportlake.ingest.faults import disk_full, is_disk_full, rollback_quietly
 from supportlake.ingest.mapping import (
     ColumnMapping,
     ColumnPlan,
@@ -22,7 +23,8 @@ from supportlake.ingest.mapping import (
     load_mapping,
     resolve_columns,
 )
-from supportlake.ingest.readers import READERS, LoadContext, Reader, insert_raw_sql
+from supportlake.ingest.readers import READERS, LoadContext, Reader, ReadError, insert_raw_sql
+from supportlake.ingest.reload import loads_of_content, retire_loads
 from supportlake.ingest.results import EMPTY, FAILED, LOADED, SKIPPED, FileResult, IngestSummary
 from supportlake.ingest.values import translate_loaded_rows
 from supportlake.raw_schema import ensure_raw_schema
@@ -37,18 +39,38 @@ def ingest_path(
     settings: Settings | None = None,
     source: str | None = None,
     mapping: str | Path | ColumnMapping | None = None,
+    reload: bool = False,
 ) -> IngestSummary:
-    """Load every new file under `path` (default: the landing folder), one after another."""
+    """Load every new file under `path` (default: the landing folder), one after another;
+    with `reload`, load files loaded before once more, retiring their earlier loads."""
     settings = settings or get_settings()
     plan = plan_ingest(path, settings=settings, source=source, mapping=mapping)
-    results = [load_file(landing_file, settings) for landing_file in plan.files]
+    results = [load_file(landing_file, settings, reload=reload) for landing_file in plan.files]
     return IngestSummary(plan.root, settings.warehouse, results, plan.unsupported)
 
 
-def load_file(landing_file: LandingFile, settings: Settings | None = None) -> FileResult:
+def load_file(
+    landing_file: LandingFile, settings: Settings | None = None, *, reload: bool = False
+) -> FileResult:
     """Open the warehouse, load one file, close the warehouse (one writer, short-lived)."""
-    with open_warehouse(settings or get_settings()) as connection:
-        return ingest_file(connection, landing_file.path, landing_file.source, landing_file.mapping)
+    settings = settings or get_settings()
+    try:
+        with open_warehouse(settings) as connection:
+            return ingest_file(
+                connection,
+                landing_file.path,
+                landing_file.source,
+                landing_file.mapping,
+                reload=reload,
+            )
+    except Exception as error:
+        # DuckDB reports a full disk as an IO error, or as a failed commit.
+        if is_disk_full(error):
+            # Raised outside the except block: the report needs no DuckDB objects kept alive.
+            problem = disk_full(error, settings.warehouse)
+        else:
+            raise
+    raise problem from None
 
 
 def ingest_file(
@@ -56,9 +78,12 @@ def ingest_file(
     file: str | Path,
     source: str | Source,
     mapping: ColumnMapping | SourceMapping | None = None,
+    *,
+    reload: bool = False,
 ) -> FileResult:
-    """Load one file unless its content was loaded before. Data problems give a `failed` result
-    (recorded in the manifest); IO errors propagate so that the caller may retry."""
+    """Load one file unless its content was loaded before (with `reload`: load it again and
+    retire the earlier loads). Data problems give a `failed` result (recorded in the
+    manifest); IO errors propagate so that the caller may retry."""
     started = time.perf_counter()
     path = Path(file)
     source = get_source(source) if isinstance(source, str) else source
@@ -67,15 +92,10 @@ def ingest_file(
     ensure_raw_schema(connection)
     sha256, size = file_digest(path)
 
-    previous = connection.execute(
-        """
-        select load_id, loaded_at from raw.load_manifest
-        where file_sha256 = ? and status in ('loaded', 'empty')
-        order by loaded_at limit 1
-        """,
-        [sha256],
-    ).fetchone()
-    if previous is not None:
+    previous_loads = loads_of_content(connection, sha256)
+    retire = [load_id for load_id, _ in previous_loads] if reload else []
+    if previous_loads and not reload:
+        previous = previous_loads[0]
         return FileResult(
             path,
             source.name,
@@ -103,10 +123,12 @@ def ingest_file(
         if not reader.is_empty:
             plan = resolve_columns(path.name, reader.columns, source, source_mapping)
             result.ignored_columns = plan.ignored
-        _load_atomically(connection, reader, plan, context, result, sha256, size)
+        _load_atomically(connection, reader, plan, context, result, sha256, size, retire)
     except IO_ERRORS:
         raise
     except Exception as error:  # noqa: BLE001 -- any other failure fails this file, not the run
+        if is_disk_full(error):
+            raise  # not the data's fault: the caller names the cause
         result.status = FAILED
         result.rows_read = result.rows_loaded = result.rows_quarantined = 0
         result.message = _describe(error)
@@ -126,31 +148,59 @@ def _load_atomically(
     result: FileResult,
     sha256: str,
     size: int,
+    retire: list[str] | None = None,
 ) -> None:
-    """Raw rows, quarantine rows and the manifest row commit together or not at all."""
+    """Raw rows, quarantine rows and the manifest row commit together or not at all; so does
+    the retirement of the loads a reload replaces."""
     connection.begin()
     try:
+        if retire:
+            removed = retire_loads(connection, retire, context.load_id)
+            noun = "load" if len(retire) == 1 else "loads"
+            result.retired = list(retire)
+            result.message = "; ".join(
+                filter(
+                    None,
+                    [
+                        result.message,
+                        f"reload: retired {noun} {', '.join(retire)} ({removed:,} rows)",
+                    ],
+                )
+            )
         if plan is not None:
             insert = insert_raw_sql(context.source, plan, reader.select_sql(plan))
             result.rows_loaded = connection.execute(insert, context.lineage_params()).fetchone()[0]
             result.rows_quarantined = insert_quarantine(
                 connection, reader.quarantine_sql(plan), context
             )
-            renumber = reader.renumber_sql(context.source.table)
-            if result.rows_quarantined and renumber:
-                connection.execute(renumber, [context.load_id])
+            if result.rows_quarantined:
+                reader.renumber(context.source.table, context.load_id)
             # The mapping's value tables and generated ids, on the rows as numbered above.
             notes = translate_loaded_rows(
                 connection, context.source, context.load_id, sha256, plan.selected, reader.mapping
             )
             result.message = "; ".join(filter(None, [result.message, *notes]))
         result.rows_read = result.rows_loaded + result.rows_quarantined
+        _check_count(reader, result)
         result.status = EMPTY if result.rows_read == 0 else LOADED
         _insert_manifest(connection, context, result, sha256, size)
         connection.commit()
     except BaseException:
-        connection.rollback()
+        rollback_quietly(connection)  # never let a failed rollback hide why the load failed
         raise
+
+
+def _check_count(reader: Reader, result: FileResult) -> None:
+    """Fail the file when the reader returned another number of records than the file holds
+    (counted apart from it): a record must never vanish between the file and the warehouse."""
+    expected = reader.expected_records
+    if expected is None or result.rows_read == expected:
+        return
+    raise ReadError(
+        f"the file holds {expected:,} records but the reader returned {result.rows_read:,} "
+        f"({result.rows_loaded:,} loaded, {result.rows_quarantined:,} quarantined): nothing "
+        "was loaded, so that no record goes missing"
+    )
 
 
 def insert_quarantine(
@@ -209,7 +259,7 @@ def _record_failure(
         _insert_manifest(connection, context, result, sha256, size)
         connection.commit()
     except BaseException:
-        connection.rollback()
+        rollback_quietly(connection)
         raise
 
 

@@ -16,7 +16,7 @@ A mapping is a small YAML file::
     sources:                      # optional per-source sections, same keys as the top level
       chats: {columns: {Conversation: conversation_log}}
     delimiter: ";"                # CSV only; default: detected from the header line
-    encoding: latin-1             # CSV only: utf-8 (default), utf-16 or latin-1
+    encoding: cp1252              # CSV only: utf-8 (default), utf-16, latin-1, cp1252, ...
 
 Without a mapping a file column whose normalized name (lower case, runs of other characters
 as `_`) equals a source column lands there, so `Ticket ID` and `ticket_id` both work.
@@ -36,13 +36,15 @@ from pathlib import Path
 
 import yaml
 
+from supportlake.ingest.encoding import CSV_ENCODINGS as ENCODINGS_READ
+from supportlake.ingest.encoding import canonical as canonical_encoding
 from supportlake.ingest.vocabulary import valid_values
 from supportlake.sources import SOURCES, Source
 
 MAPPING_SUFFIX = ".mapping.yaml"
 FOLDER_MAPPING = "_mapping.yaml"
-# The encodings DuckDB's CSV reader has built in; others need an extension we cannot download.
-CSV_ENCODINGS = ("utf-8", "utf-16", "latin-1")
+# utf-8, utf-16, latin-1 and common code pages (cp1252, ...): see encoding.py.
+CSV_ENCODINGS = ENCODINGS_READ
 _SECTION_KEYS = {"columns", "delimiter", "encoding", "values", "separators", "timestamp_format"}
 _TOP_KEYS = _SECTION_KEYS | {"name", "description", "source", "sources"}
 
@@ -187,7 +189,7 @@ def _section(section: dict, label: str, source: str | None) -> SourceMapping:
                 f"which is not a column of {where}"
             )
     encoding = section.get("encoding")
-    if encoding is not None and encoding.lower() not in CSV_ENCODINGS:
+    if encoding is not None and canonical_encoding(str(encoding)) is None:
         raise MappingError(
             f"mapping {label}: encoding {encoding!r} is not one of {', '.join(CSV_ENCODINGS)}"
         )
@@ -217,7 +219,7 @@ def _section(section: dict, label: str, source: str | None) -> SourceMapping:
         label=label,
         columns={str(key): value for key, value in columns.items()},
         delimiter=delimiter,
-        encoding=encoding.lower() if encoding else None,
+        encoding=canonical_encoding(str(encoding)) if encoding else None,
         values=values,
         separators={str(column): separator for column, separator in separators.items()},
         timestamp_format=timestamp_format,

@@ -19,7 +19,10 @@ from pathlib import Path
 
 import duckdb
 
+from supportlake.extensions import load_extension
+from supportlake.ingest.encoding import EncodingProblem, detect
 from supportlake.ingest.mapping import ColumnPlan, SourceMapping
+from supportlake.ingest.records import RecordScan, scan_csv
 from supportlake.sources import LINEAGE_COLUMNS, Source
 
 HEAD_BYTES = 1 << 20  # enough to hold any sane header line
@@ -29,7 +32,6 @@ SCAN_BYTES = 16 << 20
 # parser takes it for a line break and gives up on the whole file.
 BARE_CARRIAGE_RETURN = re.compile(rb"\r(?!\n)")
 _DELIMITERS = (",", ";", "\t", "|")
-_PYTHON_CODECS = {"utf-8": "utf-8-sig", "utf-16": "utf-16", "latin-1": "latin-1"}
 _NESTED_TYPES = ("STRUCT", "MAP", "UNION", "[")
 _FIELD_COUNT = (
     "regexp_replace(error_message, 'Expected Number of Columns: (\\d+) Found: (\\d+)',"
@@ -90,6 +92,11 @@ class Reader:
         self.is_empty = False
         self.read_path = path  # what DuckDB reads: the file, or a repaired copy of it
         self.notes: list[str] = []  # what the reader changed on the way in, for the manifest
+        # Records in the file counted apart from the reader that loads them, when known: the
+        # loader fails the file when loaded + quarantined differs.
+        self.expected_records: int | None = None
+        self.scratch: Path | None = None  # folder of repaired copies, removed by cleanup
+        self.set_aside_lines: list[int] = []  # CSV: records DuckDB never sees (records.py)
 
     def inspect(self) -> None:
         raise NotImplementedError
@@ -102,9 +109,8 @@ class Reader:
         """Select of (row_number, field, reason, raw_record) for records that did not load."""
         return None
 
-    def renumber_sql(self, table: str) -> str | None:
-        """Update (with `?` for the load id) run after quarantining records, if any."""
-        return None
+    def renumber(self, table: str, load_id: str) -> None:
+        """Fix the loaded rows' numbers once quarantined records left gaps, if need be."""
 
     def cleanup(self) -> None:
         """Drop temp tables; safe to call twice."""
@@ -119,19 +125,23 @@ class CsvReader(Reader):
     def inspect(self) -> None:
         with self.path.open("rb") as handle:
             head = handle.read(HEAD_BYTES)
-        if not head.strip():
+        if not head.strip(b"\x00 \t\r\n\xef\xbb\xbf\xff\xfe"):
             self.is_empty = True
             return
-        if head.startswith(b"\xfe\xff"):
-            raise ReadError("UTF-16 big-endian text is not supported: re-save it as UTF-8")
-        if head.startswith(b"\xff\xfe"):
-            self.encoding = "utf-16"
-        else:
-            self.encoding = (self.mapping.encoding if self.mapping else None) or "utf-8"
-        codec = _PYTHON_CODECS[self.encoding]
-        if codec == "utf-16" and len(head) % 2:
+        try:
+            encoding = detect(head, self.mapping.encoding if self.mapping else None)
+        except EncodingProblem as problem:
+            raise ReadError(str(problem)) from None
+        if encoding.needs_extension:
+            load_extension(self.connection, "encodings")
+        if encoding.note:
+            self.notes.append(encoding.note)
+        self.encoding, self.codec = encoding.duckdb, encoding.codec
+        self.likely_encoding = encoding.likely
+        is_utf16 = self.codec.startswith("utf-16")
+        if is_utf16 and len(head) % 2:
             head = head[:-1]
-        text = head.decode(codec, errors="surrogateescape" if codec != "utf-16" else "replace")
+        text = head.decode(self.codec, errors="replace" if is_utf16 else "surrogateescape")
         first_line = text.split("\n", 1)[0]
         self.delimiter = (self.mapping.delimiter if self.mapping else None) or (
             "\t" if self.path.suffix.lower() == ".tsv" else _guess_delimiter(first_line)
@@ -144,17 +154,46 @@ class CsvReader(Reader):
         if any("\udc80" <= char <= "\udcff" for char in "".join(header)):
             raise ReadError(
                 f"header is not valid {self.encoding}: if the file is in another encoding, "
-                "set `encoding:` (latin-1, utf-16) in its mapping"
+                "set `encoding:` (cp1252, latin-1, utf-16, ...) in its mapping"
             )
         self.columns = [name.strip() or f"column_{index}" for index, name in enumerate(header, 1)]
         has_rows = any(any(cell.strip() for cell in row) for row in _safe_rows(rows))
         self.is_empty = not has_rows and len(head) < HEAD_BYTES
-        if codec != "utf-16" and _transform_bare_carriage_returns(self.path, None):
-            scratch = Path(tempfile.mkdtemp(prefix="supportlake-ingest-"))
-            self.read_path = scratch / self.path.name
+        if not is_utf16 and _transform_bare_carriage_returns(self.path, None):
+            self.read_path = self._scratch_file("carriage-returns")
             with self.read_path.open("wb") as repaired:
                 count = _transform_bare_carriage_returns(self.path, repaired)
             self.notes.append(f"{count} carriage returns inside records were read as spaces")
+        self._count_records()
+
+    def _scratch_file(self, label: str) -> Path:
+        if self.scratch is None:
+            self.scratch = Path(tempfile.mkdtemp(prefix="supportlake-ingest-"))
+        return self.scratch / f"{label}-{self.path.name}"
+
+    def _count_records(self) -> None:
+        """Count the records apart from DuckDB and set aside those it would drop or misread
+        (see records.py); DuckDB then reads a copy without them."""
+        options = {"codec": self.codec, "delimiter": self.delimiter}
+        scan = scan_csv(self.read_path, max_record_bytes=MAX_LINE_BYTES, **options)
+        self.expected_records = scan.records
+        if not scan.set_aside:
+            return
+        copy = self._scratch_file("records")
+        scan_csv(self.read_path, max_record_bytes=MAX_LINE_BYTES, copy_to=copy, **options)
+        self.read_path = copy
+        self._stage_set_aside(scan)
+
+    def _stage_set_aside(self, scan: RecordScan) -> None:
+        self.set_aside_lines = [record.line for record in scan.set_aside]
+        self.connection.execute(
+            f"create temp table set_aside_{self.tag} "
+            "(line bigint, reason varchar, raw_record varchar)"
+        )
+        self.connection.executemany(
+            f"insert into set_aside_{self.tag} values (?, ?, ?)",
+            [[record.line, record.reason, record.raw_record] for record in scan.set_aside],
+        )
 
     def _read_csv(self) -> str:
         columns = ", ".join(f"'c{index}': 'VARCHAR'" for index in range(1, len(self.columns) + 1))
@@ -174,22 +213,34 @@ class CsvReader(Reader):
     def select_sql(self, plan: ColumnPlan) -> str:
         values = ", ".join(self._internal(column) for column in plan.selected.values())
         # The streaming row_number() keeps file order. DuckDB counts the header as line 1, so
-        # the n-th record is line n + 1 until a rejected record leaves a gap (renumber_sql).
+        # the n-th record is line n + 1 until a rejected record leaves a gap (renumber).
         return f"select {values}, ?, ?, row_number() over () + 1, ? from {self._read_csv()}"
 
     def quarantine_sql(self, plan: ColumnPlan) -> str:
         names = "[" + ", ".join(literal(name) for name in self.columns) + "]"
         encoding = literal(self.encoding)
+        hint = (
+            f"likely {self.likely_encoding}: set `encoding:` in its mapping, then reload it"
+            if self.likely_encoding
+            else "is the file in another encoding? set `encoding:` in its mapping"
+        )
         reason = f"""
             case error_type
                 when 'MISSING COLUMNS' then {_FIELD_COUNT}
                 when 'TOO MANY COLUMNS' then {_FIELD_COUNT}
                 when 'INVALID ENCODING' then 'not valid ' || {encoding} || ' text'
-                    || ' (is the file in another encoding? set `encoding:` in its mapping)'
+                    || {literal(f" ({hint})")}
                 when 'UNQUOTED VALUE' then 'unterminated or stray quote'
                 when 'LINE SIZE OVER MAXIMUM' then 'record longer than {MAX_LINE_BYTES} bytes'
                 else lower(error_type::varchar) || ': ' || error_message
             end"""
+        # DuckDB numbers the lines of what it read: the copy without set-aside records.
+        line = self._set_aside_shift("line")
+        set_aside = (
+            f"union all select line, null, reason, raw_record from set_aside_{self.tag}"
+            if self.set_aside_lines
+            else ""
+        )
         # DuckDB reports a short row once per missing column, and may report one record under
         # several error types: one quarantine row per record, the first failing field named.
         return f"""
@@ -200,34 +251,51 @@ class CsvReader(Reader):
                     min(csv_line) as csv_line
                 from rejects_{self.tag}
                 group by all
+            ),
+            quarantined as (
+                select {line} as line, {names}[try_cast(substr(min(column_name), 2) as integer)],
+                    string_agg({reason}, '; ' order by error_type),
+                    rtrim(ltrim(min(csv_line), E'\\r\\n'), E'\\r\\n')
+                from errors
+                group by line, line_byte_position
+                {set_aside}
             )
-            select line, {names}[try_cast(substr(min(column_name), 2) as integer)],
-                string_agg({reason}, '; ' order by error_type),
-                rtrim(ltrim(min(csv_line), E'\\r\\n'), E'\\r\\n')
-            from errors
-            group by line, line_byte_position
+            select * from quarantined
             order by line"""
 
-    def renumber_sql(self, table: str) -> str:
-        """Turn the loaded rows' ordinals into DuckDB's line numbers once rejects leave gaps:
-        with rejected lines q_1 < q_2 < ..., a row numbered n moves up by #{i: q_i - i < n}."""
-        return f"""
-            update {table} as loaded
-            set _row_number = loaded._row_number + (
-                select count(*)
-                from (
-                    select line - row_number() over (order by line) as threshold
-                    from (select distinct line from rejects_{self.tag})
-                )
-                where threshold < loaded._row_number
-            )
-            where loaded._load_id = ?"""
+    def renumber(self, table: str, load_id: str) -> None:
+        """Turn the loaded rows' ordinals into line numbers of the file: first past the lines
+        DuckDB rejected, then past the records set aside before DuckDB read the file."""
+        rejected = f"select distinct line from rejects_{self.tag}"
+        number = _shift("loaded._row_number", rejected)
+        if self.set_aside_lines:
+            number = self._set_aside_shift(number)
+        self.connection.execute(
+            f"update {table} as loaded set _row_number = {number} where loaded._load_id = ?",
+            [load_id],
+        )
+
+    def _set_aside_shift(self, number: str) -> str:
+        if not self.set_aside_lines:
+            return number
+        return _shift(number, f"select line from set_aside_{self.tag}")
 
     def cleanup(self) -> None:
-        for table in (f"rejects_{self.tag}", f"rejects_scan_{self.tag}"):
+        tables = (f"rejects_{self.tag}", f"rejects_scan_{self.tag}", f"set_aside_{self.tag}")
+        for table in tables:
             self.connection.execute(f"drop table if exists {table}")
-        if self.read_path != self.path:
-            shutil.rmtree(self.read_path.parent, ignore_errors=True)
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def _shift(number: str, gaps: str) -> str:
+    """`number` counted among the lines that remain once the lines of `gaps` are taken out, as
+    a number among all lines: with gaps g_1 < g_2 < ..., n moves up by #{i: g_i - i < n}."""
+    return f"""({number} + (
+        select count(*)
+        from (select line - row_number() over (order by line) as threshold from ({gaps}))
+        where threshold < {number}
+    ))"""
 
 
 class ParquetReader(Reader):
@@ -297,8 +365,10 @@ class JsonReader(Reader):
                     from read_json({literal(str(self.path))}, format='array', records=false,
                         columns={{'element': 'JSON'}}, maximum_object_size={MAX_LINE_BYTES})
                 )
-                select record_number, raw_text,
-                    case when json_type(raw_text) <> 'OBJECT'
+                -- A JSON null element comes back as SQL NULL: keep it as the text `null`.
+                select record_number, coalesce(raw_text, 'null') as raw_text,
+                    case when raw_text is null then 'array element is null, not a JSON object'
+                        when json_type(raw_text) <> 'OBJECT'
                         then 'array element is not a JSON object but ' || lower(json_type(raw_text))
                     end as reason
                 from elements""")

@@ -15,7 +15,7 @@ FAILED = "failed"
 class FileResult:
     path: Path
     source: str
-    status: str  # loaded | empty | skipped | failed
+    status: str  # loaded | empty | skipped | failed (the manifest also has retired)
     load_id: str | None = None
     file_format: str | None = None
     mapping: str | None = None
@@ -23,6 +23,7 @@ class FileResult:
     rows_loaded: int = 0
     rows_quarantined: int = 0
     ignored_columns: list[str] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)  # earlier loads this reload replaced
     message: str = ""  # why a file was skipped or failed
     seconds: float = 0.0
 
@@ -48,6 +49,15 @@ class IngestSummary:
     @property
     def has_failures(self) -> bool:
         return any(result.status == FAILED for result in self.files)
+
+    @property
+    def all_quarantined(self) -> list[FileResult]:
+        """Loads that read records but kept none: a wrong encoding, delimiter or mapping."""
+        return [
+            result
+            for result in self.files
+            if result.status == LOADED and result.rows_loaded == 0 and result.rows_quarantined
+        ]
 
     def __str__(self) -> str:
         return (

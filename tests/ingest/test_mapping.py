@@ -65,7 +65,7 @@ def test_per_source_sections_and_source_restriction():
         ("source: tickets\ncolumns: {Log: conversation_log}", "not a column of source tickets"),
         ("source: invoices", "unknown source 'invoices'"),
         ("colums: {Id: ticket_id}", "unknown key"),
-        ("encoding: cp1252", "encoding 'cp1252' is not one of"),
+        ("encoding: klingon", "encoding 'klingon' is not one of"),
         ("delimiter: '::'", "delimiter must be one character"),
         ("columns: [Id, ticket_id]", "`columns` must map"),
         ("columns: {a: [b", "not valid YAML"),

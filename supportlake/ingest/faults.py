@@ -1,0 +1,58 @@
+"""Failures of the machine rather than of the data: name their cause, never mask it.
+
+DuckDB reports a full disk as an IO error naming the file; after a failed commit its
+transaction is already gone, and a rollback then raises "cannot rollback - no transaction is
+active", which used to replace the real cause in the report.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import shutil
+from pathlib import Path
+
+import duckdb
+
+_DISK_FULL_MARKERS = ("no space left on device", "disk full", "not enough space")
+
+
+class DiskFull(RuntimeError):
+    """The warehouse (or its temp directory) ran out of disk space. Not an OSError on purpose:
+    the ingest flow retries IO errors after seconds, and the disk would be just as full."""
+
+
+def rollback_quietly(connection: duckdb.DuckDBPyConnection) -> None:
+    """Roll back if a transaction is still open; a transaction DuckDB already ended is fine."""
+    with contextlib.suppress(duckdb.Error):
+        connection.rollback()
+
+
+def is_disk_full(error: BaseException) -> bool:
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return True
+    return any(marker in str(error).lower() for marker in _DISK_FULL_MARKERS)
+
+
+def disk_full(error: BaseException, warehouse: Path) -> DiskFull:
+    """A DiskFull naming the path, the free space left and what to do."""
+    folder = Path(warehouse).resolve().parent
+    try:
+        usage = shutil.disk_usage(folder)
+        space = f"{_size(usage.free)} free of {_size(usage.total)} on {folder}"
+    except OSError:
+        space = f"free space on {folder} unknown"
+    first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+    problem = DiskFull(
+        f"disk full while writing the warehouse {warehouse} ({space}); nothing of this file "
+        f"was loaded. Free some space and run the ingest again. DuckDB said: {first_line}"
+    )
+    return problem
+
+
+def _size(count: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if count < 1024 or unit == "GB":
+            return f"{count:,.0f} {unit}" if unit == "bytes" else f"{count:,.1f} {unit}"
+        count /= 1024
+    return f"{count:,.1f} TB"
