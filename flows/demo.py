@@ -35,6 +35,24 @@ class DemoResult:
     chat_export: Path
     logs: Path
     steps: dict[str, str] = field(default_factory=dict)  # step -> one-line outcome
+    outputs: dict[str, Path] = field(default_factory=dict)  # what a person opens -> where
+
+
+def demo_outputs(settings: Settings, report: Path, dashboard: Path, chats: Path) -> dict:
+    """Every place the demo wrote to, in the order a person would look at them."""
+    return {
+        "warehouse (the pipeline's DuckDB file)": settings.warehouse,
+        "serving copy (BI tools, dashboard, API)": settings.serving_warehouse,
+        "parquet exports of the marts": settings.exports / "marts",
+        "analytics report": report,
+        "dashboard": dashboard,
+        "model reports (metrics, confusion matrices)": settings.reports / "models",
+        "topic reports (clusters.json)": settings.reports / "topics",
+        "trained models": settings.models_dir,
+        "chats.csv / messages.csv": chats,
+        "landing files (generated exports)": settings.landing,
+        "logs (dbt, API, Prefect server)": settings.lake / "logs",
+    }
 
 
 @task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
@@ -93,4 +111,5 @@ def run_demo(
         chat_export=chat_export,
         logs=settings.lake / "logs",
         steps=steps,
+        outputs=demo_outputs(settings, report, dashboard, chat_export),
     )

@@ -93,11 +93,9 @@ def demo(
     result = run_demo(**{name: value for name, value in chosen.items() if value is not None})
     for step, outcome in result.steps.items():
         console.print(f"  [bold]{step}[/]: {outcome}")
-    console.print(f"[green]demo done[/] warehouse: {result.warehouse}")
-    console.print(f"  analytics report: {result.report}")
-    console.print(f"  dashboard: {result.dashboard}")
-    console.print(f"  chats.csv / messages.csv: {result.chat_export}")
-    console.print(f"  logs: {result.logs}")
+    console.print("[green]demo done[/]; everything it wrote:")
+    for label, path in result.outputs.items():
+        console.print(f"  {label}: {path}", soft_wrap=True)
 
 
 @app.command()

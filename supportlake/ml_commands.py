@@ -237,6 +237,11 @@ def score(
     from ml.scoring import score_tickets
 
     settings = get_settings()
+    if not settings.warehouse.exists():  # opening it to find out would leave an empty file
+        _fail(
+            f"no warehouse at {settings.warehouse}: run `supportlake ingest` and "
+            "`supportlake build` first"
+        )
     try:
         with progress_bar() as progress:
             bar = progress.add_task("scoring tickets", total=None)

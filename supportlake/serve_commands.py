@@ -6,10 +6,13 @@ connects to one on 127.0.0.1, or starts `prefect server start` there and stops i
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 import subprocess
 import sys
 import time
+from enum import StrEnum
 from pathlib import Path
 
 import httpx
@@ -23,17 +26,43 @@ PREFECT_PORT = 4200
 PREFECT_START_SECONDS = 120  # a fresh server took 11-14 s here, much more on a busy machine
 
 
+class LogLevel(StrEnum):
+    debug = "debug"
+    info = "info"
+    warning = "warning"
+    error = "error"
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why `host:port` cannot be listened on (in use, no such address), or None: checked
+    before uvicorn starts, whose own failure is a page of logs after the models loaded."""
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            return "the port is in use by another process"
+        return error.strerror or str(error)
+    return None
+
+
 def serve(
     host: str = typer.Option("127.0.0.1", help="interface to listen on (0.0.0.0: all)"),
-    port: int = typer.Option(8000, help="TCP port"),
+    port: int = typer.Option(8000, min=1, max=65535, help="TCP port"),
     workers: int = typer.Option(
-        1, help="uvicorn worker processes (each loads the models and writes its own logs)"
+        1, min=1, help="uvicorn worker processes (each loads the models and writes its own logs)"
     ),
-    log_level: str = typer.Option("info", help="debug, info, warning, error"),
+    log_level: LogLevel = typer.Option(LogLevel.info, help="uvicorn's log level"),
 ) -> None:
     """Serve the prediction API with uvicorn (OpenAPI docs at /docs)."""
     import uvicorn
 
+    log_level = log_level.value
+    problem = port_problem(host, port)
+    if problem:
+        console.print(f"[bold red]error:[/] cannot listen on {host}:{port}: {problem}")
+        raise typer.Exit(2)
     settings = get_settings()
     writes = "need X-API-Key" if settings.api_key else "are disabled (no SUPPORTLAKE_API_KEY)"
     console.print(
@@ -99,7 +128,9 @@ def start_prefect_server(
 
 
 def deploy(
-    prefect_port: int = typer.Option(PREFECT_PORT, help="port of the Prefect server on 127.0.0.1"),
+    prefect_port: int = typer.Option(
+        PREFECT_PORT, min=1, max=65535, help="port of the Prefect server on 127.0.0.1"
+    ),
 ) -> None:
     """Serve the scheduled deployments (hourly refresh, nightly training, dashboard)."""
     settings = get_settings()

@@ -9,8 +9,32 @@ from supportlake.settings import get_settings
 
 BACKEND_HELP = (
     "auto (GPU, else the fastest compiled variant that keeps cosine >= 0.99), torch, onnx, "
-    "onnx-int8, openvino-int8, static"
+    "onnx-int8, openvino-int8, static; gpu: torch on the GPU, an error without one"
 )
+GPU_NAMES = ("gpu", "cuda")
+
+
+def checked_backend(backend: str) -> str:
+    """The embedding backend to load, or a clear error (exit 2) before any model loads: an
+    unknown name, or `gpu` on a machine where torch sees no CUDA device."""
+    from ml.embedding_backends import BACKENDS, gpu_available
+
+    if backend in GPU_NAMES:
+        if gpu_available():
+            return "torch"  # the torch backend runs on the GPU whenever torch sees one
+        console.print(
+            f"[bold red]error:[/] --backend {backend}: torch sees no CUDA GPU on this machine; "
+            "use --backend auto (the fastest CPU variant here) or one of "
+            f"{', '.join(BACKENDS)}"
+        )
+        raise typer.Exit(2)
+    if backend not in (*BACKENDS, "auto"):
+        console.print(
+            f"[bold red]error:[/] unknown --backend {backend!r}: choose auto, gpu or one of "
+            f"{', '.join(BACKENDS)}"
+        )
+        raise typer.Exit(2)
+    return backend
 
 
 def embed(
@@ -24,6 +48,7 @@ def embed(
     from ml.embeddings import embed_tickets
     from supportlake.warehouse import open_warehouse
 
+    backend = checked_backend(backend)
     settings = get_settings()
     try:
         with open_warehouse(settings) as connection, progress_bar() as progress:
@@ -44,7 +69,7 @@ def embed(
 
 
 def cluster(
-    clusters: int = typer.Option(20, "--clusters", "-n", help="number of topic clusters"),
+    clusters: int = typer.Option(20, "--clusters", "-n", min=1, help="number of topic clusters"),
     backend: str = typer.Option(
         "auto", help="whose embeddings to cluster: static or the full model"
     ),
@@ -52,22 +77,38 @@ def cluster(
     seed: int = typer.Option(0, help="random seed"),
 ) -> None:
     """Cluster the embeddings (MiniBatchKMeans partial_fit), assign tickets, describe clusters."""
+    import duckdb
+
     from ml.embedding_backends import embedding_model_for
     from ml.topics import DATABASE_MEMORY, cluster_tickets
     from supportlake.warehouse import open_warehouse
 
+    backend = checked_backend(backend)
     settings = get_settings()
-    clustering = settings.model_copy(update={"duckdb_memory_limit": DATABASE_MEMORY})
-    with open_warehouse(clustering) as connection:
-        result = cluster_tickets(
-            connection,
-            embedding_model=embedding_model_for(backend),
-            models_dir=settings.models_dir,
-            reports_dir=settings.reports,
-            n_clusters=clusters,
-            refit=refit,
-            seed=seed,
+    if not settings.warehouse.exists():
+        console.print(
+            f"[bold red]error:[/] no warehouse at {settings.warehouse}: run "
+            "`supportlake ingest`, `supportlake build` and `supportlake embed` first"
         )
+        raise typer.Exit(1)
+    clustering = settings.model_copy(update={"duckdb_memory_limit": DATABASE_MEMORY})
+    try:
+        with open_warehouse(clustering) as connection:
+            result = cluster_tickets(
+                connection,
+                embedding_model=embedding_model_for(backend),
+                models_dir=settings.models_dir,
+                reports_dir=settings.reports,
+                n_clusters=clusters,
+                refit=refit,
+                seed=seed,
+            )
+    except duckdb.CatalogException:
+        console.print("[bold red]error:[/] no ticket embeddings yet: run `supportlake embed` first")
+        raise typer.Exit(1) from None
+    except ValueError as error:  # e.g. no embeddings, or fewer tickets than clusters
+        console.print(f"[bold red]error:[/] cannot cluster: {error}")
+        raise typer.Exit(1) from None
     for description in result.clusters:
         top = description.top_categories[0] if description.top_categories else {}
         console.print(
@@ -80,12 +121,13 @@ def cluster(
 
 def topics(
     backend: str = typer.Option("auto", help=BACKEND_HELP),
-    clusters: int = typer.Option(20, "--clusters", "-n", help="number of topic clusters"),
+    clusters: int = typer.Option(20, "--clusters", "-n", min=1, help="number of topic clusters"),
     refit: bool = typer.Option(True, "--refit/--reuse", help="refit, or reuse the saved model"),
 ) -> None:
     """The topics flow: embed -> cluster -> dbt build of the topic and anomaly marts."""
     from flows.topics import refresh_topics
 
+    backend = checked_backend(backend)
     result = refresh_topics(backend=backend, n_clusters=clusters, refit=refit)
     for step, outcome in result.steps.items():
         console.print(f"  [bold]{step}[/]: {outcome}")
@@ -103,6 +145,7 @@ def similar(
 
     from ml.similar import find_similar_tickets
 
+    backend = checked_backend(backend)
     try:
         neighbours = find_similar_tickets(text, k=k, settings=get_settings(), backend=backend)
     except (ValueError, FileNotFoundError) as error:
