@@ -45,13 +45,20 @@ def translate_loaded_rows(
     """Translate the load's rows in place; return one note per change worth telling."""
     selected = set(selected)
     notes: list[str] = []
+    translated: list[str] = []
+    warnings: list[str] = []
     if mapping is not None:
         if mapping.timestamp_format:
             for column in (c for c in source.columns if c.endswith("_at") and c in selected):
-                notes += _reformat_timestamps(connection, source, load_id, column, mapping)
+                warnings += _reformat_timestamps(connection, source, load_id, column, mapping)
         for column, table in mapping.values.items():
             if column in selected and table:
-                notes += _translate_column(connection, source, load_id, column, mapping)
+                counts = _translate_column(connection, source, load_id, column, mapping)
+                translated += _describe_translated(column, counts)
+                warnings += _describe_untranslated(column, counts)
+    if translated:
+        notes.append(f"values translated: {', '.join(translated)}")
+    notes += warnings
     if source.name == TICKETS.name and "ticket_id" not in selected:
         generated = connection.execute(
             f"update {source.table} set ticket_id = {generated_ticket_id_sql(sha256)} "
@@ -72,7 +79,8 @@ def _translate_column(
     load_id: str,
     column: str,
     mapping: SourceMapping,
-) -> list[str]:
+) -> list[tuple]:
+    """Record and translate one column; (file value, loaded value, translated, rows) back."""
     table = mapping.values[column]
     keys = f"value_keys_{load_id.replace('-', '_')}"
     connection.execute(
@@ -108,7 +116,7 @@ def _translate_column(
         )
     finally:
         connection.execute(f"drop table if exists {keys}")
-    return _describe(column, counts)
+    return counts
 
 
 def _picked_sql(source: Source, column: str, keys: str, separator: str | None) -> str:
@@ -148,28 +156,28 @@ def _picked_sql(source: Source, column: str, keys: str, separator: str | None) -
         left join {keys} as keys on keys.ordinal = first_match.ordinal"""
 
 
-def _describe(column: str, counts: list[tuple]) -> list[str]:
+def _describe_translated(column: str, counts: list[tuple]) -> list[str]:
+    """`status 20` or `priority 20 (2 to none)`: how many values the table translated."""
     translated = sum(rows for *_, is_translated, rows in counts if is_translated)
     emptied = sum(rows for _, value, is_translated, rows in counts if is_translated and not value)
+    if not translated:
+        return []
+    return [f"{column} {translated:,}" + (f" ({emptied:,} to none)" if emptied else "")]
+
+
+def _describe_untranslated(column: str, counts: list[tuple]) -> list[str]:
     missing = sorted(
         ((file_value, rows) for file_value, _, is_translated, rows in counts if not is_translated),
         key=lambda item: (-item[1], item[0]),
     )
-    notes = []
-    if translated:
-        note = f"{column}: {translated:,} values translated"
-        if emptied:
-            note += f" ({emptied:,} to no value, as the mapping says)"
-        notes.append(note)
-    if missing:
-        total = sum(rows for _, rows in missing)
-        shown = ", ".join(f"{value!r} x{rows:,}" for value, rows in missing[:_SHOWN_VALUES])
-        more = f" and {len(missing) - _SHOWN_VALUES} more" if len(missing) > _SHOWN_VALUES else ""
-        notes.append(
-            f"WARNING {column}: {total:,} values not in the mapping, loaded as written "
-            f"({shown}{more})"
-        )
-    return notes
+    if not missing:
+        return []
+    total = sum(rows for _, rows in missing)
+    shown = ", ".join(f"{value!r} x{rows:,}" for value, rows in missing[:_SHOWN_VALUES])
+    more = f" and {len(missing) - _SHOWN_VALUES} more" if len(missing) > _SHOWN_VALUES else ""
+    return [
+        f"WARNING {column}: {total:,} values not in the mapping, loaded as written ({shown}{more})"
+    ]
 
 
 def _reformat_timestamps(
