@@ -3,6 +3,7 @@
     <models_dir>/classifiers/<task>/<version>/model.joblib     the fitted Pipeline, whole
     <models_dir>/classifiers/<task>/<version>/metadata.json    data hash, labels, metrics, ...
     <models_dir>/classifiers/<task>/current                    the version scoring uses
+    <models_dir>/classifiers/<task>/history                    every move of `current`
 
 Every run also appends a row to ml.model_runs in the warehouse. Model files are joblib pickles:
 load only models this project trained (pickles run code when loaded).
@@ -24,6 +25,8 @@ import pandas as pd
 MODEL_FILE = "model.joblib"
 METADATA_FILE = "metadata.json"
 POINTER_FILE = "current"
+HISTORY_FILE = "history"  # one line per pointer move: <UTC time> <version> <why>
+ROLLBACK_REASON = "rollback"
 REGISTRY_FOLDER = "classifiers"
 
 MODEL_RUNS_DDL = """
@@ -129,8 +132,8 @@ def save_model(models_dir: Path, task: str, version: str, pipeline, metadata: di
     return target
 
 
-def set_current(models_dir: Path, task: str, version: str) -> None:
-    """Point the task at `version` (atomic replace of the pointer file)."""
+def set_current(models_dir: Path, task: str, version: str, reason: str = "trained") -> None:
+    """Point the task at `version` (atomic replace of the pointer file), noted in history."""
     folder = task_folder(models_dir, task)
     if not (folder / version / MODEL_FILE).exists():
         raise FileNotFoundError(f"no model {task}/{version} under {folder}")
@@ -138,6 +141,54 @@ def set_current(models_dir: Path, task: str, version: str) -> None:
     partial = folder / f".{POINTER_FILE}.partial"
     partial.write_text(version + "\n")
     os.replace(partial, pointer)
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    with (folder / HISTORY_FILE).open("a") as history:
+        history.write(f"{stamp} {version} {reason}\n")
+
+
+def _history_lines(models_dir: Path, task: str) -> list[tuple[str, str]]:
+    path = task_folder(models_dir, task) / HISTORY_FILE
+    if not path.exists():
+        return []
+    entries = []
+    for line in path.read_text().splitlines():
+        parts = line.split(maxsplit=2)
+        if len(parts) >= 2:
+            entries.append((parts[1], parts[2] if len(parts) > 2 else ""))
+    return entries
+
+
+def promotion_stack(models_dir: Path, task: str) -> list[str]:
+    """Versions that were made current and not rolled back since, oldest first."""
+    stack: list[str] = []
+    for version, reason in _history_lines(models_dir, task):
+        if reason.startswith(ROLLBACK_REASON) and stack:
+            stack.pop()
+        else:
+            stack.append(version)
+    return stack
+
+
+def rollback(models_dir: Path, task: str, to: str | None = None) -> tuple[str, str]:
+    """Move `current` back: to `to`, or to the version made current before the present one.
+
+    Returns (from, to). Rolling back twice goes back two promotions.
+    """
+    current = current_version(models_dir, task)
+    if current is None:
+        raise FileNotFoundError(f"no current {task} model under {task_folder(models_dir, task)}")
+    if to is None:
+        stack = promotion_stack(models_dir, task)
+        earlier = [version for version in stack[:-1] if version != current]
+        if not earlier:
+            earlier = [version for version in list_versions(models_dir, task) if version < current]
+        if not earlier:
+            raise FileNotFoundError(f"{task}: no earlier model than {current} to roll back to")
+        to = earlier[-1]
+        set_current(models_dir, task, to, reason=f"{ROLLBACK_REASON} from {current}")
+    else:
+        set_current(models_dir, task, to, reason=f"set by hand (was {current})")
+    return current, to
 
 
 def current_version(models_dir: Path, task: str) -> str | None:

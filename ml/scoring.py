@@ -54,14 +54,37 @@ PREDICTION_COLUMNS = (
 )
 
 
+def routing_threshold(metadata: dict | None) -> float | None:
+    """The confidence at which a model's holdout predictions were 90% precise (None: never).
+
+    Models trained before routing was measured have none: nothing is routed automatically.
+    """
+    routing = (metadata or {}).get("routing") or {}
+    return routing.get("threshold")
+
+
+def is_routable(confidence, threshold: float | None):
+    """Whether each confidence clears the routing threshold (all False without one)."""
+    confidence = np.asarray(confidence, dtype=float)
+    if threshold is None:
+        return np.zeros(confidence.shape, dtype=bool)
+    return confidence >= threshold
+
+
 class PipelineScorer:
     """A registered pipeline: label, calibrated confidence and top reasons per row."""
 
-    def __init__(self, task: str, version: str, pipeline) -> None:
+    def __init__(self, task: str, version: str, pipeline, metadata: dict | None = None) -> None:
         self.task = task
         self.version = version
         self.pipeline = pipeline
         self.weights = readable_weights(pipeline)  # computed once, used for every batch
+        self.routing_threshold = routing_threshold(metadata)
+
+    def routable(self, predictions: pd.DataFrame) -> pd.Series:
+        """`<task>_routable` for prediction columns this scorer made."""
+        confidence = predictions[f"{self.task}_confidence"]
+        return pd.Series(is_routable(confidence, self.routing_threshold), index=predictions.index)
 
     def predict(self, frame: pd.DataFrame) -> pd.DataFrame:
         prepared = self.pipeline.named_steps["prepare"].transform(frame)
@@ -113,7 +136,9 @@ def load_scorers(
     for task in tasks:
         if registry.current_version(models_dir, task) is not None:
             model = registry.load_model(models_dir, task)
-            scorers[task] = PipelineScorer(task, model.version, model.load_pipeline())
+            scorers[task] = PipelineScorer(
+                task, model.version, model.load_pipeline(), model.metadata
+            )
         elif task == "category" and zero_shot_category:
             from ml.zero_shot import ZeroShotClassifier, load_taxonomy
 

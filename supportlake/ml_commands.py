@@ -64,6 +64,24 @@ def _print_training(run) -> None:
         f"{data.rows_unlabelled:,} unlabelled dropped, {data.corrections_used:,} corrections "
         f"used; {outcome.seconds:.0f} s"
     )
+    console.print(f"  selection: {outcome.selection}", soft_wrap=True)
+    routing = outcome.chosen.routing
+    if routing is not None and routing.threshold is not None:
+        console.print(
+            f"  routing: {routing.coverage:.0%} of holdout tickets clear confidence "
+            f"{routing.threshold:.3f} at {routing.precision:.0%} precision"
+        )
+    else:
+        console.print("  routing: no confidence level reaches 90% precision on the holdout")
+    for rare in outcome.rare_labels:
+        console.print(
+            f"  rare label {rare.label!r}: {rare.training_rows} training / {rare.holdout_rows} "
+            f"holdout rows, {rare.handling}",
+            soft_wrap=True,
+        )
+    skipped = [c for c in outcome.candidates if c.status != "scored"]
+    for candidate in skipped:
+        console.print(f"  {candidate.family}: {candidate.status}")
     for note in outcome.notes:
         console.print(f"  note: {note}")
     console.print(f"[green]model[/] {run.version} -> {run.model_folder} (current)", soft_wrap=True)
@@ -105,6 +123,22 @@ def train(
     seed: int = typer.Option(0, "--seed"),
     max_rows: int = typer.Option(50_000, "--max-rows", help="stratified sample cap", min=100),
     jobs: int = typer.Option(1, "--jobs", help="parallel cross-validation folds"),
+    budget_minutes: float = typer.Option(
+        15.0,
+        "--budget-minutes",
+        min=0.0,
+        help="time for the advanced candidates (gradient boosting); the linear grid and the "
+        "plain baseline always run",
+    ),
+    rare_labels: str = typer.Option(
+        "keep",
+        "--rare-labels",
+        help="labels under --min-class-rows rows: keep (class-weighted) or other (fold them "
+        "into one `other` label)",
+    ),
+    min_class_rows: int = typer.Option(
+        10, "--min-class-rows", min=1, help="labels with fewer training rows count as rare"
+    ),
     zero_shot: bool = typer.Option(
         None,
         "--zero-shot/--no-zero-shot",
@@ -116,7 +150,7 @@ def train(
 ) -> None:
     """Train and register classifiers: grid search, calibration, holdout report."""
     from ml.datasets import DataError, TextSpec, load_labelled_file
-    from ml.training import TrainingOptions, load_training_data, train_task
+    from ml.training import RARE_LABEL_POLICIES, TrainingOptions, load_training_data, train_task
 
     settings = get_settings()
     labels = _split(label) or (("category", "priority") if data is None else ())
@@ -124,9 +158,11 @@ def train(
         _fail("name the label column with --label (e.g. --label category)")
     if task and len(labels) > 1:
         _fail("--task names one model; give one --label with it")
+    if rare_labels not in RARE_LABEL_POLICIES:
+        _fail(f"--rare-labels takes {' or '.join(RARE_LABEL_POLICIES)}, not {rare_labels!r}")
     command = "supportlake " + shlex.join(["train", *sys.argv[2:]])
     for label_column in labels:
-        task_name = task or _task_name(label_column)
+        task_name = task or _task_name(label_column, data)
         spec = TextSpec(_split(text), label_column, mapping)
         options = TrainingOptions(
             task=task_name,
@@ -138,6 +174,9 @@ def train(
             max_rows=max_rows,
             zero_shot=zero_shot,
             taxonomy=taxonomy,
+            budget_minutes=budget_minutes,
+            rare_labels=rare_labels,
+            min_class_rows=min_class_rows,
         )
         try:
             with console.status(f"loading {task_name} training data"):
@@ -154,27 +193,55 @@ def train(
                     from ml.datasets import finish_labels
 
                     holdout_data = finish_labels(load_labelled_file(holdout, spec))
-            with console.status(
-                f"training {task_name}: grid search over {folds} folds on "
-                f"{len(labelled.frame):,} rows"
-            ):
-                run = train_task(settings, options, labelled, holdout_data, command=command)
+            with progress_bar() as progress:
+                bar = progress.add_task(
+                    f"training {task_name} on {len(labelled.frame):,} rows", total=None
+                )
+                run = train_task(
+                    settings,
+                    options,
+                    labelled,
+                    holdout_data,
+                    command=command,
+                    progress=_progress_callback(progress, bar),
+                )
         except (DataError, FileNotFoundError, ValueError) as error:
             _fail(str(error))
         _print_training(run)
 
 
-def _task_name(label_column: str) -> str:
-    from ml.datasets import normalized_name
+def _progress_callback(progress, bar):
+    """Training's (step, done, total) reports as one rich bar; total 0 changes only the text."""
 
-    return normalized_name(label_column) or "label"
+    def show(step: str, done: int, total: int) -> None:
+        if total:
+            progress.update(bar, description=step, completed=done, total=total)
+        else:
+            progress.update(bar, description=step)
+
+    return show
+
+
+def _task_name(label_column: str, data: Path | None) -> str:
+    """The label's name; a file's `category`/`priority` model gets the file's name in front,
+    so an outside export never replaces the model that scores the warehouse's tickets."""
+    from ml.datasets import WAREHOUSE_TASKS, normalized_name
+
+    name = normalized_name(label_column) or "label"
+    if data is not None and name in WAREHOUSE_TASKS:
+        name = f"{normalized_name(Path(data).stem) or 'file'}_{name}"
+    return name
 
 
 def predict(
     data: Path = typer.Option(..., "--data", help="file to classify (CSV/TSV/parquet/JSON)"),
     out: Path = typer.Option(..., "--out", help="where to write (.csv/.parquet/.json/.jsonl)"),
     task: str = typer.Option(
-        None, "--task", help="model task(s), comma-separated; default: every current model"
+        None,
+        "--task",
+        help="model task(s), comma-separated; default: the warehouse's tasks (category, "
+        "priority) that have a model. Models trained on an outside file are used only when "
+        "named here",
     ),
     text: str = typer.Option(None, "--text", help="text column(s); default: as in training"),
     mapping: str = typer.Option(None, "--mapping", help="column mapping YAML"),
@@ -182,13 +249,19 @@ def predict(
 ) -> None:
     """Classify a file with the current models: its rows plus label, confidence, reasons."""
     from ml import registry
-    from ml.datasets import DataError, TextSpec, load_unlabelled_file, read_table
+    from ml.datasets import WAREHOUSE_TASKS, DataError, TextSpec, load_unlabelled_file, read_table
     from ml.scoring import PipelineScorer, predict_in_batches
 
     settings = get_settings()
-    tasks = _split(task) or tuple(registry.list_tasks(settings.models_dir))
+    available = registry.list_tasks(settings.models_dir)
+    tasks = _split(task) or tuple(name for name in WAREHOUSE_TASKS if name in available)
     if not tasks:
-        _fail(f"no trained models under {settings.models_dir}: run `supportlake train` first")
+        others = ", ".join(available)
+        _fail(
+            f"no category or priority model under {settings.models_dir}"
+            + (f"; models trained on files: {others} (name one with --task)" if others else "")
+            + "; run `supportlake train` first"
+        )
     try:
         models = [registry.load_model(settings.models_dir, name) for name in tasks]
         trained = TextSpec.from_dict(models[0].metadata["data"]["spec"])
@@ -204,7 +277,7 @@ def predict(
     except (DataError, FileNotFoundError) as error:
         _fail(str(error))
     scorers = {
-        model.task: PipelineScorer(model.task, model.version, model.load_pipeline())
+        model.task: PipelineScorer(model.task, model.version, model.load_pipeline(), model.metadata)
         for model in models
     }
     with progress_bar() as progress:
@@ -212,6 +285,9 @@ def predict(
         predictions = predict_in_batches(
             scorers, frame, batch_size, on_batch=lambda rows: progress.advance(bar, rows)
         )
+    for scorer in scorers.values():
+        # Whether the confidence clears the model's 90%-precision threshold (see its report).
+        predictions[f"{scorer.task}_routable"] = scorer.routable(predictions)
     result = original.reset_index(drop=True).join(predictions, rsuffix="_predicted")
     _write_table(result, out)
     versions = ", ".join(f"{scorer.task}={scorer.version}" for scorer in scorers.values())
@@ -219,6 +295,17 @@ def predict(
         f"[green]predicted[/] {len(result):,} rows with {versions} -> {out} "
         f"({len(predictions.columns)} prediction columns added)"
     )
+    for scorer in scorers.values():
+        routable = int(predictions[f"{scorer.task}_routable"].sum())
+        threshold = scorer.routing_threshold
+        console.print(
+            f"  {scorer.task}: {routable:,} of {len(predictions):,} rows routable "
+            + (
+                f"(confidence >= {threshold:.3f}, 90% precise on the holdout)"
+                if threshold is not None
+                else "(the model has no 90%-precision threshold)"
+            )
+        )
 
 
 def score(
@@ -269,7 +356,26 @@ def score(
     console.print(f"-> {summary.table} in {settings.warehouse}")
 
 
+def rollback(
+    task: str = typer.Option(..., "--task", help="the model task to move back"),
+    to: str = typer.Option(
+        None, "--to", help="version to make current (default: the one before the current)"
+    ),
+) -> None:
+    """Move a task's `current` model back to the previous (or a named) version."""
+    from ml import registry
+
+    settings = get_settings()
+    try:
+        before, after = registry.rollback(settings.models_dir, task, to)
+    except FileNotFoundError as error:
+        _fail(str(error))
+    console.print(f"[green]{task}[/]: current {before} -> {after}", soft_wrap=True)
+    console.print("  run `supportlake score --all` to re-score the warehouse with it")
+
+
 def register(app: typer.Typer) -> None:
     app.command()(train)
     app.command()(predict)
     app.command()(score)
+    app.command()(rollback)

@@ -57,13 +57,30 @@ def test_train_on_a_file_with_holdout_then_predict_writes_labels_and_confidences
     version = registry.current_version(environment.models_dir, "topic")
     assert version and version in result.output
 
+    assert "selection: " in result.output and "routing: " in result.output
+
     out = tmp_path / "predicted.csv"
-    result = invoke("predict", "--data", str(holdout_file), "--out", str(out))
+    # A model trained on an outside file is used only when asked for by name.
+    unnamed = runner.invoke(app, ["predict", "--data", str(holdout_file), "--out", str(out)])
+    assert unnamed.exit_code == 2 and not out.exists()
+    assert "models trained on files: topic" in " ".join(unnamed.output.split())
+    result = invoke("predict", "--data", str(holdout_file), "--out", str(out), "--task", "topic")
     predicted = pd.read_csv(out)
     assert len(predicted) == len(frame.iloc[1::2])
-    new_columns = ["predicted_topic", "topic_confidence", "topic_reasons", "topic_model_version"]
+    new_columns = [
+        "predicted_topic",
+        "topic_confidence",
+        "topic_reasons",
+        "topic_model_version",
+        "topic_routable",
+    ]
     assert list(predicted.columns) == [*frame.columns, *new_columns]
     assert predicted["topic_confidence"].between(0, 1).all()
+    threshold = registry.load_model(environment.models_dir, "topic").metadata["routing"][
+        "threshold"
+    ]
+    assert (predicted["topic_routable"] == (predicted["topic_confidence"] >= threshold)).all()
+    assert "rows routable" in result.output
     assert (predicted["predicted_topic"] == predicted["Topic"]).mean() > 0.9
     assert set(predicted["topic_model_version"]) == {version}
     assert f"predicted {len(predicted)} rows" in result.output and str(out) in result.output
@@ -88,8 +105,11 @@ def test_train_with_a_column_mapping_and_bad_column_names(environment, tickets, 
         "3",
         "--no-zero-shot",
     )
-    model = registry.load_model(environment.models_dir, "category")
+    # A file's `category` model lives under the file's name: the warehouse's stays untouched.
+    assert registry.current_version(environment.models_dir, "category") is None
+    model = registry.load_model(environment.models_dir, "export_category")
     assert model.metadata["feature_set"]["subject"] is True  # Title became the subject
+    assert model.metadata["scope"] == "file"
 
     missing = runner.invoke(
         app, ["train", "--data", str(data), "--text", "Text", "--label", "Topic"]
@@ -105,3 +125,30 @@ def test_score_command_prints_what_it_wrote(warehouse, environment):
     assert f"scored {120} of {120} tickets" in result.output
     assert "ml.ticket_predictions" in result.output
     assert "no model for category" in result.output
+
+
+def test_rollback_moves_current_back_one_promotion_at_a_time(warehouse, environment):
+    for seed in ("0", "1", "2"):
+        invoke(
+            "train",
+            "--label",
+            "priority",
+            "--quick",
+            "--folds",
+            "3",
+            "--no-zero-shot",
+            "--seed",
+            seed,
+        )
+    first, second, third = registry.list_versions(environment.models_dir, "priority")
+    assert registry.current_version(environment.models_dir, "priority") == third
+
+    result = invoke("rollback", "--task", "priority")
+    assert f"current {third} -> {second}" in " ".join(result.output.split())
+    invoke("rollback", "--task", "priority")
+    assert registry.current_version(environment.models_dir, "priority") == first
+    invoke("rollback", "--task", "priority", "--to", third)
+    assert registry.current_version(environment.models_dir, "priority") == third
+
+    nothing = runner.invoke(app, ["rollback", "--task", "category"])
+    assert nothing.exit_code == 2 and "no current category model" in nothing.output
