@@ -186,6 +186,8 @@ final as (
         indexed.psi,
         case
             when indexed.psi is null then 'unknown'
+            -- A handful of predictions swings the index by chance: no level, so no alarm.
+            when served_days.predictions < {{ var('psi_min_predictions', 100) }} then 'small_sample'
             when indexed.psi < {{ var('psi_moderate', 0.1) }} then 'stable'
             when indexed.psi < {{ var('psi_major', 0.25) }} then 'moderate'
             else 'major'
