@@ -1,10 +1,11 @@
 """Reloading a file whose content was loaded before (`supportlake ingest --reload FILE`).
 
-A load read with the wrong encoding or mapping stays on record, retired: its manifest row
-keeps what that load read, with status `retired` and the id of the load that replaced it;
-its rows leave raw.<source>, raw.quarantine and every other raw table keyed on its load id.
-The retirement runs in the new load's transaction, so a reload that fails leaves the earlier
-load as it was.
+A load read with the wrong encoding or mapping stays on record, retired: its rows leave
+raw.<source>, raw.quarantine and every other raw table keyed on its load id, and its
+manifest row gets status `retired`, counts of 0 (it holds no rows any more, so the
+reconciliation balances for it as for the reload) and, in `error`, the id of the load that
+replaced it and what it had read. The retirement runs in the new load's transaction, so a
+reload that fails leaves the earlier load as it was.
 """
 
 from __future__ import annotations
@@ -45,7 +46,13 @@ def retire_loads(
         """
         update raw.load_manifest
         set status = ?,
-            error = concat_ws('; ', error, 'retired: reloaded as load ' || ?)
+            error = concat_ws('; ', error, format(
+                'retired: reloaded as load {}; it had read {:d} records '
+                || '({:d} loaded, {:d} quarantined)',
+                ?, rows_read, rows_loaded, rows_quarantined)),
+            rows_read = 0,
+            rows_loaded = 0,
+            rows_quarantined = 0
         where load_id in (select unnest(?))
         """,
         [RETIRED, replaced_by, load_ids],

@@ -62,6 +62,17 @@ def print_summary(summary: IngestSummary, console: Console | None = None) -> Non
         for note in result.message.split("; "):
             if note.startswith("WARNING "):
                 console.print(f"[yellow]warning[/] {_shown(result.path)}: {note[8:]}")
+    for result in summary.all_quarantined:
+        console.print(
+            f"[bold red]every record of {_shown(result.path)} was quarantined[/] "
+            f"({result.rows_quarantined:,}): check its encoding, delimiter and mapping, then "
+            f"[bold]supportlake ingest --reload {_shown(result.path)}[/]"
+        )
+    if summary.with_status(SKIPPED):
+        console.print(
+            "skipped files were loaded before: [bold]supportlake ingest --reload FILE[/] "
+            "loads one again (after fixing its mapping) and retires the earlier load"
+        )
     for result in failed:
         console.print(f"[bold red]failed[/] {_shown(result.path)}: {result.message}")
 
