@@ -2,7 +2,8 @@
 
     refresh-warehouse/hourly   ingest new landing files (API logs included) -> dbt build
                                -> dashboard                       every hour at :05 UTC
-    retrain-models/nightly     retrain + score (flows/train_score.py) -> dashboard
+    retrain-models/nightly     challenger per task, promoted only if it beats the champion
+                               on a fresh holdout -> score (flows/train_score.py) -> dashboard
                                                                   every day at 02:30 UTC
     publish-dashboard/on-demand   the dashboard alone             no schedule
 
@@ -51,7 +52,8 @@ def refresh_warehouse() -> dict[str, str]:
 
 @flow
 def retrain_models() -> dict[str, str]:
-    """Retrain the classifiers on the marts (and corrections), score, regenerate the dashboard."""
+    """Train challengers on the marts (and corrections), promote only winners, score, and
+    regenerate the dashboard; `supportlake rollback` undoes a promotion."""
     from flows.train_score import train_and_score
 
     steps = dict(train_and_score(retrain=True).steps)

@@ -1,5 +1,8 @@
 """Classification flow: train where no model exists (or on request) -> score -> dbt build.
 
+A retrain of a task that has a model trains a challenger and promotes it only when it beats
+the champion on the same fresh holdout (ml.promotion); the decision is in the run's steps.
+
 Each step opens the warehouse itself and closes it before the next one (one writer). The
 dbt build selects only what depends on the `ml` source (predictions and model runs), as
 DESIGN.md's order asks: dbt build -> ml score -> dbt build of what depends on ml.
@@ -14,28 +17,51 @@ from prefect.cache_policies import NO_CACHE
 
 from ml import registry
 from ml.datasets import DataError
+from ml.promotion import PromotionDecision, challenge
 from ml.scoring import SCORING_TASKS, ScoreSummary, score_tickets
-from ml.training import DEFAULT_MAX_ROWS, TrainingOptions, load_training_data, train_task
+from ml.training import (
+    DEFAULT_BUDGET_MINUTES,
+    DEFAULT_MAX_ROWS,
+    TrainingOptions,
+    load_training_data,
+    train_task,
+)
 from supportlake.settings import Settings, get_settings
 
 
 @dataclass
 class TrainScoreResult:
-    trained: dict[str, str]  # task -> new model version
-    skipped: dict[str, str]  # task -> why it was not (re)trained
+    trained: dict[str, str]  # task -> new current model version
+    skipped: dict[str, str]  # task -> why it was not (re)trained or not promoted
     scoring: ScoreSummary
     dbt: str
     steps: dict[str, str] = field(default_factory=dict)  # step -> one-line outcome
+    decisions: dict[str, PromotionDecision] = field(default_factory=dict)
 
 
 @task(cache_policy=NO_CACHE)
 def train_classifier(
-    settings: Settings, task_name: str, quick: bool, zero_shot: bool | None, max_rows: int
-) -> str:
-    """Train one task on marts.tickets (corrections applied); returns the new version."""
+    settings: Settings,
+    task_name: str,
+    quick: bool,
+    zero_shot: bool | None,
+    max_rows: int,
+    budget_minutes: float = DEFAULT_BUDGET_MINUTES,
+) -> tuple[str, PromotionDecision | None]:
+    """Train one task on marts.tickets (corrections applied): the first model becomes current;
+    a later one is a challenger promoted only if it beats the champion. (version, decision)."""
     data = load_training_data(settings, task_name, max_rows=max_rows)
-    options = TrainingOptions(task=task_name, quick=quick, zero_shot=zero_shot, max_rows=max_rows)
-    return train_task(settings, options, data).version
+    options = TrainingOptions(
+        task=task_name,
+        quick=quick,
+        zero_shot=zero_shot,
+        max_rows=max_rows,
+        budget_minutes=budget_minutes,
+    )
+    if registry.current_version(settings.models_dir, task_name) is None:
+        return train_task(settings, options, data).version, None
+    decision = challenge(settings, options, data)
+    return decision.challenger, decision
 
 
 @task(cache_policy=NO_CACHE)
@@ -58,6 +84,7 @@ def train_and_score(
     quick: bool = False,
     zero_shot_evaluation: bool | None = None,
     max_training_rows: int = DEFAULT_MAX_ROWS,
+    budget_minutes: float = DEFAULT_BUDGET_MINUTES,
 ) -> TrainScoreResult:
     """Train missing (or, with retrain, all) models, score new tickets, rebuild ml marts.
 
@@ -68,11 +95,18 @@ def train_and_score(
     logger = get_run_logger()
     to_train, skipped = registry.tasks_to_train(settings.models_dir, tasks, retrain=retrain)
     trained: dict[str, str] = {}
+    decisions: dict[str, PromotionDecision] = {}
     for task_name in to_train:
         try:
-            trained[task_name] = train_classifier(
-                settings, task_name, quick, zero_shot_evaluation, max_training_rows
+            version, decision = train_classifier(
+                settings, task_name, quick, zero_shot_evaluation, max_training_rows, budget_minutes
             )
+            if decision is not None:
+                decisions[task_name] = decision
+            if decision is None or decision.promoted:
+                trained[task_name] = version
+            else:
+                skipped[task_name] = decision.summary()
         except DataError as error:
             # Too few labels is a state of the data, not a failure: category falls back to
             # zero-shot and priority stays unscored until labels arrive.
@@ -82,6 +116,7 @@ def train_and_score(
     dbt = build_prediction_marts(settings)
     steps = {f"train {name}": version for name, version in trained.items()}
     steps |= {f"train {name}": reason for name, reason in skipped.items()}
+    steps |= {f"train {name}": decision.summary() for name, decision in decisions.items()}
     steps["score"] = (
         f"{scoring.rows_scored:,} of {scoring.rows_in_mart:,} tickets scored "
         f"({', '.join(f'{k}={v}' for k, v in scoring.versions.items())})"
@@ -89,7 +124,7 @@ def train_and_score(
     steps["dbt"] = dbt
     for step, outcome in steps.items():
         logger.info("%s: %s", step, outcome)
-    return TrainScoreResult(trained, skipped, scoring, dbt, steps)
+    return TrainScoreResult(trained, skipped, scoring, dbt, steps, decisions)
 
 
 if __name__ == "__main__":

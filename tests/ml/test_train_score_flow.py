@@ -43,3 +43,16 @@ def test_flow_trains_missing_models_scores_and_builds_the_classification_marts(
     assert registry.tasks_to_train(warehouse.models_dir, ["priority"], retrain=True)[0] == [
         "priority"
     ]
+
+    # A retrain trains challengers; on the same tickets they cannot beat a perfect champion,
+    # so both are refused and the champions stay current.
+    champions = {
+        task: registry.current_version(warehouse.models_dir, task) for task in SCORING_TASKS
+    }
+    again = train_and_score(retrain=True, quick=True, zero_shot_evaluation=False)
+    assert set(again.decisions) == set(SCORING_TASKS) and not again.trained
+    assert all(not decision.promoted for decision in again.decisions.values())
+    assert all("refused" in again.steps[f"train {task}"] for task in SCORING_TASKS)
+    assert champions == {
+        task: registry.current_version(warehouse.models_dir, task) for task in SCORING_TASKS
+    }

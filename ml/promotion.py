@@ -1,0 +1,147 @@
+"""Champion and challenger: a retrained model replaces the current one only if it wins.
+
+The challenger is trained on the labelled tickets minus a fresh stratified holdout (human
+corrections applied to both); champion and challenger are scored on that same holdout, and
+the challenger becomes `current` only with a higher macro-F1. Either way it is saved in the
+registry, and the decision is one row of ml.model_promotions.
+
+The champion may have been trained on some of the holdout's tickets, which can only flatter
+it: a challenger that wins anyway wins clearly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+from ml import registry
+from ml.datasets import LABEL, LabelledData
+
+PROMOTIONS_DDL = """
+create table if not exists ml.model_promotions (
+    decided_at timestamp not null,      -- UTC
+    task varchar not null,
+    champion_version varchar,           -- the current model before the decision (null: none)
+    challenger_version varchar not null,
+    holdout_rows bigint not null,       -- the fresh holdout both were scored on
+    champion_macro_f1 double,
+    challenger_macro_f1 double not null,
+    promoted boolean not null,
+    reason varchar not null
+)
+"""
+
+
+@dataclass
+class PromotionDecision:
+    task: str
+    champion: str | None
+    challenger: str
+    holdout_rows: int
+    champion_macro_f1: float | None
+    challenger_macro_f1: float
+    promoted: bool
+    reason: str
+
+    def summary(self) -> str:
+        verb = "promoted" if self.promoted else "refused"
+        return f"challenger {self.challenger} {verb}: {self.reason}"
+
+
+def split_fresh_holdout(
+    data: LabelledData, share: float = 0.2, seed: int = 0
+) -> tuple[LabelledData, LabelledData]:
+    """(training part, holdout part) of `data`, stratified; single-row labels stay in training."""
+    frame = data.frame
+    counts = frame[LABEL].value_counts()
+    single = frame[LABEL].isin(counts[counts < 2].index)
+    train, holdout = train_test_split(
+        frame[~single], test_size=share, stratify=frame.loc[~single, LABEL], random_state=seed
+    )
+    train = pd.concat([train, frame[single]]).reset_index(drop=True)
+    source = f"fresh {share:.0%} holdout of {data.source}"
+
+    def part(rows: pd.DataFrame, name: str) -> LabelledData:
+        return LabelledData(
+            rows.reset_index(drop=True),
+            name,
+            data.spec,
+            rows_read=len(rows),
+            corrections_used=data.corrections_used,
+            notes=list(data.notes),
+        )
+
+    return part(train, data.source), part(holdout, source)
+
+
+def record_decision(connection, decision: PromotionDecision) -> None:
+    registry.ensure_ml_schema(connection)
+    connection.execute(PROMOTIONS_DDL)
+    connection.execute(
+        "insert into ml.model_promotions values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            datetime.now(UTC).replace(tzinfo=None),
+            decision.task,
+            decision.champion,
+            decision.challenger,
+            decision.holdout_rows,
+            decision.champion_macro_f1,
+            decision.challenger_macro_f1,
+            decision.promoted,
+            decision.reason,
+        ],
+    )
+
+
+def challenge(
+    settings,
+    options,
+    data: LabelledData,
+    *,
+    holdout: LabelledData | None = None,
+    command: str | None = None,
+    progress=None,
+) -> PromotionDecision:
+    """Train a challenger for options.task, score it and the champion on one holdout, and
+    promote it only if its macro-F1 is higher. The decision is recorded and returned."""
+    from ml.training import _evaluate_pipeline, fit_task, register
+    from supportlake.warehouse import open_warehouse
+
+    task = options.task
+    if holdout is None:
+        data, holdout = split_fresh_holdout(data, options.holdout_share, options.seed)
+    outcome = fit_task(data, options, holdout, progress=progress)
+    challenger_f1 = outcome.chosen.macro_f1
+    champion = registry.current_version(settings.models_dir, task)
+    champion_f1 = None
+    if champion is None:
+        promoted, reason = True, f"no champion; holdout macro-F1 {challenger_f1:.3f}"
+    else:
+        pipeline = registry.load_model(settings.models_dir, task, champion).load_pipeline()
+        champion_f1 = _evaluate_pipeline(
+            "champion", pipeline, outcome.holdout_frame, outcome.labels
+        ).macro_f1
+        promoted = challenger_f1 > champion_f1
+        comparison = (
+            f"holdout macro-F1 {challenger_f1:.3f} vs champion {champion} {champion_f1:.3f} "
+            f"on the same {outcome.holdout_rows:,} tickets"
+        )
+        reason = comparison if promoted else f"{comparison}; the champion stays current"
+    outcome.notes.append(f"champion/challenger: {reason}")
+    run = register(outcome, settings, command=command, scope="warehouse", promote=promoted)
+    decision = PromotionDecision(
+        task,
+        champion,
+        run.version,
+        outcome.holdout_rows,
+        champion_f1,
+        challenger_f1,
+        promoted,
+        reason,
+    )
+    with open_warehouse(settings) as connection:
+        record_decision(connection, decision)
+    return decision
