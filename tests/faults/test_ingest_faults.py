@@ -238,7 +238,7 @@ def test_a_multiline_record_over_the_limit_is_one_quarantined_record(settings):
     path.parent.mkdir(parents=True)
     with path.open("w", encoding="utf-8") as handle:
         handle.write('ticket_id,message\nT-1,"')
-        handle.write(("y" * 99 + "\n") * 200_000)  # 20 MB of short lines in one quoted field
+        handle.write(("y" * 99 + "\n") * 400_000)  # 40 MB of short lines in one quoted field
         handle.write('"\nT-2,fine\n')
 
     (result,) = ingest_path(path, settings, source="tickets").files
