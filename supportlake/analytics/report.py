@@ -16,11 +16,11 @@ from supportlake.analytics.queries import (
     NOTEBOOK_PROCESSED,
     NOTEBOOK_QUERIES,
     REPORT_QUERIES,
+    TOPIC_QUERIES,
 )
 
 # Tables the HTML page shows in full; the rest are linked as CSV (they can be long).
 SHOWN_TABLES = (
-    "kpis",
     "resolution_by_category",
     "escalation_by_category",
     "sla_by_priority",
@@ -121,6 +121,25 @@ def compute_notebook_figures(
     }
 
 
+def _existing_tables(connection: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = connection.execute(
+        "select table_schema || '.' || table_name from information_schema.tables"
+    ).fetchall()
+    return {name for (name,) in rows}
+
+
+def compute_topic_tables(
+    connection: duckdb.DuckDBPyConnection, filters: ReportFilters
+) -> dict[str, pd.DataFrame]:
+    """The topic tables whose sources exist (after `supportlake topics`); none before."""
+    existing = _existing_tables(connection)
+    return {
+        name: run_query(connection, body, filters)
+        for name, (needs, body) in TOPIC_QUERIES.items()
+        if set(needs) <= existing
+    }
+
+
 def write_insight(tables: dict[str, pd.DataFrame]) -> str:
     """One line a support lead would act on: the slowest category and the escalation hot spot."""
     resolution = tables["resolution_by_category"].dropna(subset=["mean_resolution_minutes"])
@@ -135,8 +154,7 @@ def write_insight(tables: dict[str, pd.DataFrame]) -> str:
         f"{slowest['category']} tickets take the longest to resolve "
         f"({slowest['mean_resolution_minutes'] / 60:.1f} h on average, {ratio:.1f}x the overall "
         f"mean); {hottest['category']} escalates most often "
-        f"({hottest['escalation_rate_percent']:.1f}% vs "
-        f"{kpis['escalation_rate_percent']:.1f}% overall)."
+        f"({hottest['escalation_rate']:.1%} vs {kpis['escalation_rate']:.1%} overall)."
     )
 
 
@@ -146,6 +164,7 @@ def compute_report(
     satisfaction_drivers: dict[str, object] | None = None,
 ) -> AnalyticsReport:
     tables = {name: run_query(connection, body, filters) for name, body in REPORT_QUERIES.items()}
+    tables |= compute_topic_tables(connection, filters)
     return AnalyticsReport(
         filters=filters,
         generated_at=datetime.now(UTC).isoformat(timespec="seconds"),

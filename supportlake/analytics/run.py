@@ -61,12 +61,14 @@ def run_analytics(
 
 def print_report(report: AnalyticsReport) -> None:
     """The dry-run view: headline figures, the notebook's figures and the insight."""
-    kpis = report.tables["kpis"].iloc[0]
+    from supportlake.analytics.html import readable
+
+    kpis = readable(report.tables["kpis"]).iloc[0]  # rates in percent, durations in hours
     headline = Table(title=f"Support analytics ({report.filters.describe()})")
     headline.add_column("figure")
     headline.add_column("value", justify="right")
     for name, value in kpis.items():
-        headline.add_row(name.replace("_", " "), str(value))
+        headline.add_row(name, str(value))
     console.print(headline)
     notebook = report.notebook
     by_category = Table(title="Notebook figures (missing resolution times dropped)")

@@ -15,10 +15,9 @@ from supportlake.analytics.report import ReportFilters, compute_report, write_re
 CATEGORIES = ["Technical", "Billing", "Account"]
 
 
-@pytest.fixture
-def tickets_frame() -> pd.DataFrame:
-    rng = np.random.default_rng(7)
-    rows = 400
+def make_tickets(rows: int = 400, seed: int = 7) -> pd.DataFrame:
+    """Tickets in the marts.tickets shape over about a month, 10% without a resolution."""
+    rng = np.random.default_rng(seed)
     created = pd.Timestamp("2025-03-01") + pd.to_timedelta(rng.integers(0, 60 * 24 * 30, rows), "m")
     resolution = rng.gamma(2.0, 300.0, rows).round(1)
     resolution[rng.random(rows) < 0.1] = np.nan  # the notebook drops these
@@ -35,7 +34,9 @@ def tickets_frame() -> pd.DataFrame:
             "channel": rng.choice(["Email", "Chat"], rows),
             "queue": "General",
             "message": "my laptop will not start after the update please help",
+            "resolved_at": created + pd.to_timedelta(resolution, "m"),  # NaT when open
             "is_escalated": rng.random(rows) < 0.2,
+            "is_reopened": rng.random(rows) < 0.1,
             "satisfaction_score": rng.integers(1, 6, rows),
             "reopened_count": rng.integers(0, 2, rows),
             "resolution_minutes": resolution,
@@ -44,10 +45,16 @@ def tickets_frame() -> pd.DataFrame:
             "is_first_response_sla_met": rng.random(rows) < 0.8,
             "is_resolution_sla_met": rng.random(rows) < 0.7,
             "is_resolution_sla_met_in_business_hours": rng.random(rows) < 0.75,
+            "has_missing_resolution": np.isnan(resolution),
             "has_invalid_value": False,
             "is_duplicated": False,
         }
     )
+
+
+@pytest.fixture
+def tickets_frame() -> pd.DataFrame:
+    return make_tickets()
 
 
 @pytest.fixture
@@ -93,15 +100,15 @@ def test_filters_restrict_every_table_to_the_selection(connection, tickets_frame
         & (tickets_frame["created_date"] <= date(2025, 3, 20))
         & (tickets_frame["agent_id"] == "A2")
     ]
-    assert report.tables["kpis"].loc[0, "tickets"] == len(selected)
+    assert report.tables["kpis"].loc[0, "ticket_count"] == len(selected)
     assert set(report.tables["agent_performance"]["agent_id"]) == {"A2"}
-    assert report.tables["daily_volume"]["tickets"].sum() == len(selected)
+    assert report.tables["daily_volume"]["ticket_count"].sum() == len(selected)
 
 
 def test_filter_values_are_bound_not_pasted(connection):
     hostile = "A1' or '1'='1"
     report = compute_report(connection, ReportFilters(agent_id=hostile))
-    assert report.tables["kpis"].loc[0, "tickets"] == 0
+    assert report.tables["kpis"].loc[0, "ticket_count"] == 0
 
 
 def test_written_report_has_json_tables_plots_and_page(connection, tmp_path):
