@@ -1,27 +1,34 @@
-"""Experiment tracking in MLflow's local store, when the optional `mlflow` extra is installed.
+"""Experiment tracking in MLflow's local store, when the optional `tracking` extra is installed.
 
 ml.model_runs in the warehouse stays the record BI reads; this logs the same run (parameters,
-metrics, data hash, model and report files) to `<models_dir>/mlruns`, so `mlflow ui
---backend-store-uri <models_dir>/mlruns` shows every training run. Without mlflow it does
-nothing.
+metrics, data hash, model and report files) to a SQLite tracking store beside the models
+(`<models_dir>/mlflow.db`, artifacts in `<models_dir>/mlartifacts`), so
+`mlflow ui --backend-store-uri sqlite:///<models_dir>/mlflow.db` shows every training run.
+MLflow 3 keeps its file store (./mlruns) in maintenance mode, hence SQLite. Without mlflow,
+or with SUPPORTLAKE_MLFLOW=0, it does nothing.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 from pathlib import Path
 
 EXPERIMENT_PREFIX = "supportlake"
-TRACKING_FOLDER = "mlruns"
+TRACKING_DATABASE = "mlflow.db"
+ARTIFACTS_FOLDER = "mlartifacts"
+SWITCH = "SUPPORTLAKE_MLFLOW"  # 0 / false / off: do not log even when mlflow is installed
 
 
 def mlflow_available() -> bool:
+    if os.environ.get(SWITCH, "").strip().lower() in {"0", "false", "off", "no"}:
+        return False
     return importlib.util.find_spec("mlflow") is not None
 
 
 def tracking_uri(settings) -> str:
-    return (Path(settings.models_dir) / TRACKING_FOLDER).resolve().as_uri()
+    return f"sqlite:///{(Path(settings.models_dir) / TRACKING_DATABASE).resolve()}"
 
 
 def _flat_metrics(metadata: dict) -> dict[str, float]:
@@ -43,11 +50,19 @@ def log_to_mlflow(settings, metadata: dict, model_folder: Path, report_folder: P
     if not mlflow_available():
         return None
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")  # nothing leaves the machine
+    logging.getLogger("mlflow").setLevel(logging.WARNING)  # its schema migrations log at INFO
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     import mlflow
 
-    client_uri = tracking_uri(settings)
-    mlflow.set_tracking_uri(client_uri)
-    mlflow.set_experiment(f"{EXPERIMENT_PREFIX}-{metadata['task']}")
+    mlflow.set_tracking_uri(tracking_uri(settings))
+    client = mlflow.MlflowClient()
+    name = f"{EXPERIMENT_PREFIX}-{metadata['task']}"
+    experiment = client.get_experiment_by_name(name)
+    if experiment is None:
+        artifacts = (Path(settings.models_dir) / ARTIFACTS_FOLDER).resolve().as_uri()
+        experiment_id = client.create_experiment(name, artifact_location=artifacts)
+    else:
+        experiment_id = experiment.experiment_id
     data = metadata.get("data", {})
     parameters = {
         "model_family": metadata.get("model_family"),
@@ -61,7 +76,7 @@ def log_to_mlflow(settings, metadata: dict, model_folder: Path, report_folder: P
         "selection": (metadata.get("cv") or {}).get("selection"),
         **{f"param.{k}": v for k, v in (metadata.get("parameters") or {}).items()},
     }
-    with mlflow.start_run(run_name=metadata["version"]) as run:
+    with mlflow.start_run(experiment_id=experiment_id, run_name=metadata["version"]) as run:
         mlflow.set_tags(
             {
                 "model_version": metadata["version"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -10,6 +11,9 @@ import pytest
 
 from supportlake.settings import Settings
 from supportlake.warehouse import open_warehouse
+
+# MLflow logging costs seconds per run; test_tracking.py switches it on where it is the subject.
+os.environ.setdefault("SUPPORTLAKE_MLFLOW", "0")
 
 # Each category has its own vocabulary; urgent and low tickets differ in tone and wording.
 CATEGORY_TEXT = {
