@@ -159,6 +159,7 @@ def test_re_exports_follow_their_originals_with_updated_fields(frame):
         assert len(pair) == 2
         first, later = pair.iloc[0], pair.iloc[1]
         assert later.name > first.name  # the re-export comes after the original
+        assert later.updated_at > first.updated_at  # and says it is newer (ISO text sorts)
         assert order[later.status] >= order[first.status]
         assert later.status != first.status or (
             pd_isna(first.resolution_minutes) and not pd_isna(later.resolution_minutes)
