@@ -184,3 +184,22 @@ def test_the_real_it_export_reaches_the_marts_in_full(warehouse):
         )
     )
     assert set(by_category) <= set(categories()) and sum(by_category.values()) == 3805
+
+
+def test_the_data_quality_audit_counts_unknown_queues_and_generated_ids_per_load(warehouse):
+    audit = query(
+        warehouse,
+        """
+        select regexp_extract(loads.source_file, '[^/]+$'), checks.check_name, checks.row_count
+        from marts.ticket_data_quality_checks as checks
+        inner join raw.load_manifest as loads on checks.load_id = loads.load_id
+        where checks.check_name in ('unknown_queue', 'generated_ticket_id')
+            and checks.row_count > 0 and loads.source_file like '%/vendor_exports/%'
+        order by 1, 2
+        """,
+    )
+    assert audit == [
+        ("freshdesk_tickets.csv", "unknown_queue", 1),
+        ("it_service_topic_sample.csv", "generated_ticket_id", 10),
+        ("zendesk_tickets.csv", "unknown_queue", 16),
+    ]

@@ -26,6 +26,8 @@ kept_issues as (
         {{ count_true('has_missing_resolution') }} as missing_resolution_count,
         {{ count_true('has_missing_keys') }} as missing_keys_count,
         {{ count_true('has_unknown_category') }} as unknown_category_count,
+        {{ count_true('has_unknown_queue') }} as unknown_queue_count,
+        {{ count_true('is_ticket_id_generated') }} as generated_ticket_id_count,
         {{ count_true('has_invalid_value') }} as invalid_value_count
     from tickets
     group by _load_id
@@ -38,6 +40,8 @@ per_load as (
         coalesce(kept_issues.missing_resolution_count, 0) as missing_resolution_count,
         coalesce(kept_issues.missing_keys_count, 0) as missing_keys_count,
         coalesce(kept_issues.unknown_category_count, 0) as unknown_category_count,
+        coalesce(kept_issues.unknown_queue_count, 0) as unknown_queue_count,
+        coalesce(kept_issues.generated_ticket_id_count, 0) as generated_ticket_id_count,
         coalesce(kept_issues.invalid_value_count, 0) as invalid_value_count
     from loads
     left join kept_issues on loads.load_id = kept_issues.load_id
@@ -78,6 +82,28 @@ checks as (
         'unknown' as check_group,
         'category' as field,
         unknown_category_count as row_count
+    from per_load
+
+    union all
+
+    -- A queue without business hours: measured on the default queue's hours.
+    select
+        load_id,
+        'unknown_queue' as check_name,
+        'unknown' as check_group,
+        'queue' as field,
+        unknown_queue_count as row_count
+    from per_load
+
+    union all
+
+    -- The export had no ticket ids: the ingest generated them from file hash and line.
+    select
+        load_id,
+        'generated_ticket_id' as check_name,
+        'missing' as check_group,
+        'ticket_id' as field,
+        generated_ticket_id_count as row_count
     from per_load
 
     union all
