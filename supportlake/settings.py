@@ -6,6 +6,7 @@ import os
 from functools import cached_property
 from pathlib import Path
 
+from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -55,8 +56,10 @@ class Settings(BaseSettings):
     api_similar_requires_key: bool = True
     api_similar_mask_text: bool = True  # e-mail addresses and phone numbers, as in the chats
     # BI tools, the dashboard and the API read this copy of the marts, published after each
-    # successful build (supportlake/serving.py); only the pipeline opens `warehouse`.
-    serving_warehouse: Path = STATE_DIR / "serving.duckdb"
+    # successful build (supportlake/serving.py); only the pipeline opens `warehouse`. Unset:
+    # serving.duckdb beside the warehouse (.state/serving.duckdb), so another warehouse never
+    # overwrites this one's copy.
+    serving_warehouse: Path | None = None
     # How long a writer waits for another process to release the warehouse before giving up.
     warehouse_lock_timeout_seconds: float = 60.0
     # Data quality (supportlake/quality.py, the warn-level dbt tests): a load warns when fewer of
@@ -64,6 +67,12 @@ class Settings(BaseSettings):
     quality_min_rows_in_marts_share: float = 0.95
     quality_max_invalid_share: float = 0.05
     stale_source_hours: float = 48.0  # `supportlake status`: a source not loaded for this long
+
+    @model_validator(mode="after")
+    def _serving_copy_beside_the_warehouse(self) -> Settings:
+        if self.serving_warehouse is None:
+            self.serving_warehouse = Path(self.warehouse).parent / "serving.duckdb"
+        return self
 
     @classmethod
     def in_folder(cls, root: Path, **overrides) -> Settings:

@@ -1,9 +1,15 @@
 """The HTTP API: predictions, similar tickets, feedback, health and metrics.
 
-It never opens the warehouse for writing (DESIGN.md rule 1): models come from the registry,
-loaded once and swapped when the registry's `current` pointer moves; every prediction,
-escalation and correction is appended to a landing file that the next ingest loads. Only
-/similar-tickets reads the warehouse, read-only, for the length of one query.
+It never opens the warehouse: models come from the registry, loaded once and swapped when the
+registry's `current` pointer moves; every prediction, escalation and correction is appended to
+a landing file that the next ingest loads. Only /similar-tickets reads data, from the serving
+copy (supportlake/serving.py), read-only, for the length of one query.
+
+Who may do what (docs/operations.md): anyone may ask for predictions, within the per-client
+rate limit; an Urgent prediction escalates (landing/escalations and the webhook) only for a
+caller with the X-API-Key or from an allowed address; /feedback and, by default,
+/similar-tickets need the key. Caller text reaches the lake only as a hash unless
+settings.api_store_text is on.
 
 No `from __future__ import annotations` here: the request models are built per app from the
 settings, and FastAPI must see their classes, not their names, in the endpoint signatures.
@@ -28,11 +34,13 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security import APIKeyHeader
 from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import ValidationError
 
 from supportlake import __version__
 from supportlake.api.batching import PredictionBatcher
 from supportlake.api.escalation import WebhookNotifier, is_escalation
 from supportlake.api.landing_log import LandingLog, instance_name, recover_orphans
+from supportlake.api.masking import mask_pii
 from supportlake.api.observability import ApiMetrics, RequestContextMiddleware
 from supportlake.api.predictor import (
     ModelUnavailable,
@@ -40,6 +48,7 @@ from supportlake.api.predictor import (
     current_versions,
     load_predictor,
 )
+from supportlake.api.rate_limit import ClientRateLimit
 from supportlake.api.schemas import (
     FeedbackIn,
     FeedbackOut,
@@ -230,6 +239,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         RequestContextMiddleware, metrics=state.metrics, max_body_bytes=max_body_bytes
     )
     api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False)
+    rate_limit = ClientRateLimit(settings.api_rate_limit)
+    escalation_allow = frozenset(settings.api_escalation_allow)
+
+    def within_rate_limit(request: Request) -> None:
+        client = _client_address(request)
+        wait = rate_limit.retry_after(client)
+        if wait is not None:
+            raise HTTPException(
+                429,
+                f"rate limit of {rate_limit} per client reached for {client}: retry in {wait} s",
+                headers={"Retry-After": str(wait)},
+            )
 
     def require_api_key(key: Annotated[str | None, Security(api_key_header)]) -> None:
         if not settings.api_key:
@@ -240,6 +261,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise HTTPException(
                 401, "missing or wrong X-API-Key header", headers={"WWW-Authenticate": "APIKey"}
             )
+
+    def may_escalate(
+        request: Request, key: Annotated[str | None, Security(api_key_header)]
+    ) -> bool:
+        """Escalations page people: only a caller with the key (a wrong key is refused, not
+        ignored) or from an address in settings.api_escalation_allow."""
+        if key is not None:
+            require_api_key(key)
+            return True
+        return _client_address(request) in escalation_allow
+
+    def similar_access(key: Annotated[str | None, Security(api_key_header)]) -> None:
+        if settings.api_similar_requires_key:
+            require_api_key(key)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -255,7 +290,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"detail": errors, "request_id": request.state.request_id}, status_code=422
         )
 
-    async def predict(request: Request, tickets: list, endpoint: str) -> list[dict]:
+    async def predict(
+        request: Request,
+        tickets: list,
+        endpoint: str,
+        escalate: bool,
+        indexes: list[int] | None = None,
+    ) -> list[dict]:
         started = time.perf_counter()
         inputs = [ticket.as_input() for ticket in tickets]
         try:
@@ -270,48 +311,107 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise HTTPException(500, "prediction failed; quote the request id") from None
         latency_ms = round((time.perf_counter() - started) * 1000, 3)
         return _record_predictions(
-            state, request, endpoint, tickets, inputs, predictions, latency_ms
+            state, request, endpoint, tickets, inputs, predictions, latency_ms, escalate, indexes
         )
 
     @app.post(
         "/predict-ticket",
         response_model=TicketPrediction,
         summary="Predict one ticket's priority and category, with reasons",
-        responses={422: {"description": "Invalid ticket"}, 503: {"description": "No model"}},
+        dependencies=[Depends(within_rate_limit)],
+        responses={
+            401: {"description": "Wrong API key"},
+            422: {"description": "Invalid ticket"},
+            429: {"description": "Rate limit reached"},
+            503: {"description": "No model"},
+        },
     )
-    async def predict_ticket(ticket: ticket_model, request: Request) -> Response:
-        result = (await predict(request, [ticket], "predict-ticket"))[0]
+    async def predict_ticket(
+        ticket: ticket_model,
+        request: Request,
+        escalate: Annotated[bool, Depends(may_escalate)],
+    ) -> Response:
+        result = (await predict(request, [ticket], "predict-ticket", escalate))[0]
         return Response(orjson.dumps(result), media_type="application/json")
 
     @app.post(
         "/predict-tickets",
         response_model=PredictionsOut,
         summary=f"Predict a batch of up to {settings.api_max_batch} tickets",
-        responses={422: {"description": "Invalid batch"}, 503: {"description": "No model"}},
+        dependencies=[Depends(within_rate_limit)],
+        responses={
+            401: {"description": "Wrong API key"},
+            422: {"description": "Invalid batch, or no valid ticket in it"},
+            429: {"description": "Rate limit reached"},
+            503: {"description": "No model"},
+        },
     )
-    async def predict_tickets(batch: tickets_model, request: Request) -> Response:
-        results = await predict(request, batch.tickets, "predict-tickets")
-        return Response(orjson.dumps({"predictions": results}), media_type="application/json")
+    async def predict_tickets(
+        batch: tickets_model,
+        request: Request,
+        escalate: Annotated[bool, Depends(may_escalate)],
+    ) -> Response:
+        tickets, indexes, rejected = [], [], []
+        for index, item in enumerate(batch.tickets):
+            try:
+                tickets.append(ticket_model.model_validate(item))
+                indexes.append(index)
+            except ValidationError as error:
+                errors = [
+                    {key: value for key, value in e.items() if key != "loc"}
+                    for e in _error_list(error.errors())
+                ]
+                rejected.append({"index": index, "errors": errors})
+        if rejected:
+            _log_rejected_items(state, request, rejected, len(batch.tickets))
+        if not tickets:
+            detail = [
+                {**error, "field": f"tickets.{item['index']}.{error['field']}".rstrip(".")}
+                for item in rejected
+                for error in item["errors"]
+            ]
+            return JSONResponse(
+                {"detail": detail, "rejected": rejected, "request_id": request.state.request_id},
+                status_code=422,
+            )
+        results = await predict(request, tickets, "predict-tickets", escalate, indexes)
+        return Response(
+            orjson.dumps({"predictions": results, "rejected": rejected}),
+            media_type="application/json",
+        )
 
     @app.get(
         "/similar-tickets",
         response_model=SimilarTicketsOut,
-        summary="Resolved tickets most similar to a text (sentence embeddings)",
-        responses={503: {"description": "Warehouse or embeddings not available"}},
+        summary="Resolved tickets most similar to a text (needs X-API-Key unless configured)",
+        dependencies=[Depends(within_rate_limit), Depends(similar_access)],
+        responses={
+            401: {"description": "Missing or wrong API key"},
+            429: {"description": "Rate limit reached"},
+            503: {"description": "Serving copy or embeddings not available"},
+        },
     )
     def similar_tickets(
         text: Annotated[str, Query(min_length=1, max_length=settings.api_max_text_chars)],
         k: Annotated[int, Query(ge=1, le=SIMILAR_MAX_K)] = 5,
     ) -> dict:
-        return {"text": text, "k": k, "tickets": _find_similar(settings, text, k)}
+        tickets = _find_similar(settings, text, k)
+        if settings.api_similar_mask_text:
+            for ticket in tickets:
+                ticket["subject"] = mask_pii(ticket["subject"])
+                ticket["message"] = mask_pii(ticket["message"])
+        return {"text": text, "k": k, "tickets": tickets}
 
     @app.post(
         "/feedback",
         response_model=FeedbackOut,
         status_code=202,
         summary="Record an agent's correction (needs X-API-Key)",
-        dependencies=[Depends(require_api_key)],
-        responses={401: {"description": "Missing or wrong API key"}},
+        dependencies=[Depends(within_rate_limit), Depends(require_api_key)],
+        responses={
+            401: {"description": "Missing or wrong API key"},
+            429: {"description": "Rate limit reached"},
+        },
     )
     async def feedback(correction: FeedbackIn) -> dict:
         category = _known_label(state, "category", correction.corrected_category)
@@ -392,18 +492,27 @@ def _record_predictions(
     inputs: list[dict],
     predictions: list[dict],
     latency_ms: float,
+    may_escalate: bool,
+    indexes: list[int] | None,
 ) -> list[dict]:
-    """Response bodies, plus one prediction-log record each (and escalations), then metrics."""
+    """Response bodies, plus one prediction-log record each (and escalations, for a caller
+    that may escalate), then metrics."""
     request_id = request.state.request_id
     requested_at = _now_text()
-    results, records, escalations = [], [], []
-    for ticket, ticket_input, by_task in zip(tickets, inputs, predictions, strict=True):
+    store_text = state.settings.api_store_text
+    results, records, escalations, pages = [], [], [], []
+    for position, (ticket, ticket_input, by_task) in enumerate(
+        zip(tickets, inputs, predictions, strict=True)
+    ):
         prediction_id = uuid.uuid4().hex
         priority, category = by_task.get("priority"), by_task.get("category")
-        escalated = is_escalation(priority.label if priority else None)
+        escalated = may_escalate and is_escalation(priority.label if priority else None)
+        result = {"prediction_id": prediction_id}
+        if indexes is not None:
+            result["index"] = indexes[position]
         results.append(
-            {
-                "prediction_id": prediction_id,
+            result
+            | {
                 "ticket_id": ticket.ticket_id,
                 "priority": _prediction_dict(priority) if priority else None,
                 "category": _prediction_dict(category) if category else None,
@@ -439,13 +548,16 @@ def _record_predictions(
             }
         )
         if escalated:
+            # The lake keeps the subject only when the operator turned api_store_text on (the
+            # prediction log has the input's sha256); the webhook's receiver gets it to act on.
+            subject = ticket.subject[:200]
             escalations.append(
                 {
                     "prediction_id": prediction_id,
                     "request_id": request_id,
                     "escalated_at": requested_at,
                     "ticket_id": ticket.ticket_id,
-                    "subject": ticket.subject[:200],
+                    "subject": subject if store_text else None,
                     "predicted_priority": priority.label,
                     "priority_confidence": priority.confidence,
                     "predicted_category": category.label if category else None,
@@ -453,15 +565,44 @@ def _record_predictions(
                     "webhook_url": state.settings.escalation_webhook_url,
                 }
             )
+            pages.append(escalations[-1] | {"subject": subject})
         for task, prediction in by_task.items():
             state.metrics.predictions.labels(task, prediction.label).inc()
     _append(state, state.prediction_log, "prediction_log", records)
     if escalations:
         _append(state, state.escalation_log, "escalations", escalations)
         state.metrics.escalations.inc(len(escalations))
-        for escalation in escalations:
-            state.notifier.notify(escalation)
+        for page in pages:
+            state.notifier.notify(page)
     return results
+
+
+def _client_address(request: Request) -> str:
+    """The caller's address as uvicorn sees it (behind a proxy: --forwarded-allow-ips)."""
+    return request.client.host if request.client else "unknown"
+
+
+def _log_rejected_items(
+    state: ApiState, request: Request, rejected: list[dict], batch_size: int
+) -> None:
+    """Each ticket refused from a batch lands in the log as rejected, for the error rate."""
+    records = [
+        {
+            "prediction_id": uuid.uuid4().hex,
+            "request_id": request.state.request_id,
+            "requested_at": _now_text(),
+            "endpoint": "predict-tickets",
+            "status": "rejected",
+            "error": (
+                f"tickets[{item['index']}]: "
+                + "; ".join(f"{error['field']}: {error['msg']}" for error in item["errors"])
+            )[:1000],
+            "batch_size": batch_size,
+            "api_instance": state.instance,
+        }
+        for item in rejected
+    ]
+    _append(state, state.prediction_log, "prediction_log", records)
 
 
 def _append(state: ApiState, log: LandingLog, name: str, records: list[dict]) -> None:
@@ -508,29 +649,31 @@ def _log_refusal(
 
 
 def _find_similar(settings: Settings, text: str, k: int) -> list[dict]:
-    """ml.similar's search, with its failures turned into answers a caller can act on."""
+    """ml.similar's search on the serving copy (never the writer's file), with its failures
+    turned into answers a caller can act on."""
     import duckdb
 
     from ml.similar import find_similar_tickets
+    from supportlake.serving import serving_settings
 
     try:
         _check_embeddings(settings)  # before loading the encoder: seconds, 0.7 GB
-        found = find_similar_tickets(text, k, settings)
+        found = find_similar_tickets(text, k, serving_settings(settings))
     except ValueError as error:
         raise RequestValidationError(
             [{"loc": ("query", "text"), "msg": str(error), "type": "value_error"}]
         ) from None
     except FileNotFoundError as error:
-        raise HTTPException(503, f"no warehouse to search yet: {error}") from None
+        raise HTTPException(503, str(error)) from None
     except duckdb.CatalogException as error:
         raise HTTPException(
             503,
-            "no ticket embeddings in the warehouse yet: run the topics flow "
+            "no ticket embeddings in the serving copy yet: run the topics flow "
             f"(`supportlake topics`) first ({str(error).splitlines()[0]})",
         ) from None
     except duckdb.IOException as error:
         raise HTTPException(
-            503, f"the warehouse is busy (a pipeline step holds it): retry shortly ({error})"
+            503, f"the serving copy cannot be read: retry shortly ({error})"
         ) from None
     return [ticket.to_dict() for ticket in found]
 
@@ -539,9 +682,9 @@ def _check_embeddings(settings: Settings) -> None:
     """Fail fast, read-only, when there is nothing to search."""
     import duckdb
 
-    from supportlake.warehouse import open_warehouse
+    from supportlake.serving import open_serving
 
-    with open_warehouse(settings, read_only=True) as connection:
+    with open_serving(settings) as connection:
         found = connection.execute(
             "select count(*) from information_schema.tables "
             "where table_schema = 'ml' and table_name = 'ticket_embeddings'"

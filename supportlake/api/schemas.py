@@ -4,13 +4,25 @@ silently ignored field."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+# A helpdesk's ticket id (docs/operations.md): a letter or digit, then up to 99 letters, digits
+# or . _ : - (no spaces, quotes, slashes or semicolons: an id is a key, never SQL or a path).
+TICKET_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$"
+TicketId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=TICKET_ID_PATTERN)]
 
 
 class TicketBase(BaseModel):
@@ -24,11 +36,27 @@ class TicketBase(BaseModel):
     created_at: datetime | None = Field(
         None, description="When the ticket was opened (ISO 8601; without an offset: UTC)."
     )
-    ticket_id: Identifier | None = Field(
-        None, description="The helpdesk's id: lets feedback be matched with this prediction."
+    ticket_id: TicketId | None = Field(
+        None,
+        description=f"The helpdesk's id, matching {TICKET_ID_PATTERN}: lets feedback be matched "
+        "with this prediction.",
     )
     queue: ShortText | None = None
     product_line: ShortText | None = None
+
+    @field_validator("created_at")
+    @classmethod
+    def _representable_in_utc(cls, value: datetime | None) -> datetime | None:
+        """In UTC, as the models and the warehouse keep it; 0001-01-01T00:00:00+14:00 has no
+        UTC time, so it is refused here instead of failing the prediction."""
+        if value is None or value.tzinfo is None:
+            return value
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError(
+                f"{value.isoformat()} is outside the range of dates once converted to UTC"
+            ) from None
 
     @model_validator(mode="after")
     def _has_text(self):
@@ -59,7 +87,17 @@ def request_models(max_text_chars: int, max_batch: int) -> tuple[type[TicketBase
     tickets = create_model(
         "TicketsIn",
         __config__=ConfigDict(extra="forbid"),
-        tickets=(list[ticket], Field(..., min_length=1, max_length=max_batch)),
+        # Items are checked one by one (app.py), so one bad ticket is rejected on its own.
+        tickets=(
+            list[Any],
+            Field(
+                ...,
+                min_length=1,
+                max_length=max_batch,
+                description="Tickets shaped like POST /predict-ticket's body; an invalid one is "
+                "listed under `rejected` with its index, the others are predicted.",
+            ),
+        ),
     )
     return ticket, tickets
 
@@ -79,14 +117,30 @@ class ClassPrediction(BaseModel):
 
 class TicketPrediction(BaseModel):
     prediction_id: str
+    index: int | None = Field(None, description="Position in the batch (POST /predict-tickets).")
     ticket_id: str | None = None
     priority: ClassPrediction | None = None
     category: ClassPrediction | None = None
-    is_escalated: bool = Field(description="Urgent: written to the escalation log (and webhook).")
+    is_escalated: bool = Field(
+        description="Urgent from a caller that may escalate (X-API-Key or an allowed address): "
+        "written to the escalation log and sent to the webhook."
+    )
+
+
+class FieldError(BaseModel):
+    field: str
+    msg: str
+    type: str
+
+
+class RejectedTicket(BaseModel):
+    index: int = Field(description="Position of the refused ticket in the batch.")
+    errors: list[FieldError]
 
 
 class PredictionsOut(BaseModel):
-    predictions: list[TicketPrediction]
+    predictions: list[TicketPrediction] = Field(description="The valid tickets, in batch order.")
+    rejected: list[RejectedTicket] = Field(default_factory=list)
 
 
 class FeedbackIn(BaseModel):
@@ -94,7 +148,7 @@ class FeedbackIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    ticket_id: Identifier
+    ticket_id: TicketId
     corrected_category: ShortText | None = None
     corrected_priority: ShortText | None = None
     corrected_by: Identifier | None = Field(None, description="Agent id or name.")

@@ -19,13 +19,14 @@ URGENT = {
     "ticket_id": "T-9001",
 }
 BILLING = {"subject": "Invoice", "message": "I was charged twice on my invoice. No rush at all."}
+KEYED = {"X-API-Key": API_KEY}  # escalations need an authenticated caller
 
 
 def test_predict_ticket_answers_with_labels_confidences_and_reasons(api, trained_models, webhook):
     _, versions = trained_models
 
     response = api.client.post(
-        "/predict-ticket", json=URGENT, headers={"X-Request-ID": "support-tool-42"}
+        "/predict-ticket", json=URGENT, headers={"X-Request-ID": "support-tool-42", **KEYED}
     )
 
     assert response.status_code == 200, response.text
@@ -64,7 +65,9 @@ def test_predict_ticket_answers_with_labels_confidences_and_reasons(api, trained
 
 
 def test_batch_keeps_order_and_enforces_the_batch_limit(api):
-    response = api.client.post("/predict-tickets", json={"tickets": [BILLING, URGENT, BILLING]})
+    response = api.client.post(
+        "/predict-tickets", json={"tickets": [BILLING, URGENT, BILLING]}, headers=KEYED
+    )
 
     assert response.status_code == 200, response.text
     predictions = response.json()["predictions"]
@@ -163,7 +166,7 @@ def test_write_endpoints_refuse_when_no_key_is_configured(api_settings):
 
 def test_health_metrics_and_offline_docs(api, trained_models):
     _, versions = trained_models
-    api.client.post("/predict-ticket", json=URGENT)
+    api.client.post("/predict-ticket", json=URGENT, headers=KEYED)
 
     health = api.client.get("/health").json()
     metrics = api.client.get("/metrics").text
@@ -186,11 +189,13 @@ def test_health_metrics_and_offline_docs(api, trained_models):
 
 
 def test_similar_tickets_says_what_is_missing(api):
-    no_warehouse = api.client.get("/similar-tickets", params={"text": "refund please", "k": 3})
-    bad_k = api.client.get("/similar-tickets", params={"text": "refund please", "k": 0})
+    params = {"text": "refund please", "k": 3}
+    no_copy = api.client.get("/similar-tickets", params=params, headers=KEYED)
+    bad_k = api.client.get("/similar-tickets", params={**params, "k": 0}, headers=KEYED)
 
-    assert no_warehouse.status_code == 503
-    assert "no warehouse" in no_warehouse.json()["detail"]
+    assert no_copy.status_code == 503
+    assert "no serving copy" in no_copy.json()["detail"]
+    assert "supportlake build" in no_copy.json()["detail"]
     assert bad_k.status_code == 422
     assert bad_k.json()["detail"][0]["field"] == "query.k"
 
@@ -199,7 +204,7 @@ def test_a_slow_webhook_never_delays_a_prediction(api, webhook):
     webhook.delay = 3.0  # the API gives up after 1 s
 
     started = time.perf_counter()
-    response = api.client.post("/predict-ticket", json=URGENT)
+    response = api.client.post("/predict-ticket", json=URGENT, headers=KEYED)
     elapsed = time.perf_counter() - started
 
     assert response.status_code == 200 and response.json()["is_escalated"]

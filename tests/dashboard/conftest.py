@@ -64,7 +64,9 @@ def monitored_warehouse(tmp_path_factory) -> MonitoredWarehouse:
             predictions[f"API-{number}"] = api.client.post("/predict-ticket", json=body).json()
             channels.append(channel)
         predictions["API-URGENT"] = api.client.post(
-            "/predict-ticket", json={**URGENT, "ticket_id": "API-URGENT", "channel": "Phone"}
+            "/predict-ticket",
+            json={**URGENT, "ticket_id": "API-URGENT", "channel": "Phone"},
+            headers={"X-API-Key": API_KEY},  # only an authenticated caller escalates
         ).json()
         channels.append("Phone")
         batch = api.client.post("/predict-tickets", json={"tickets": [BILLING, BILLING]})
