@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 import duckdb
@@ -24,7 +25,7 @@ from supportlake.console import console
 from supportlake.settings import Settings, get_settings
 from supportlake.warehouse import open_warehouse
 
-# The header lines of export_contract.md, verbatim.
+# The header lines of docs/chat_export_contract.md, verbatim.
 CHATS_HEADER = (
     "locations,first name,user bypass messages limit,name,read only token,phone number,pois,"
     "is test chat,clientId,organizationConfigId,email,suborganization,provinces,starting domain,"
@@ -196,13 +197,28 @@ def export_chats(out_dir: Path | None = None, settings: Settings | None = None) 
 export_app = typer.Typer(help="Export marts as files (CSV) for tools outside the warehouse.")
 
 
+class ChatExportFormat(StrEnum):
+    contract = "contract"
+    generic = "generic"
+
+
 @export_app.command("chats")
 def chats_command(
     out: Path = typer.Option(None, "--out", help="output folder (default: <lake>/exports/chats)"),
+    export_format: ChatExportFormat = typer.Option(
+        ChatExportFormat.contract,
+        "--format",
+        help="contract: chats.csv + messages.csv, the chatbot export's 47 columns each "
+        "(docs/chat_export_contract.md); generic: chat_messages.csv, one row per message with "
+        "columns any chat tool can fill (docs/chats.md)",
+    ),
 ) -> None:
-    """Write chats.csv and messages.csv with exactly the 47 contract columns each."""
+    """Write the chats as CSV: the 47-column contract files, or the generic per-message file."""
+    from supportlake.export.generic_chats import export_generic_chats
+
+    export = export_generic_chats if export_format == ChatExportFormat.generic else export_chats
     try:
-        result = export_chats(out)
+        result = export(out)
     except (ChatExportError, FileNotFoundError) as error:
         console.print(f"[red]export failed:[/] {error}")
         raise typer.Exit(1) from None
