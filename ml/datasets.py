@@ -109,6 +109,10 @@ def to_ticket_schema(raw: pd.DataFrame, spec: TextSpec, *, file_name: str) -> pd
             return name
         if normalized_name(name) in columns:
             return columns[normalized_name(name)]
+        # A file column the mapping renamed (--label Topic_group, mapped onto category).
+        mapped = frame.attrs.get("mapped_from", {}).get(normalized_name(name))
+        if mapped in frame.columns:
+            return mapped
         available = ", ".join(map(str, raw.columns))
         raise DataError(f"{file_name}: no {role} column {name!r} (its columns: {available})")
 
@@ -161,6 +165,9 @@ def _apply_mapping(raw: pd.DataFrame, mapping: str | None, file_name: str) -> pd
     except MappingError as error:
         raise DataError(str(error)) from None
     renamed = raw.rename(columns={source: target for target, source in plan.selected.items()})
+    renamed.attrs["mapped_from"] = {
+        normalized_name(source): target for target, source in plan.selected.items()
+    }
     # The mapping's value tables as the ingest applies them: Zendesk's `Normal` is Medium in
     # training as in the warehouse.
     for column in set(plan.selected) & set(section.values if section else ()):

@@ -35,11 +35,11 @@ def test_a_priority_label_outside_the_priority_levels_is_no_label(tmp_path):
     assert data.rows_unlabelled == 1
 
 
-def test_it_topic_groups_train_as_the_taxonomys_categories():
+def test_it_topic_groups_train_as_the_taxonomys_categories_under_their_own_column_name():
     data = finish_labels(
         load_labelled_file(
             VENDOR_EXPORTS / "it_service_topic_sample.csv",
-            TextSpec((), "category", "it_service_topic"),
+            TextSpec((), "Topic_group", "it_service_topic"),  # the file's own column name
         )
     )
 
