@@ -252,6 +252,18 @@ def build_sections(outcome, version: str, metadata: dict) -> list[Section]:
         ),
     ]
     sections.append(Section("Routing at 90% precision", _routing_paragraphs(outcome)))
+    if outcome.languages is not None and len(outcome.languages):
+        sections.append(
+            Section(
+                "Holdout scores per language",
+                [
+                    "Language of each holdout ticket (py3langid over en, nl, fr, de, es, it, "
+                    "pt; `unknown` below 0.5 confidence). Word and character n-grams read every "
+                    "language; the urgency keywords and VADER sentiment are English only."
+                ],
+                outcome.languages,
+            )
+        )
     if outcome.rare_labels:
         sections.append(
             Section(

@@ -139,6 +139,7 @@ class TrainingOutcome:
     holdout_frame: pd.DataFrame | None = None  # the scored holdout (not saved)
     evaluated_pipeline: object = None  # the model the holdout scored (before any refit)
     min_class_rows: int = 10
+    languages: pd.DataFrame | None = None  # holdout scores per ticket language
 
     @property
     def chosen(self) -> Evaluation:
@@ -202,7 +203,7 @@ def _rare_labels(
     return frame, holdout, report
 
 
-def _split_holdout(frame: pd.DataFrame, options: TrainingOptions):
+def split_holdout(frame: pd.DataFrame, options: TrainingOptions):
     """Stratified split; labels with a single row cannot be split and stay in training."""
     counts = frame[LABEL].value_counts()
     single = frame[LABEL].isin(counts[counts < 2].index)
@@ -623,7 +624,7 @@ def fit_task(
         train, test = frame, holdout_frame
         holdout_source = holdout.source
     else:
-        train, test = _split_holdout(frame, options)
+        train, test = split_holdout(frame, options)
         holdout_source = f"stratified {options.holdout_share:.0%} split, seed {options.seed}"
     _require_two_labels(train)
     feature_set = detect_feature_set(train)
@@ -663,6 +664,9 @@ def fit_task(
     )
     evaluations["chosen"] = _evaluate_pipeline(
         f"{chosen_candidate.family} (calibrated)", chosen_pipeline, test, labels
+    )
+    languages = _scores_by_language(
+        test, {"saved model": chosen_pipeline, "baseline": baseline_pipeline}
     )
     zero_shot = _evaluate_zero_shot(test, labels, options, notes)
     if zero_shot is not None:
@@ -712,7 +716,16 @@ def fit_task(
         holdout_frame=test,
         evaluated_pipeline=chosen_pipeline,
         min_class_rows=options.min_class_rows,
+        languages=languages,
     )
+
+
+def _scores_by_language(test: pd.DataFrame, pipelines: dict) -> pd.DataFrame:
+    from ml.languages import scores_by_language, ticket_languages
+
+    features = test.drop(columns=[LABEL])
+    predictions = {name: pipeline.predict(features) for name, pipeline in pipelines.items()}
+    return scores_by_language(ticket_languages(test), test[LABEL], predictions)
 
 
 def _plain_parameters(candidate: Candidate) -> dict:
@@ -782,6 +795,11 @@ def build_metadata(outcome: TrainingOutcome, version: str, content_hash: str) ->
             outcome.chosen.routing.to_dict() if outcome.chosen.routing is not None else None
         ),
         "rare_labels": [rare.__dict__ for rare in outcome.rare_labels],
+        "languages": (
+            outcome.languages.round(4).to_dict(orient="records")
+            if outcome.languages is not None
+            else []
+        ),
         "notes": outcome.notes,
         "code_version": code_version(),
         "package_version": __version__,
