@@ -164,7 +164,8 @@ class CsvReader(Reader):
             with self.read_path.open("wb") as repaired:
                 count = _transform_bare_carriage_returns(self.path, repaired)
             self.notes.append(f"{count} carriage returns inside records were read as spaces")
-        self._count_records()
+        if not self.is_empty:
+            self._count_records()
 
     def _scratch_file(self, label: str) -> Path:
         if self.scratch is None:
@@ -316,6 +317,7 @@ class ParquetReader(Reader):
         self.types = {name: str(column_type) for name, column_type, *_ in described}
         self.columns = list(self.types)
         self.is_empty = rows[0] == 0
+        self.expected_records = rows[0]  # the file's own row count, checked after the load
 
     def select_sql(self, plan: ColumnPlan) -> str:
         values = ", ".join(self._as_text(column) for column in plan.selected.values())
