@@ -60,7 +60,7 @@ def _progress_callback(progress: Callable[[int, int], None]) -> Callable:
         name = event.info.name
         if name == "LogStartLine":
             state["total"] = max(state["total"], int(event.data.total))
-        elif name == "NodeFinished":
+        elif name == "NodeFinished":  # skipped nodes finish too
             state["done"] += 1
             progress(state["done"], max(state["total"], state["done"]))
 
@@ -83,7 +83,7 @@ def run_dbt(
     settings = settings or get_settings()
     apply_offline_environment(settings)
     (settings.lake / "exports" / "marts").mkdir(parents=True, exist_ok=True)
-    quiet = ["--log-level", "none"] if progress else []
+    quiet = ["--log-level", "none", "--log-level-file", "debug"] if progress else []
     invocation = [
         *quiet,
         *args,

@@ -41,6 +41,17 @@ def test_a_load_that_loses_rows_warns_in_the_build_summary(cli: CliRunner) -> No
     assert "dbt test warned warn_on_load_with_many_invalid_values" in output
 
 
+def test_dbt_node_lines_go_to_the_log_not_the_terminal(cli: CliRunner, lossy_project) -> None:
+    result = cli.invoke(app, ["build", "-s", AUDIT_SELECTION])
+
+    assert result.exit_code == 0, result.output
+    assert "START sql table model" not in result.output
+    assert "OK created sql table model" not in result.output
+    log = lossy_project.lake / "logs" / "dbt" / "dbt.log"
+    assert f"dbt's log: {log}" in " ".join(result.output.split())
+    assert "START sql table model marts.ticket_load_reconciliations" in log.read_text()
+
+
 def test_fail_on_quality_turns_the_warning_into_a_failed_build(cli: CliRunner) -> None:
     result = cli.invoke(app, ["build", "-s", AUDIT_SELECTION, "--fail-on-quality"])
 
