@@ -90,6 +90,9 @@ class TrainingOptions:
     embedding_backend: str = "torch"
     budget_minutes: float = DEFAULT_BUDGET_MINUTES  # for the advanced candidates
     advanced: tuple[str, ...] = ADVANCED_FAMILIES
+    # Only these families may be saved (empty: any). The plain baseline is still scored and
+    # shown; a user who restricts the choice accepts a model that may lose to it.
+    families: tuple[str, ...] = ()
     boosting_components: int = 100
     boosting_iterations: int = 150
 
@@ -404,16 +407,28 @@ def _describe(candidate: Candidate) -> str:
     return f"{candidate.family}({parameters})" if parameters else candidate.family
 
 
-def _select(scores: list[CandidateScore], baseline: int) -> tuple[int, str]:
+def _select(
+    scores: list[CandidateScore], baseline: int, families: tuple[str, ...] = ()
+) -> tuple[int, str]:
     """The best candidate by mean CV macro-F1, if it also beats the plain baseline on most
-    folds; otherwise the plain baseline, said plainly."""
+    folds; otherwise the plain baseline, said plainly. `families` restricts the choice."""
     eligible = [
         index
         for index, score in enumerate(scores)
-        if score.status == "scored" and score.family != MAJORITY
+        if score.status == "scored"
+        and score.family != MAJORITY
+        and (not families or score.family in families)
     ]
+    if not eligible:
+        raise DataError(f"no candidate of the families {', '.join(families)} could be scored")
     best = max(eligible, key=lambda index: scores[index].cv_macro_f1)
     base = scores[baseline]
+    if families and baseline not in eligible:
+        return best, (
+            f"the choice was restricted to {', '.join(families)}: {scores[best].family} "
+            f"(CV macro-F1 {scores[best].cv_macro_f1:.3f}) beside the plain baseline's "
+            f"{base.cv_macro_f1:.3f}"
+        )
     if best == baseline:
         return baseline, (
             f"the plain baseline was kept: no candidate beat its CV macro-F1 {base.cv_macro_f1:.3f}"
@@ -517,7 +532,7 @@ def search_candidates(
             candidates.append(ensemble[0])
             ordered.append(ensemble[1])
     baseline = next(i for i, c in enumerate(candidates) if c.family == PLAIN_BASELINE)
-    chosen, selection = _select(ordered, baseline)
+    chosen, selection = _select(ordered, baseline, options.families)
     if progress:
         progress("search done", total_steps, total_steps)
     return SearchResult(ordered, candidates, chosen, baseline, selection)

@@ -139,6 +139,12 @@ def train(
     min_class_rows: int = typer.Option(
         10, "--min-class-rows", min=1, help="labels with fewer training rows count as rare"
     ),
+    families: str = typer.Option(
+        None,
+        "--families",
+        help="only these model families may be saved, comma-separated (e.g. linear_svm); "
+        "the plain baseline is still scored and shown",
+    ),
     zero_shot: bool = typer.Option(
         None,
         "--zero-shot/--no-zero-shot",
@@ -177,6 +183,7 @@ def train(
             budget_minutes=budget_minutes,
             rare_labels=rare_labels,
             min_class_rows=min_class_rows,
+            families=_split(families),
         )
         try:
             with console.status(f"loading {task_name} training data"):

@@ -42,6 +42,14 @@ def test_a_candidate_replaces_the_plain_baseline_only_when_it_wins_most_folds():
     assert chosen == 1 and "beat the plain baseline" in why and "4 of 5 folds" in why
 
 
+def test_the_choice_can_be_restricted_to_named_families():
+    baseline = score(PLAIN_BASELINE, [0.90, 0.90, 0.90])
+    svm = score("linear_svm", [0.80, 0.80, 0.80])
+    bayes = score("naive_bayes", [0.70, 0.70, 0.70])
+    chosen, why = _select([baseline, svm, bayes], 0, families=("linear_svm", "naive_bayes"))
+    assert chosen == 1 and "restricted to linear_svm, naive_bayes" in why and "0.900" in why
+
+
 def test_every_run_scores_the_plain_baseline_and_reports_the_decision(tickets):
     outcome = fit_task(labelled(tickets), options())
     families = [candidate.family for candidate in outcome.candidates]
