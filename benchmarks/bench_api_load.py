@@ -290,6 +290,8 @@ def main() -> None:
         "SUPPORTLAKE_LAKE": str(work / "lake"),
         "SUPPORTLAKE_WAREHOUSE": str(work / "api-warehouse.duckdb"),
         "PREFECT_HOME": str(work / "prefect"),
+        # All simulated clients share 127.0.0.1: the per-client rate limit would refuse them.
+        "SUPPORTLAKE_API_RATE_LIMIT": "1000000/minute",
     }
     server = start_server(args.port, environment, work / "api.log")
     url = f"http://127.0.0.1:{args.port}/predict-ticket"
