@@ -65,11 +65,11 @@ def test_publish_dashboard_writes_the_page_and_a_markdown_artifact(prefect_serve
     page = Path(publish_dashboard())
 
     assert page == lake / "reports" / "dashboard" / "index.html"
-    assert "no warehouse at" in page.read_text()
+    assert "no serving copy at" in page.read_text()  # the dashboard never opens the writer's file
     artifact = _artifact(DASHBOARD_ARTIFACT)
     assert artifact.type == "markdown"
     assert "# supportlake dashboard" in artifact.data
-    assert "not shown: no warehouse" in artifact.data
+    assert "not shown: no serving copy" in artifact.data
 
 
 @pytest.mark.slow
