@@ -35,19 +35,20 @@ def is_disk_full(error: BaseException) -> bool:
 
 
 def disk_full(error: BaseException, warehouse: Path) -> DiskFull:
-    """A DiskFull naming the path, the free space left and what to do."""
-    folder = Path(warehouse).resolve().parent
+    """A DiskFull naming the file being written (the warehouse, unless the error names a
+    scratch copy), the free space left there and what to do."""
+    written = Path(getattr(error, "filename", None) or warehouse)
+    folder = written.resolve().parent
     try:
         usage = shutil.disk_usage(folder)
         space = f"{_size(usage.free)} free of {_size(usage.total)} on {folder}"
     except OSError:
         space = f"free space on {folder} unknown"
     first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
-    problem = DiskFull(
-        f"disk full while writing the warehouse {warehouse} ({space}); nothing of this file "
-        f"was loaded. Free some space and run the ingest again. DuckDB said: {first_line}"
+    return DiskFull(
+        f"disk full while writing {written} ({space}); nothing of this file was loaded. "
+        f"Free some space and run the ingest again. The error: {first_line}"
     )
-    return problem
 
 
 def _size(count: int) -> str:
