@@ -4,7 +4,11 @@ Conventions (see `supportlake ingest --help` and mappings/README.md):
 - The landing folder has one sub-folder per source (tickets/, chats/, ...); files load in
   path order. Names starting with `.` or `_` are skipped (partial writes, markers).
 - A file loads in one transaction with its raw.load_manifest row and its raw.quarantine rows;
-  the manifest's sha256 makes a second load of the same content a no-op.
+  the manifest's sha256 makes a second load of the same content a no-op, unless `--reload`
+  (reload.py): the earlier load is then retired in the same transaction.
+- Nothing vanishes: CSV records are counted apart from DuckDB (records.py) and the load fails
+  when loaded + quarantined differs; the encoding comes from a BOM, UTF-16's NUL bytes or the
+  mapping (encoding.py); a full disk is named as such (faults.py).
 - Column mappings: `--mapping`, else `<file>.mapping.yaml` / `<stem>.mapping.yaml` next to the
   file, else `_mapping.yaml` in its folder; without one, matching column names load as is.
 """

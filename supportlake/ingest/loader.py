@@ -33,7 +33,6 @@ from supportlake.sources import Source, get_source
 from supportlake.warehouse import IO_ERRORS, open_warehouse
 
 
-# Errors worth a retry: the file or the warehouse was not reachable, not wrong.
 def ingest_path(
     path: str | Path | None = None,
     settings: Settings | None = None,
@@ -157,16 +156,8 @@ def _load_atomically(
         if retire:
             removed = retire_loads(connection, retire, context.load_id)
             noun = "load" if len(retire) == 1 else "loads"
-            result.retired = list(retire)
-            result.message = "; ".join(
-                filter(
-                    None,
-                    [
-                        result.message,
-                        f"reload: retired {noun} {', '.join(retire)} ({removed:,} rows)",
-                    ],
-                )
-            )
+            note = f"reload: retired {noun} {', '.join(retire)} ({removed:,} rows)"
+            result.message = f"{result.message}; {note}" if result.message else note
         if plan is not None:
             insert = insert_raw_sql(context.source, plan, reader.select_sql(plan))
             result.rows_loaded = connection.execute(insert, context.lineage_params()).fetchone()[0]
@@ -188,6 +179,7 @@ def _load_atomically(
     except BaseException:
         rollback_quietly(connection)  # never let a failed rollback hide why the load failed
         raise
+    result.retired = list(retire or [])
 
 
 def _check_count(reader: Reader, result: FileResult) -> None:
