@@ -1,0 +1,161 @@
+"""The hybrid index over past resolved tickets, read from the serving copy.
+
+One document per distinct normalised text (many tickets repeat a text word for word), shown
+as its latest resolved ticket; BM25 indexes that text, dense search uses its stored
+embedding (ml.ticket_embeddings). Only the serving copy is opened, read-only, for as long as
+the read takes: the writer's file is never held.
+
+The index is cached per process and rebuilt when a build publishes a new serving copy (its
+file changes), so it follows the data without a separate refresh step.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from ml.embeddings import arrow_to_vectors, text_sql
+from ml.retrieval import HybridIndex
+from supportlake.settings import Settings
+
+
+class NothingToSearch(LookupError):
+    """The serving copy has no resolved tickets with embeddings yet."""
+
+
+@dataclass(frozen=True)
+class ResolvedTicket:
+    ticket_id: str
+    subject: str | None
+    message: str | None
+    category: str | None
+    product_line: str | None
+    queue: str | None
+    priority: str | None
+    status: str | None
+    resolved_at: datetime | None
+    resolution_minutes: float | None
+    satisfaction_score: int | None
+    is_reopened: bool | None
+    same_text_tickets: int  # resolved tickets sharing this exact text
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def how_resolved(self) -> str:
+        """One line: the outcome, where and how fast, and whether it stayed resolved."""
+        parts = [self.status or "Resolved"]
+        if self.queue:
+            parts.append(f"by the {self.queue} queue")
+        if self.category:
+            parts.append(f"as {self.category}")
+        if self.resolution_minutes is not None:
+            parts.append(f"in {self.resolution_minutes / 60:.1f} h")
+        line = " ".join(parts)
+        if self.is_reopened:
+            line += " (reopened before it was resolved)"
+        if self.satisfaction_score is not None:
+            line += f"; CSAT {self.satisfaction_score}/5"
+        return line
+
+
+@dataclass
+class ResolvedIndex:
+    index: HybridIndex
+    tickets: dict[str, ResolvedTicket]
+    embedding_model: str
+    source: Path
+    missing_embeddings: int  # resolved texts not embedded yet: neither method sees them
+
+
+def _fetch(connection, embedding_model: str):
+    has_embeddings = connection.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'ml' and table_name in ('ticket_embeddings', 'ticket_text_hashes')"
+    ).fetchone()[0]
+    if has_embeddings < 2:
+        raise NothingToSearch(
+            "no ticket embeddings in the serving copy yet: run `supportlake topics` (or "
+            "`supportlake embed`) and `supportlake build` first"
+        )
+    return connection.execute(
+        f"""
+        with resolved as (
+            select tickets.*, hashes.text_hash,
+                {text_sql("tickets.subject", "tickets.message")} as ticket_text,
+                count(*) over (partition by hashes.text_hash) as same_text_tickets
+            from marts.tickets as tickets
+            inner join ml.ticket_text_hashes as hashes on tickets.ticket_id = hashes.ticket_id
+            where tickets.is_resolved
+            qualify row_number() over (
+                partition by hashes.text_hash
+                order by tickets.resolved_at desc nulls last, tickets.ticket_id
+            ) = 1
+        )
+        select
+            resolved.ticket_id, resolved.subject, resolved.message, resolved.category,
+            resolved.product_line, resolved.queue, resolved.priority, resolved.status,
+            resolved.resolved_at, resolved.resolution_minutes, resolved.satisfaction_score,
+            resolved.is_reopened, resolved.same_text_tickets, resolved.ticket_text,
+            embeddings.embedding
+        from resolved
+        left join ml.ticket_embeddings as embeddings
+            on resolved.text_hash = embeddings.text_hash
+            and embeddings.embedding_model = $model
+        order by resolved.ticket_id
+        """,
+        {"model": embedding_model},
+    ).to_arrow_table()
+
+
+def build_resolved_index(settings: Settings, embedding_model: str) -> ResolvedIndex:
+    """Read the resolved tickets and their vectors from the serving copy and index them."""
+    from supportlake.serving import open_serving
+
+    with open_serving(settings) as connection:
+        table = _fetch(connection, embedding_model)
+    embedded = table.filter(table["embedding"].is_valid())
+    missing = table.num_rows - embedded.num_rows
+    if embedded.num_rows == 0:
+        raise NothingToSearch(
+            f"none of the {table.num_rows} resolved tickets in the serving copy has an "
+            f"{embedding_model} embedding yet: run `supportlake topics` and `supportlake build`"
+        )
+    rows = embedded.drop_columns(["ticket_text", "embedding"]).to_pylist()
+    tickets = {row["ticket_id"]: ResolvedTicket(**row) for row in rows}
+    vectors = arrow_to_vectors(embedded["embedding"])
+    index = HybridIndex(
+        [row["ticket_id"] for row in rows],
+        embedded["ticket_text"].to_pylist(),
+        np.asarray(vectors),
+        settings,
+    )
+    return ResolvedIndex(index, tickets, embedding_model, Path(settings.serving_warehouse), missing)
+
+
+_cache: dict[tuple, ResolvedIndex] = {}
+_cache_lock = threading.Lock()
+
+
+def resolved_index(settings: Settings, embedding_model: str) -> ResolvedIndex:
+    """The cached index for this serving copy; rebuilt once a build has published a new one."""
+    from supportlake.serving import ServingCopyMissing
+
+    path = Path(settings.serving_warehouse)
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise ServingCopyMissing(
+            f"no serving copy at {path} yet: run `supportlake ingest` and `supportlake build`"
+        ) from None
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, embedding_model)
+    with _cache_lock:
+        if key not in _cache:
+            for stale in [k for k in _cache if k[0] == key[0] and k[3] == embedding_model]:
+                _cache.pop(stale).index.close()
+            _cache[key] = build_resolved_index(settings, embedding_model)
+        return _cache[key]

@@ -1,0 +1,93 @@
+"""Hybrid retrieval: BM25 finds the exact error code, dense finds the paraphrase, RRF keeps
+both; the HNSW path answers like the exact scan."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ml.retrieval import HybridIndex, reciprocal_rank_fusion
+
+DOCS = {
+    "sync-4012": "Desktop sync stops with error E4012 on shared folders",
+    "sync-5001": "Desktop sync stops with error E5001 on shared folders",
+    "billing": "I was charged twice for my subscription this month",
+    "login": "I cannot log in after resetting my password",
+    "export": "Exporting the report to CSV crashes the browser tab",
+}
+
+
+@pytest.fixture(scope="module")
+def index(encoder, tmp_path_factory):
+    from supportlake.settings import Settings
+
+    settings = Settings.in_folder(tmp_path_factory.mktemp("index"))
+    ids, texts = list(DOCS), list(DOCS.values())
+    built = HybridIndex(ids, texts, encoder.encode(texts), settings)
+    yield built
+    built.close()
+
+
+def test_rrf_prefers_what_both_lists_agree_on():
+    fused = reciprocal_rank_fusion([["a", "b", "c"], ["b", "d", "a"]])
+    assert [doc_id for doc_id, _ in fused] == ["b", "a", "d", "c"]
+
+
+def test_bm25_matches_the_whole_error_code_and_hybrid_ranks_it_first(index, encoder):
+    # fts's default tokenizer drops digits: "E5001" would become "e" and match every code.
+    query = "E5001 again"
+    assert [doc_id for doc_id, _ in index.bm25(query)] == ["sync-5001"]
+    [best] = index.search(query, encoder.encode([query])[0], k=1)
+    assert (best.doc_id, best.bm25_rank, best.dense_rank) == ("sync-5001", 1, 1)
+
+
+def test_dense_finds_a_paraphrase_that_shares_no_word(index, encoder):
+    query = "billed two times on my card"
+    vector = encoder.encode([query])[0]
+    assert "billing" not in {doc_id for doc_id, _ in index.bm25(query)}
+    [best] = index.search(query, vector, k=1)
+    assert best.doc_id == "billing"
+    assert best.bm25_rank is None and best.similarity > 0.4
+
+
+def test_single_method_modes_and_bad_input(index, encoder):
+    vector = encoder.encode(["password reset"])[0]
+    assert index.search("password reset", None, k=1, mode="bm25")[0].doc_id == "login"
+    assert index.search("", vector, k=1, mode="dense")[0].doc_id == "login"
+    with pytest.raises(ValueError, match="unknown retrieval mode"):
+        index.search("x", vector, mode="fuzzy")
+    with pytest.raises(ValueError, match="needs the query's vector"):
+        index.search("x", None)
+
+
+def test_hnsw_index_answers_like_the_exact_scan(tmp_path):
+    from supportlake.settings import Settings
+
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(300, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ids = [f"d{row}" for row in range(300)]
+    texts = [f"text {row}" for row in range(300)]
+    settings = Settings.in_folder(tmp_path)
+    exact = HybridIndex(ids, texts, vectors, settings)
+    graph = HybridIndex(ids, texts, vectors, settings, hnsw_min_docs=100)
+    assert not exact.uses_hnsw and graph.uses_hnsw
+    query = vectors[42] + 0.2 * rng.normal(size=384).astype(np.float32)
+    found_exact, found_graph = exact.dense(query, 5), graph.dense(query, 5)
+    assert found_graph[0][0] == found_exact[0][0] == "d42"
+    assert found_graph[0][1] == pytest.approx(found_exact[0][1], abs=1e-4)
+    literal = "[" + ",".join(str(float(value)) for value in query) + "]"
+    plan = graph.connection.execute(
+        "explain select doc_id from vectors "
+        f"order by array_cosine_distance(embedding, {literal}::float[384]) limit 5"
+    ).fetchall()
+    assert "HNSW_INDEX_SCAN" in "\n".join(row[1] for row in plan)
+
+
+def test_mismatched_inputs_are_refused(tmp_path):
+    from supportlake.settings import Settings
+
+    with pytest.raises(ValueError, match="same length"):
+        HybridIndex(["a"], ["x", "y"], np.zeros((1, 384)), Settings.in_folder(tmp_path))
+    with pytest.raises(ValueError, match="unique"):
+        HybridIndex(["a", "a"], ["x", "y"], np.zeros((2, 384)), Settings.in_folder(tmp_path))
