@@ -78,6 +78,16 @@ def write_analytics_report(settings: Settings) -> Path:
     return report.files["html"]
 
 
+def data_quality_line(settings: Settings) -> str:
+    """The build's per-load quality in one line: ok, or each warning (supportlake status)."""
+    from supportlake.quality import collect_quality
+
+    quality = collect_quality(settings)
+    if not quality.warnings:
+        return f"ok: {len(quality.loads)} loads within the thresholds"
+    return f"{len(quality.warnings)} warning(s): " + " | ".join(quality.warnings)
+
+
 @task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def export_chat_csvs(settings: Settings) -> Path:
     from supportlake.export.chats import export_chats
@@ -95,6 +105,7 @@ def run_demo(
     steps = {"generate": generate_demo_data(settings, tickets, chats, seed)}
     steps["ingest"] = str(ingest_flow(str(settings.landing)))
     steps["dbt build"] = build_warehouse(settings)
+    steps["data quality"] = data_quality_line(settings)
     classification = train_and_score(quick=True, max_training_rows=DEMO_TRAINING_ROWS)
     steps |= {f"classification: {step}": line for step, line in classification.steps.items()}
     topics = refresh_topics()

@@ -7,6 +7,7 @@ chat_reconciliation, quarantined_chat_records), so the figures are the ones a us
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,8 +76,10 @@ def _reason_label(check_name: str) -> str:
     return detail or kind.replace("_", " ")
 
 
-def _percent(share: float) -> str:
-    return f"{share:.1%}"
+def percent(share: float) -> str:
+    """A share as a percent with one decimal, rounded down: 3,805 of 3,806 rows is 99.9%,
+    not a 100.0% that hides the lost row."""
+    return f"{math.floor(share * 1000 + 1e-9) / 10:.1f}%"
 
 
 def _ticket_loads(connection: duckdb.DuckDBPyConnection, settings: Settings) -> list[LoadQuality]:
@@ -106,6 +109,9 @@ def _ticket_loads(connection: duckdb.DuckDBPyConnection, settings: Settings) -> 
             """
         ).fetchall()
     )
+    checks_of: dict[str, list[tuple]] = {}
+    for check in checks:
+        checks_of.setdefault(check[0], []).append(check)
     loads = []
     for load_id, source_file, rows_read, rows_in_marts, rows_removed in reconciled:
         load = LoadQuality(
@@ -116,16 +122,16 @@ def _ticket_loads(connection: duckdb.DuckDBPyConnection, settings: Settings) -> 
             rows_in_marts=rows_in_marts,
             rows_flagged=rows_removed + invalid_rows.get(load_id, 0),
         )
-        load_checks = [check for check in checks if check[0] == load_id]
+        load_checks = checks_of.get(load_id, [])
         load.reasons = [(_reason_label(name), count) for _, name, _, count, _ in load_checks][
             :TOP_REASONS
         ]
         _warn_on_losses(load, settings)
         for _, name, field_name, count, share in load_checks:
             if name.startswith("invalid_value:") and share > settings.quality_max_invalid_share:
-                threshold = _percent(settings.quality_max_invalid_share)
+                threshold = percent(settings.quality_max_invalid_share)
                 load.warnings.append(
-                    f"{_named(load)}: {count:,} of {rows_read:,} rows ({_percent(share)}) have an "
+                    f"{_named(load)}: {count:,} of {rows_read:,} rows ({percent(share)}) have an "
                     f"invalid {field_name} (threshold {threshold})"
                 )
         loads.append(load)
@@ -191,8 +197,8 @@ def _warn_on_losses(load: LoadQuality, settings: Settings) -> None:
     reasons = ", ".join(f"{reason} ({count:,})" for reason, count in load.reasons)
     load.warnings.append(
         f"{_named(load)}: only {load.rows_in_marts:,} of {load.rows_in:,} rows "
-        f"({_percent(share)}) reached {load.mart} "
-        f"(threshold {_percent(settings.quality_min_rows_in_marts_share)})"
+        f"({percent(share)}) reached {load.mart} "
+        f"(threshold {percent(settings.quality_min_rows_in_marts_share)})"
         + (f"; top reasons: {reasons}" if reasons else "")
     )
 
@@ -236,7 +242,7 @@ def print_quality(report: QualityReport, console: Console | None = None) -> None
         low = share is not None and share < report.min_rows_in_marts_share
         in_marts = f"{load.rows_in_marts:,}"
         if share is not None:
-            in_marts += f" ({_percent(share)})"
+            in_marts += f" ({percent(share)})"
         table.add_row(
             f"{load.mart}: {_file_name(load)}",
             f"{load.rows_in:,}",
@@ -252,8 +258,8 @@ def print_quality(report: QualityReport, console: Console | None = None) -> None
     if not report.warnings:
         console.print(
             f"[green]data quality ok[/]: every load has >= "
-            f"{_percent(report.min_rows_in_marts_share)} of its rows in the marts and <= "
-            f"{_percent(report.max_invalid_share)} invalid in any field"
+            f"{percent(report.min_rows_in_marts_share)} of its rows in the marts and <= "
+            f"{percent(report.max_invalid_share)} invalid in any field"
         )
 
 
@@ -296,8 +302,8 @@ def print_ingest_quality(summary, console: Console | None = None) -> None:
         )
         if share < threshold:
             console.print(
-                f"[bold yellow]warning:[/] {line} (only {_percent(share)} loaded, threshold "
-                f"{_percent(threshold)})",
+                f"[bold yellow]warning:[/] {line} (only {percent(share)} loaded, threshold "
+                f"{percent(threshold)})",
                 soft_wrap=True,
             )
         else:

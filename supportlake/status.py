@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from supportlake.console import console as default_console
-from supportlake.quality import QualityReport, collect_quality
+from supportlake.quality import QualityReport, collect_quality, percent
 from supportlake.settings import Settings, get_settings
 from supportlake.warehouse import open_warehouse
 
@@ -142,7 +143,7 @@ def print_status(status: WarehouseStatus, settings: Settings, console: Console |
             in_marts = "-" if load.source != "tickets" else "not built"
         else:
             share = load.rows_in_marts / load.rows_read if load.rows_read else 1.0
-            text = f"{load.rows_in_marts:,} ({share:.1%})"
+            text = f"{load.rows_in_marts:,} ({percent(share)})"
             low = share < settings.quality_min_rows_in_marts_share
             in_marts = f"[bold red]{text}[/]" if low else text
         table.add_row(
@@ -199,4 +200,11 @@ def status_command() -> None:
             f"[bold red]error:[/] no warehouse at {settings.warehouse}: run `supportlake ingest`"
         )
         raise typer.Exit(1)
-    print_status(collect_status(settings), settings)
+    try:
+        status = collect_status(settings)
+    except duckdb.IOException as error:  # a writer holds the file (DuckDB allows no reader then)
+        default_console.print(
+            f"[bold red]error:[/] the warehouse is busy (a build or ingest is writing?): {error}"
+        )
+        raise typer.Exit(1) from None
+    print_status(status, settings)

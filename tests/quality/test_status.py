@@ -62,3 +62,11 @@ def test_status_without_a_warehouse_says_what_to_run(monkeypatch, tmp_path) -> N
     result = runner.invoke(app, ["status"])
     assert result.exit_code == 1
     assert "no warehouse at" in result.output and "supportlake ingest" in result.output
+
+
+def test_the_demo_step_line_carries_the_quality_warnings(built_project: Settings) -> None:
+    from flows.demo import data_quality_line
+
+    line = data_quality_line(built_project)
+    assert line.startswith("2 warning(s): lossy_export.csv (load")
+    assert "only 11 of 40 rows (27.5%) reached marts.tickets" in line
