@@ -164,8 +164,7 @@ def _load_atomically(
             result.rows_quarantined = insert_quarantine(
                 connection, reader.quarantine_sql(plan), context
             )
-            if result.rows_quarantined:
-                reader.renumber(context.source.table, context.load_id)
+            reader.renumber(context.source.table, context.load_id, result.rows_quarantined)
             # The mapping's value tables and generated ids, on the rows as numbered above.
             notes = translate_loaded_rows(
                 connection, context.source, context.load_id, sha256, plan.selected, reader.mapping

@@ -8,6 +8,7 @@ typing happens in dbt staging, so a bad value is flagged there instead of failin
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import re
@@ -97,6 +98,7 @@ class Reader:
         self.expected_records: int | None = None
         self.scratch: Path | None = None  # folder of repaired copies, removed by cleanup
         self.set_aside_lines: list[int] = []  # CSV: records DuckDB never sees (records.py)
+        self.has_blank_lines = False  # CSV: DuckDB counts them as lines but returns no row
 
     def inspect(self) -> None:
         raise NotImplementedError
@@ -109,8 +111,8 @@ class Reader:
         """Select of (row_number, field, reason, raw_record) for records that did not load."""
         return None
 
-    def renumber(self, table: str, load_id: str) -> None:
-        """Fix the loaded rows' numbers once quarantined records left gaps, if need be."""
+    def renumber(self, table: str, load_id: str, rows_quarantined: int) -> None:
+        """Fix the loaded rows' numbers where skipped or quarantined lines left gaps."""
 
     def cleanup(self) -> None:
         """Drop temp tables; safe to call twice."""
@@ -178,12 +180,13 @@ class CsvReader(Reader):
         options = {"codec": self.codec, "delimiter": self.delimiter}
         scan = scan_csv(self.read_path, max_record_bytes=MAX_LINE_BYTES, **options)
         self.expected_records = scan.records
-        if not scan.set_aside:
-            return
-        copy = self._scratch_file("records")
-        scan_csv(self.read_path, max_record_bytes=MAX_LINE_BYTES, copy_to=copy, **options)
-        self.read_path = copy
-        self._stage_set_aside(scan)
+        if scan.set_aside:
+            copy = self._scratch_file("records")
+            scan_csv(self.read_path, max_record_bytes=MAX_LINE_BYTES, copy_to=copy, **options)
+            self.read_path = copy
+            self._stage_set_aside(scan)
+        if scan.blank_lines:
+            self._stage_blank_lines(scan)
 
     def _stage_set_aside(self, scan: RecordScan) -> None:
         self.set_aside_lines = [record.line for record in scan.set_aside]
@@ -195,6 +198,14 @@ class CsvReader(Reader):
             f"insert into set_aside_{self.tag} values (?, ?, ?)",
             [[record.line, record.reason, record.raw_record] for record in scan.set_aside],
         )
+
+    def _stage_blank_lines(self, scan: RecordScan) -> None:
+        """Blank lines as DuckDB numbers them: in the copy it reads, without set-aside lines."""
+        self.has_blank_lines = True
+        set_aside = self.set_aside_lines
+        copy_lines = [line - bisect.bisect_left(set_aside, line) for line in scan.blank_lines]
+        self.connection.execute(f"create temp table blank_{self.tag} (line bigint)")
+        self.connection.execute(f"insert into blank_{self.tag} select unnest(?)", [copy_lines])
 
     def _read_csv(self) -> str:
         columns = ", ".join(f"'c{index}': 'VARCHAR'" for index in range(1, len(self.columns) + 1))
@@ -214,7 +225,8 @@ class CsvReader(Reader):
     def select_sql(self, plan: ColumnPlan) -> str:
         values = ", ".join(self._internal(column) for column in plan.selected.values())
         # The streaming row_number() keeps file order. DuckDB counts the header as line 1, so
-        # the n-th record is line n + 1 until a rejected record leaves a gap (renumber).
+        # the n-th record is line n + 1 until a rejected record or a blank line leaves a gap
+        # (renumber).
         return f"select {values}, ?, ?, row_number() over () + 1, ? from {self._read_csv()}"
 
     def quarantine_sql(self, plan: ColumnPlan) -> str:
@@ -264,10 +276,15 @@ class CsvReader(Reader):
             select * from quarantined
             order by line"""
 
-    def renumber(self, table: str, load_id: str) -> None:
+    def renumber(self, table: str, load_id: str, rows_quarantined: int) -> None:
         """Turn the loaded rows' ordinals into line numbers of the file: first past the lines
-        DuckDB rejected, then past the records set aside before DuckDB read the file."""
+        DuckDB rejected or skipped as blank, then past the records set aside before DuckDB
+        read the file."""
+        if not (rows_quarantined or self.has_blank_lines):
+            return  # no gaps: the n-th record is line n + 1
         rejected = f"select distinct line from rejects_{self.tag}"
+        if self.has_blank_lines:
+            rejected += f" union select line from blank_{self.tag}"
         number = _shift("loaded._row_number", rejected)
         if self.set_aside_lines:
             number = self._set_aside_shift(number)
@@ -282,8 +299,8 @@ class CsvReader(Reader):
         return _shift(number, f"select line from set_aside_{self.tag}")
 
     def cleanup(self) -> None:
-        tables = (f"rejects_{self.tag}", f"rejects_scan_{self.tag}", f"set_aside_{self.tag}")
-        for table in tables:
+        tables = ("rejects", "rejects_scan", "set_aside", "blank")
+        for table in (f"{name}_{self.tag}" for name in tables):
             self.connection.execute(f"drop table if exists {table}")
         if self.scratch is not None:
             shutil.rmtree(self.scratch, ignore_errors=True)

@@ -37,6 +37,7 @@ class SetAside:
 class RecordScan:
     records: int = 0  # after the header, blank lines not counted, set-aside records counted
     set_aside: list[SetAside] = field(default_factory=list)
+    blank_lines: list[int] = field(default_factory=list)  # DuckDB counts them, returns no row
 
 
 class _TrackedLines:
@@ -83,6 +84,8 @@ def scan_csv(
                 parts = lines.take()
                 line += 1
                 if line == 1 or not row:  # the header, or a blank line
+                    if line > 1:
+                        scan.blank_lines.append(line)
                     if out is not None:
                         out.writelines(parts)
                     continue
