@@ -79,7 +79,7 @@ def scan_csv(
         rows = csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True)
         out = copy_to.open("w", encoding=out_codec, errors=errors, newline="") if copy_to else None
         try:
-            line = 0
+            line = last_record = 0
             for row in rows:
                 parts = lines.take()
                 line += 1
@@ -90,6 +90,7 @@ def scan_csv(
                         out.writelines(parts)
                     continue
                 scan.records += 1
+                last_record = line
                 reason = _set_aside_reason(parts, codec, errors, max_record_bytes)
                 if reason is None and not parts[-1].endswith(("\n", "\r")):
                     reason = (
@@ -106,6 +107,8 @@ def scan_csv(
         finally:
             if out is not None:
                 out.close()
+    # Blank lines after the last record shift nothing (a file ending in an empty line).
+    scan.blank_lines = [blank for blank in scan.blank_lines if blank < last_record]
     return scan
 
 
