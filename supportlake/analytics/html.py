@@ -92,6 +92,14 @@ PLOT_EMPTY = {
         "No satisfaction model yet: run `supportlake analytics --refresh-models` once rated "
         "tickets (satisfaction_score) are in the warehouse."
     ),
+    "distributions": "No tickets in this selection.",
+    "volume": "No ticket in this selection has a creation date (created_at): no volume over time.",
+    "resolution": (
+        "No ticket in this selection has a resolution time (resolved_at or "
+        "resolution_minutes): no distribution to draw."
+    ),
+    "arrivals": "No ticket in this selection has a creation time (created_at).",
+    "text_length": "No ticket in this selection has a message text.",
 }
 
 

@@ -24,9 +24,11 @@ def _save(figure: plt.Figure, path: Path) -> Path:
     return path
 
 
-def plot_distributions(report: AnalyticsReport, path: Path) -> Path:
-    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+def plot_distributions(report: AnalyticsReport, path: Path) -> Path | None:
     categories = report.tables["category_distribution"]
+    if categories.empty:
+        return None
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     left.barh(categories["category"], categories["ticket_count"], color="#4c72b0")
     left.invert_yaxis()
     left.set_title("Tickets by category")
@@ -36,8 +38,10 @@ def plot_distributions(report: AnalyticsReport, path: Path) -> Path:
     return _save(figure, path)
 
 
-def plot_volume(report: AnalyticsReport, path: Path) -> Path:
+def plot_volume(report: AnalyticsReport, path: Path) -> Path | None:
     volume = report.tables["daily_volume"]
+    if volume.empty:
+        return None
     figure, axis = plt.subplots(figsize=(11, 3.5))
     axis.plot(volume["created_date"], volume["ticket_count"], color="#4c72b0", linewidth=1)
     if len(volume) >= 7:
@@ -52,8 +56,10 @@ def plot_volume(report: AnalyticsReport, path: Path) -> Path:
     return _save(figure, path)
 
 
-def plot_resolution(report: AnalyticsReport, path: Path) -> Path:
+def plot_resolution(report: AnalyticsReport, path: Path) -> Path | None:
     histogram = report.tables["resolution_hours_histogram"]
+    if histogram.empty:
+        return None
     figure, axis = plt.subplots(figsize=(11, 3.5))
     axis.bar(
         histogram["resolution_hours_bucket"], histogram["ticket_count"], width=1.0, color="#55a868"
@@ -64,8 +70,10 @@ def plot_resolution(report: AnalyticsReport, path: Path) -> Path:
     return _save(figure, path)
 
 
-def plot_arrivals(report: AnalyticsReport, path: Path) -> Path:
+def plot_arrivals(report: AnalyticsReport, path: Path) -> Path | None:
     arrivals = report.tables["arrival_heatmap"]
+    if arrivals.empty:
+        return None
     matrix = np.zeros((7, 24))
     for row in arrivals.itertuples():
         matrix[int(row.iso_weekday) - 1, int(row.hour_of_day)] = row.ticket_count
@@ -79,8 +87,10 @@ def plot_arrivals(report: AnalyticsReport, path: Path) -> Path:
     return _save(figure, path)
 
 
-def plot_text_length(report: AnalyticsReport, path: Path) -> Path:
+def plot_text_length(report: AnalyticsReport, path: Path) -> Path | None:
     lengths = report.tables["message_length_histogram"]
+    if lengths.empty:
+        return None
     figure, axis = plt.subplots(figsize=(11, 3.5))
     axis.bar(lengths["message_words_bucket"], lengths["ticket_count"], width=9, color="#8172b3")
     axis.set_xlabel("message length (words, buckets of 10; last = 200 or more)")
@@ -167,4 +177,7 @@ PLOTS = {
 def draw_plots(report: AnalyticsReport, folder: Path) -> dict[str, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     drawn = {name: draw(report, folder / f"{name}.png") for name, draw in PLOTS.items()}
+    for name, path in drawn.items():
+        if path is None:  # nothing to draw: no stale plot of an earlier report stays behind
+            (folder / f"{name}.png").unlink(missing_ok=True)
     return {name: path for name, path in drawn.items() if path is not None}

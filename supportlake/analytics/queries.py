@@ -41,14 +41,14 @@ REPORT_QUERIES: dict[str, str] = {
     """,
     "category_distribution": """
         select
-            coalesce(category, '(unknown)') as category,
+            coalesce(category, '(missing)') as category,
             count(*) as ticket_count,
             count(*) / sum(count(*)) over () as ticket_share
         from filtered group by all order by ticket_count desc
     """,
     "priority_distribution": """
         select
-            coalesce(priority, '(invalid)') as priority,
+            coalesce(priority, '(missing or invalid)') as priority,
             count(*) as ticket_count,
             count(*) / sum(count(*)) over () as ticket_share
         from filtered group by all order by ticket_count desc
@@ -92,7 +92,7 @@ REPORT_QUERIES: dict[str, str] = {
     """,
     "resolution_by_category": """
         select
-            coalesce(category, '(unknown)') as category,
+            coalesce(category, '(missing)') as category,
             count(resolution_minutes) as resolved_ticket_count,
             avg(resolution_minutes) as mean_resolution_minutes,
             median(resolution_minutes) as median_resolution_minutes,
@@ -107,14 +107,14 @@ REPORT_QUERIES: dict[str, str] = {
     """,
     "escalation_by_category": """
         select
-            coalesce(category, '(unknown)') as category,
+            coalesce(category, '(missing)') as category,
             count(*) as ticket_count,
             avg(is_escalated::int) as escalation_rate
         from filtered group by all order by escalation_rate desc
     """,
     "sla_by_priority": """
         select
-            coalesce(priority, '(invalid)') as priority,
+            coalesce(priority, '(missing or invalid)') as priority,
             count(*) as ticket_count,
             avg(is_first_response_sla_met::int) as first_response_sla_rate,
             avg(is_resolution_sla_met::int) as resolution_sla_rate,
@@ -124,7 +124,7 @@ REPORT_QUERIES: dict[str, str] = {
     """,
     "csat_by_channel": """
         select
-            coalesce(channel, '(unknown)') as channel,
+            coalesce(channel, '(missing)') as channel,
             count(satisfaction_score) as rated_ticket_count,
             avg(satisfaction_score) as mean_satisfaction_score
         from filtered group by all order by mean_satisfaction_score desc nulls last

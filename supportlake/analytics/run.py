@@ -59,6 +59,10 @@ def run_analytics(
     return report
 
 
+def _percent_or_dash(value: float | None) -> str:
+    return "-" if value is None else f"{value}%"
+
+
 def print_report(report: AnalyticsReport) -> None:
     """The dry-run view: headline figures, the notebook's figures and the insight."""
     from supportlake.analytics.html import readable
@@ -80,7 +84,7 @@ def print_report(report: AnalyticsReport) -> None:
     console.print(by_category)
     console.print(
         f"total processed tickets {notebook['total_processed_tickets']}, "
-        f"escalation rate {notebook['escalation_rate_percent']}%, "
+        f"escalation rate {_percent_or_dash(notebook['escalation_rate_percent'])}, "
         f"{len(notebook['tickets_per_customer'])} customers"
     )
     if report.satisfaction_drivers:

@@ -143,3 +143,18 @@ def test_an_empty_selection_still_renders_with_explanations(connection, tmp_path
     assert report.tables["kpis"].loc[0, "ticket_count"] == 0
     assert "No tickets with a creation date in this selection: no weekly trends." in html
     assert percent(None) == "-" and hours(float("nan")) == "-"
+
+
+def test_a_file_without_dates_or_resolutions_explains_the_empty_plots(connection, tmp_path):
+    connection.execute(
+        "update marts.tickets set created_at = null, created_date = null, resolved_at = null, "
+        "resolution_minutes = null"
+    )
+
+    _, html = page(connection, tmp_path)
+
+    assert "No ticket in this selection has a creation date (created_at)" in html
+    assert "No ticket in this selection has a resolution time" in html
+    assert "No ticket in this selection has a creation time (created_at)." in html
+    for plot in ("volume", "resolution", "arrivals", "weekly_trends"):
+        assert f'src="plots/{plot}.png"' not in html
