@@ -171,3 +171,30 @@ TICKET_CORRECTIONS = Source(
 )
 
 SOURCES[TICKET_CORRECTIONS.name] = TICKET_CORRECTIONS
+
+# --- ticket history: one row per field change or comment (dbt models/*/ticket_history) -------
+TICKET_EVENTS = Source(
+    name="ticket_events",
+    columns=(
+        "event_id",
+        "ticket_id",
+        "created_at",
+        # Change | Comment | Create (Zendesk's audit event types); a row without a field_name
+        # is read as a comment, so comment-only exports (conversations) need no type column.
+        "event_type",
+        "field_name",  # status, priority, assignee, group (vendor spellings: see staging)
+        "value",
+        "previous_value",
+        "author_id",
+        "author_role",  # agent | end-user | system (admin reads as agent)
+        "is_public",
+        "body",
+    ),
+    description=(
+        "Ticket history: status, priority, assignee and group changes and comments (public "
+        "or internal, with author and role), one row per event, as audits, changelogs and "
+        "conversations export them."
+    ),
+)
+
+SOURCES[TICKET_EVENTS.name] = TICKET_EVENTS

@@ -1,0 +1,115 @@
+{{ config(materialized='table') }}
+
+with
+
+events as (
+    select * from {{ ref('int_ticket_events_conformed') }}
+    where is_trusted
+),
+
+calendar as (
+    select * from {{ ref('int_business_days_accumulated') }}
+),
+
+history_known_until as (
+    -- An unsolved ticket's current state lasts until the newest event in the warehouse: the
+    -- moment up to which the history is known. dbt_zendesk uses the build's clock instead;
+    -- this keeps a rebuild's numbers the same.
+    select max(occurred_at) as known_until from events
+),
+
+changes as (
+    select
+        ticket_id,
+        field,
+        occurred_at,
+        new_value,
+        previous_value,
+        ticket_created_at,
+        queue_number,
+        row_number() over (
+            partition by ticket_id, field order by event_sequence
+        ) as change_number,
+        lead(occurred_at) over (
+            partition by ticket_id, field order by event_sequence
+        ) as next_change_at
+    from events
+    where event_kind = 'change' and field in ('status', 'priority', 'assignee', 'group')
+),
+
+initial_periods as (
+    -- Before its first recorded change a field held the change's previous value, from the
+    -- ticket's start (none when the first change is the ticket's creation itself).
+    select
+        ticket_id,
+        field,
+        0 as period_number,
+        previous_value as field_value,
+        ticket_created_at as valid_from,
+        occurred_at as valid_until,
+        queue_number
+    from changes
+    where change_number = 1 and occurred_at > ticket_created_at
+),
+
+change_periods as (
+    select
+        ticket_id,
+        field,
+        change_number as period_number,
+        new_value as field_value,
+        occurred_at as valid_from,
+        next_change_at as valid_until,
+        queue_number
+    from changes
+),
+
+periods as (
+    select * from initial_periods
+    union all
+    select * from change_periods
+),
+
+measured as (
+    select
+        periods.ticket_id,
+        periods.field,
+        periods.period_number,
+        periods.field_value,
+        lag(periods.field_value) over (
+            partition by periods.ticket_id, periods.field order by periods.period_number
+        ) as previous_field_value,
+        periods.valid_from,
+        periods.valid_until,
+        periods.valid_until is null as is_current,
+        coalesce(periods.valid_until, greatest(known.known_until, periods.valid_from))
+            as measured_until,
+        periods.queue_number
+    from periods
+    cross join history_known_until as known
+)
+
+select
+    measured.ticket_id,
+    measured.field,
+    measured.period_number,
+    measured.field_value,
+    measured.previous_field_value,
+    measured.valid_from,
+    measured.valid_until,
+    measured.is_current,
+    measured.measured_until,
+    {{ minutes_between('measured.valid_from', 'measured.measured_until') }} as calendar_minutes,
+    -- Business minutes on the calendar of the ticket's queue (UTC, like the ticket marts);
+    -- null when the ticket has no queue calendar or the span leaves the calendar's years.
+    {{ business_minute_odometer('measured.measured_until', 'until_day') }}
+    - {{ business_minute_odometer('measured.valid_from', 'from_day') }} as business_minutes
+from measured
+left join calendar as from_day
+    on
+        measured.queue_number = from_day.queue_number
+        and cast(measured.valid_from as date) = from_day.calendar_date
+left join calendar as until_day
+    on
+        measured.queue_number = until_day.queue_number
+        and cast(measured.measured_until as date) = until_day.calendar_date

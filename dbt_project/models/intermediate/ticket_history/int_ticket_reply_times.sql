@@ -1,0 +1,94 @@
+{{ config(materialized='table') }}
+
+with
+
+public_comments as (
+    -- Public comments by a person: internal notes and system messages are no reply and
+    -- leave no one waiting.
+    select
+        ticket_id,
+        occurred_at,
+        author_role,
+        ticket_created_at,
+        queue_number,
+        event_sequence
+    from {{ ref('int_ticket_events_conformed') }}
+    where
+        is_trusted
+        and event_kind = 'comment'
+        and is_public
+        and author_role in ('agent', 'end-user')
+),
+
+calendar as (
+    select * from {{ ref('int_business_days_accumulated') }}
+),
+
+numbered as (
+    -- exchange_number: public agent replies before this comment. An exchange is the end-user
+    -- comments since the previous agent reply, closed by the next agent reply.
+    select
+        *,
+        coalesce(
+            sum(case when author_role = 'agent' then 1 else 0 end) over (
+                partition by ticket_id
+                order by event_sequence
+                rows between unbounded preceding and 1 preceding
+            ),
+            0
+        ) as exchange_number
+    from public_comments
+),
+
+exchanges as (
+    select
+        ticket_id,
+        exchange_number,
+        min(ticket_created_at) as ticket_created_at,
+        min(queue_number) as queue_number,
+        min(case when author_role = 'end-user' then occurred_at end) as waiting_since,
+        min(case when author_role = 'agent' then occurred_at end) as replied_at
+    from numbered
+    group by ticket_id, exchange_number
+),
+
+answered as (
+    -- An agent comment nobody waited for (an outbound first message, a second reply in a
+    -- row) is no reply. The first reply counts from the ticket's creation, as in
+    -- dbt_zendesk; each next reply from the first end-user comment it answers.
+    select
+        *,
+        row_number() over (partition by ticket_id order by exchange_number) as reply_number
+    from exchanges
+    where waiting_since is not null
+),
+
+timed as (
+    select
+        *,
+        case when reply_number = 1 then ticket_created_at else waiting_since end
+            as reply_clock_started_at
+    from answered
+)
+
+select
+    timed.ticket_id,
+    timed.reply_number,
+    timed.reply_number = 1 as is_first_reply,
+    timed.waiting_since,
+    timed.reply_clock_started_at,
+    timed.replied_at,
+    {{ minutes_between('timed.reply_clock_started_at', 'timed.replied_at') }}
+        as reply_calendar_minutes,
+    {{ business_minute_odometer('timed.replied_at', 'replied_day') }}
+    - {{ business_minute_odometer('timed.reply_clock_started_at', 'started_day') }}
+        as reply_business_minutes
+from timed
+left join calendar as started_day
+    on
+        timed.queue_number = started_day.queue_number
+        and cast(timed.reply_clock_started_at as date) = started_day.calendar_date
+left join calendar as replied_day
+    on
+        timed.queue_number = replied_day.queue_number
+        and cast(timed.replied_at as date) = replied_day.calendar_date

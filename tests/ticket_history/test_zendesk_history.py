@@ -1,0 +1,164 @@
+"""A Zendesk ticket export and its audit events (tests/fixtures/ticket_history/zendesk) through
+the real ingest and `dbt build --selector ticket_history` into the event marts; every expected
+number is worked out from the fixture's timestamps in the comments."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from supportlake.ingest import ingest_path
+from supportlake.settings import Settings
+from supportlake.transform import run_dbt
+from supportlake.warehouse import open_warehouse
+
+ZENDESK = Path(__file__).resolve().parents[1] / "fixtures" / "ticket_history" / "zendesk"
+
+
+def ingest_zendesk(settings: Settings) -> None:
+    for name, source, mapping in (
+        ("tickets.csv", "tickets", "zendesk"),
+        ("ticket_audit_events.jsonl", "ticket_events", "zendesk_ticket_events"),
+    ):
+        summary = ingest_path(ZENDESK / name, settings, source=source, mapping=mapping)
+        assert [file.status for file in summary.files] == ["loaded"], name
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    root = tmp_path_factory.mktemp("zendesk_history")
+    settings = Settings.in_folder(root)
+    ingest_zendesk(settings)
+    run_dbt(
+        ["build", "--selector", "ticket_history", "--target-path", str(root / "target")], settings
+    )
+    return settings
+
+
+def query(settings: Settings, sql: str) -> list[tuple]:
+    with open_warehouse(settings, read_only=True) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def metric(settings: Settings, ticket_id: str, column: str) -> object:
+    [(value,)] = query(
+        settings, f"select {column} from marts.ticket_event_metrics where ticket_id = '{ticket_id}'"
+    )
+    return value
+
+
+def test_build_ran_the_unit_tests_and_data_tests(warehouse: Settings) -> None:
+    results = json.loads((warehouse.warehouse.parent / "target" / "run_results.json").read_text())
+    history_unit_tests = [
+        r["unique_id"]
+        for r in results["results"]
+        if r["unique_id"].startswith("unit_test.")
+        and any(
+            name in r["unique_id"] for name in ("_ticket_events", "int_ticket_", "ticket_event")
+        )
+    ]
+    assert len(history_unit_tests) >= 10, history_unit_tests
+    assert all(r["status"] in {"pass", "success"} for r in results["results"])
+
+
+def test_the_load_is_reconciled_in_the_manifest(warehouse: Settings) -> None:
+    [(rows_read, loaded, quarantined, mapping)] = query(
+        warehouse,
+        "select rows_read, rows_loaded, rows_quarantined, mapping from raw.load_manifest "
+        "where source = 'ticket_events'",
+    )
+    assert (rows_read, loaded, quarantined, mapping) == (33, 33, 0, "zendesk_ticket_events")
+    assert query(warehouse, "select count(*) from raw.ticket_events") == [(33,)]
+
+
+def test_first_reply_and_one_touch_resolution(warehouse: Settings) -> None:
+    # 4101: created 09:12:44, first public agent comment 10:12:44 -> 60 minutes; solved at
+    # 15:40:02 -> 6h27m18s = 387.3 minutes; one public agent comment (the 15:40 one is
+    # internal) -> one-touch.
+    assert metric(warehouse, "4101", "first_reply_calendar_minutes") == pytest.approx(60.0)
+    assert metric(warehouse, "4101", "first_resolution_calendar_minutes") == pytest.approx(387.3)
+    assert metric(warehouse, "4101", "is_one_touch_resolution") is True
+    # Pending 10:12:44 -> 15:10:02 = 4h57m18s = 297.3 minutes of agent wait.
+    assert metric(warehouse, "4101", "agent_wait_calendar_minutes") == pytest.approx(297.3)
+    # New 27m16s + Open 32m44s + Open 30m = 90 minutes of requester wait.
+    assert metric(warehouse, "4101", "requester_wait_calendar_minutes") == pytest.approx(90.0)
+    # Solved with its last end-user comment unanswered: nobody is waiting any more.
+    assert metric(warehouse, "4101", "is_awaiting_reply") is False
+
+
+def test_reopen_and_reassignment(warehouse: Settings) -> None:
+    # 4102 (events in the file out of order): solved 10:30, reopened by the requester at
+    # 12:00, handed from agent ...701 to ...702 at 13:00, solved again 08:00 next day.
+    assert metric(warehouse, "4102", "reopen_count") == 1
+    assert metric(warehouse, "4102", "handoff_count") == 1
+    assert metric(warehouse, "4102", "assignee_station_count") == 2
+    # 10:05:10 -> 10:30:00 = 24m50s; 10:05:10 -> next day 08:00:00 = 21h54m50s.
+    assert metric(warehouse, "4102", "first_resolution_calendar_minutes") == pytest.approx(
+        24 + 50 / 60
+    )
+    assert metric(warehouse, "4102", "full_resolution_calendar_minutes") == pytest.approx(
+        21 * 60 + 54 + 50 / 60
+    )
+    # The next reply: end-user 12:00 -> agent 08:00 = 1200 calendar minutes, of which the
+    # General queue (08-18 on weekdays) is open 12:00-18:00 = 360.
+    assert query(
+        warehouse,
+        "select reply_calendar_minutes, reply_business_minutes from marts.ticket_reply_times "
+        "where ticket_id = '4102' and reply_number = 2",
+    ) == [(1200.0, 360.0)]
+    assert metric(warehouse, "4102", "is_two_touch_resolution") is True
+
+
+def test_bad_input_is_flagged_not_trusted(warehouse: Settings) -> None:
+    # 4103: a comment dated 11:00, before the ticket's 11:30 creation, and its Create event
+    # twice; only an internal note from an agent: no first reply.
+    assert metric(warehouse, "4103", "events_before_creation_count") == 1
+    assert metric(warehouse, "4103", "duplicate_event_copies") == 1
+    assert metric(warehouse, "4103", "end_user_comment_count") == 1
+    assert metric(warehouse, "4103", "first_reply_calendar_minutes") is None
+    assert metric(warehouse, "4103", "is_awaiting_reply") is True
+    assert query(
+        warehouse,
+        "select untrusted_reason from intermediate.int_ticket_events_conformed "
+        "where event_id = '1199'",
+    ) == [("before the ticket was created",)]
+
+
+def test_status_timeline_and_on_hold(warehouse: Settings) -> None:
+    # 4104: New 12:00-13:00, then On-hold up to the newest event in the warehouse (4102's
+    # 08:00 next day): 19 hours = 1140 minutes.
+    assert query(
+        warehouse,
+        "select status, calendar_minutes, is_current from marts.ticket_status_timeline "
+        "where ticket_id = '4104' order by period_number",
+    ) == [("New", 60.0, False), ("On-hold", 1140.0, True)]
+    assert metric(warehouse, "4104", "on_hold_calendar_minutes") == pytest.approx(1140.0)
+
+
+def test_a_second_ingest_loads_nothing_twice(warehouse: Settings) -> None:
+    summary = ingest_path(
+        ZENDESK / "ticket_audit_events.jsonl",
+        warehouse,
+        source="ticket_events",
+        mapping="zendesk_ticket_events",
+    )
+    assert [file.status for file in summary.files] == ["skipped"]
+    assert query(warehouse, "select count(*) from raw.ticket_events") == [(33,)]
+
+
+def test_an_unreadable_event_line_is_quarantined(tmp_path: Path) -> None:
+    settings = Settings.in_folder(tmp_path)
+    export = tmp_path / "audit_events.jsonl"
+    lines = (ZENDESK / "ticket_audit_events.jsonl").read_text().splitlines()[:3]
+    export.write_text("\n".join([*lines[:2], '{"ticket_id": 4101, "id": 7', lines[2]]) + "\n")
+    summary = ingest_path(export, settings, source="ticket_events", mapping="zendesk_ticket_events")
+    [result] = summary.files
+    assert (result.rows_loaded, result.rows_quarantined) == (3, 1)
+    with open_warehouse(settings, read_only=True) as connection:
+        [(row_number, reason)] = connection.execute(
+            "select row_number, reason from raw.quarantine where source = 'ticket_events'"
+        ).fetchall()
+    assert row_number == 3
+    assert "JSON" in reason
