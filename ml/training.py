@@ -494,9 +494,10 @@ def search_candidates(
             elapsed = time.perf_counter() - started
             projected = elapsed
             if results:
-                # Remaining folds, then the calibrated fit and the refit if it wins.
+                # Remaining folds, then the calibrated fit and the refit if it wins
+                # (each calibrated over `folds` folds).
                 each = float(np.mean([result[1] for result in results]))
-                projected += each * (folds - number + 2 * (min(3, folds) + 1))
+                projected += each * (folds - number + 2 * folds)
             if projected > budget:
                 break
             results.append(
