@@ -203,7 +203,7 @@ def build_sections(outcome, version: str, metadata: dict) -> list[Section]:
             "Baseline and selection",
             [
                 "The plain baseline is word 1-2-gram + char_wb 2-5-gram TF-IDF (sublinear tf, "
-                "min_df 2) with balanced logistic regression (C=10), on the text as written. "
+                "min_df 2) with balanced logistic regression (C=10), on the cleaned ticket text. "
                 "It is a candidate in every search; another model is saved only when it beats "
                 "the baseline's cross-validated macro-F1 on most folds.",
                 f"Decision: {outcome.selection}.",
