@@ -36,7 +36,11 @@ numbered as (
                 rows between unbounded preceding and 1 preceding
             ),
             0
-        ) as exchange_number
+        ) as exchange_number,
+        -- An outbound ticket: an agent wrote first, when the ticket was created.
+        first_value(author_role = 'agent' and occurred_at = ticket_created_at) over (
+            partition by ticket_id order by event_sequence
+        ) as is_outbound
     from public_comments
 ),
 
@@ -46,7 +50,13 @@ exchanges as (
         exchange_number,
         min(ticket_created_at) as ticket_created_at,
         min(queue_number) as queue_number,
-        min(case when author_role = 'end-user' then occurred_at end) as waiting_since,
+        -- The requester waits from the ticket's creation: the request itself is the first
+        -- message, whether or not the export lists it as a comment (Jira and Freshdesk keep
+        -- the description apart); not so for an outbound ticket.
+        case
+            when exchange_number = 0 and not bool_or(is_outbound) then min(ticket_created_at)
+            else min(case when author_role = 'end-user' then occurred_at end)
+        end as waiting_since,
         min(case when author_role = 'agent' then occurred_at end) as replied_at
     from numbered
     group by ticket_id, exchange_number
