@@ -2,7 +2,8 @@
 #   docker build -t supportlake-api .
 #   docker run -p 8000:8000 -v /srv/supportlake:/data -e SUPPORTLAKE_API_KEY=... supportlake-api
 # /data holds the model registry (models/), the lake (lake/: the API appends its logs to
-# lake/landing/) and, for /similar-tickets, the warehouse, mounted from the pipeline's host.
+# lake/landing/) and, for /similar-tickets, the serving copy of the marts (serving.duckdb, which
+# the pipeline republishes after each build), mounted from the pipeline's host.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -18,6 +19,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     SUPPORTLAKE_MODELS_DIR=/data/models \
     SUPPORTLAKE_LAKE=/data/lake \
     SUPPORTLAKE_WAREHOUSE=/data/warehouse.duckdb \
+    SUPPORTLAKE_SERVING_WAREHOUSE=/data/serving.duckdb \
     PREFECT_HOME=/data/prefect \
     SUPPORTLAKE_DUCKDB_EXTENSION_DIRECTORY=/app/duckdb_extensions
 
