@@ -56,3 +56,31 @@ def tickets(
         f"-> {summary.out_dir} in {summary.seconds:.1f} s ({summary.rows_per_second:,.0f} rows/s)"
     )
     console.print(f"[dim]mess injected: {mess or 'none'}[/]")
+
+
+@generate_app.command("ticket-events")
+def ticket_events(
+    tickets: Path = typer.Option(
+        None, "--tickets", help="Folder of generated ticket files (default: landing/tickets)."
+    ),
+    seed: int = typer.Option(0, "--seed", min=0, help="Same seed, same events."),
+    out: Path = typer.Option(
+        None, "--out", help="Folder for the file (default: the lake's landing/ticket_events)."
+    ),
+) -> None:
+    """Ticket histories (changes and comments) that agree with generated tickets."""
+    from supportlake.generate.ticket_events import generate_ticket_events
+
+    settings = get_settings()
+    summary = generate_ticket_events(
+        tickets or settings.landing_for("tickets"),
+        out or settings.landing_for("ticket_events"),
+        seed=seed,
+    )
+    console.print(
+        f"[green]{summary.events:,} events[/] ({summary.repeated_events:,} written twice) for "
+        f"{summary.tickets_with_events:,} of {summary.tickets_read:,} tickets -> {summary.path}"
+    )
+    skipped = ", ".join(f"{reason} {count:,}" for reason, count in summary.skipped.most_common())
+    if skipped:
+        console.print(f"[yellow]tickets without events[/] (no consistent history): {skipped}")

@@ -1,0 +1,100 @@
+"""Generated tickets and their generated histories through the real CLI (`supportlake
+generate tickets`, `generate ticket-events`, `ingest`, `build`): the flat columns the ticket
+generator writes agree with the events, as the warehouse reads both."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from supportlake.cli import app
+from supportlake.settings import Settings
+from supportlake.warehouse import open_warehouse
+from tests.quality.conftest import environment_for
+
+runner = CliRunner()
+
+
+def invoke(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, str]:
+    settings = Settings.in_folder(tmp_path_factory.mktemp("generated_history"))
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        environment_for(monkeypatch, settings)
+        invoke("generate", "tickets", "--rows", "600", "--seed", "7", "--workers", "1")
+        generated = invoke("generate", "ticket-events", "--seed", "7")
+        invoke("ingest")
+        invoke("build")
+    return settings, generated
+
+
+def query(settings: Settings, sql: str) -> list[tuple]:
+    with open_warehouse(settings, read_only=True) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def test_every_consistent_ticket_got_a_history(warehouse: tuple[Settings, str]) -> None:
+    settings, output = warehouse
+    with_events = int(re.search(r"for ([\d,]+) of", output).group(1).replace(",", ""))
+    assert with_events > 400  # 600 tickets, a few dozen of them injected mess
+    assert query(
+        settings, "select count(*) from marts.ticket_event_metrics where trusted_event_count > 0"
+    ) == [(with_events,)]
+    # The events written twice are dropped again: the repeats the generator announced.
+    repeated = int(re.search(r"\(([\d,]+) written twice\)", output).group(1).replace(",", ""))
+    assert query(
+        settings, "select sum(duplicate_event_copies) from marts.ticket_event_metrics"
+    ) == [(repeated,)]
+
+
+def test_flat_columns_agree_with_the_events(warehouse: tuple[Settings, str]) -> None:
+    settings, _ = warehouse
+    disagreements = query(
+        settings,
+        """
+        select tickets.ticket_id, tickets.status, metrics.current_status,
+            tickets.first_response_at, metrics.first_reply_at,
+            tickets.resolved_at, metrics.last_solved_at,
+            tickets.reopened_count, metrics.reopen_count,
+            tickets.agent_id, assignee.assigned_to
+        from marts.tickets as tickets
+        inner join marts.ticket_event_metrics as metrics using (ticket_id)
+        left join marts.ticket_assignment_timeline as assignee
+            on assignee.ticket_id = tickets.ticket_id
+            and assignee.assignment_field = 'assignee' and assignee.is_current
+        where metrics.trusted_event_count > 0 and (
+            tickets.status is distinct from
+                case metrics.current_status when 'New' then 'Open' else metrics.current_status end
+            or tickets.first_response_at is distinct from metrics.first_reply_at
+            or tickets.resolved_at is distinct from metrics.last_solved_at
+            or tickets.reopened_count is distinct from metrics.reopen_count
+            or tickets.agent_id is distinct from assignee.assigned_to
+        )
+        """,
+    )
+    assert disagreements == []
+    # And the comparison has something to compare: reopens, handoffs and solves occur.
+    [(reopened, handed_off, solved)] = query(
+        settings,
+        "select count(*) filter (where reopen_count > 0), count(*) filter (where "
+        "handoff_count > 0), count(*) filter (where is_solved) from marts.ticket_event_metrics",
+    )
+    assert reopened > 10 and handed_off > 10 and solved > 200
+
+
+def test_tickets_without_a_consistent_history_say_why(warehouse: tuple[Settings, str]) -> None:
+    settings, output = warehouse
+    assert "tickets without events" in output
+    [(flat_only,)] = query(
+        settings,
+        "select count(*) from marts.ticket_event_metrics "
+        "where missing_metrics_reason = 'no events loaded for this ticket'",
+    )
+    assert flat_only > 0
