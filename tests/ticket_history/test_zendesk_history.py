@@ -162,3 +162,14 @@ def test_an_unreadable_event_line_is_quarantined(tmp_path: Path) -> None:
         ).fetchall()
     assert row_number == 3
     assert "JSON" in reason
+
+
+def test_each_event_load_reconciles(warehouse: Settings) -> None:
+    # 33 lines: 33 loaded; ticket 4103's Create event twice (one repeat dropped) -> 32 kept;
+    # untrusted: the comment before 4103's creation and 4101's notification.
+    assert query(
+        warehouse,
+        "select rows_read, rows_loaded, rows_in_raw, events_kept, repeated_copies_dropped, "
+        "trusted_events, events_before_ticket_created, other_untrusted_events, is_reconciled "
+        "from marts.ticket_event_load_reconciliations",
+    ) == [(33, 33, 33, 32, 1, 30, 1, 1, True)]
