@@ -1,4 +1,6 @@
-"""The demo: the whole pipeline as one Prefect flow on a default-sized synthetic data set.
+"""The demo: the whole pipeline as one flow on a default-sized synthetic data set.
+
+Without a Prefect API the CLI runs it directly (flows/runner.py): the same steps, no server.
 
 Order follows the one-writer rule (DESIGN.md): each step opens the warehouse itself and closes
 it before the next one starts; dbt builds what does not depend on `ml`, the ML jobs write
@@ -10,12 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.build import build_warehouse
 from flows.ingest import ingest_flow
-from flows.monitoring import publish_dashboard
+from flows.monitoring import publish_dashboard, write_dashboard_page
+from flows.runner import run_logger, run_subflow, run_task, running_directly
 from flows.topics import refresh_topics
 from flows.train_score import train_and_score
 from supportlake.settings import Settings, get_settings
@@ -95,24 +98,32 @@ def export_chat_csvs(settings: Settings) -> Path:
     return export_chats(settings=settings).out_dir
 
 
+def _dashboard(settings: Settings) -> Path:
+    """The dashboard page; a direct run writes the same page without the Prefect artifact
+    (an artifact needs a Prefect API to be recorded in)."""
+    if running_directly():
+        return run_task(write_dashboard_page, settings).page
+    return Path(publish_dashboard())
+
+
 @flow(name="demo-pipeline")
 def run_demo(
     tickets: int = DEMO_TICKETS, chats: int = DEMO_CHATS, seed: int = DEMO_SEED
 ) -> DemoResult:
     """generate -> ingest -> dbt build -> classify -> topics -> analytics, exports, dashboard."""
     settings = get_settings()
-    logger = get_run_logger()
-    steps = {"generate": generate_demo_data(settings, tickets, chats, seed)}
-    steps["ingest"] = str(ingest_flow(str(settings.landing)))
-    steps["dbt build"] = build_warehouse(settings)
+    logger = run_logger()
+    steps = {"generate": run_task(generate_demo_data, settings, tickets, chats, seed)}
+    steps["ingest"] = str(run_subflow(ingest_flow, str(settings.landing)))
+    steps["dbt build"] = run_task(build_warehouse, settings)
     steps["data quality"] = data_quality_line(settings)
-    classification = train_and_score(quick=True, max_training_rows=DEMO_TRAINING_ROWS)
+    classification = run_subflow(train_and_score, quick=True, max_training_rows=DEMO_TRAINING_ROWS)
     steps |= {f"classification: {step}": line for step, line in classification.steps.items()}
-    topics = refresh_topics()
+    topics = run_subflow(refresh_topics)
     steps |= {f"topics: {step}": line for step, line in topics.steps.items()}
-    report = write_analytics_report(settings)
-    chat_export = export_chat_csvs(settings)
-    dashboard = Path(publish_dashboard())
+    report = run_task(write_analytics_report, settings)
+    chat_export = run_task(export_chat_csvs, settings)
+    dashboard = _dashboard(settings)
     for step, outcome in steps.items():
         logger.info("%s: %s", step, outcome)
     return DemoResult(

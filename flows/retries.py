@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from prefect.client.schemas.objects import TaskRun
-from prefect.states import State
+from typing import TYPE_CHECKING
 
 from supportlake.warehouse import IO_ERRORS
+
+if TYPE_CHECKING:  # type-only: a direct run (flows/runner.py) retries without importing Prefect
+    from prefect.client.schemas.objects import TaskRun
+    from prefect.states import State
 
 
 def is_io_error(task: object, task_run: TaskRun, state: State) -> bool:

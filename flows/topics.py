@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from flows.runner import run_logger, run_task
 from ml.embedding_backends import embedding_model_for
 from ml.embeddings import EmbedSummary, embed_tickets
 from ml.topics import DATABASE_MEMORY, DEFAULT_CLUSTERS, ClusteringResult, cluster_tickets
@@ -64,14 +65,14 @@ def refresh_topics(
 ) -> TopicsResult:
     """Embed what is new, re-cluster, and rebuild the marts that read the topic tables."""
     settings = get_settings()
-    logger = get_run_logger()
-    embedding = embed_new_texts(settings, backend)
+    logger = run_logger()
+    embedding = run_task(embed_new_texts, settings, backend)
     logger.info("embed: %s", embedding.line())
-    clustering = cluster_and_assign(
-        settings, embedding_model_for(embedding.backend), n_clusters, refit
+    clustering = run_task(
+        cluster_and_assign, settings, embedding_model_for(embedding.backend), n_clusters, refit
     )
     logger.info("cluster: %s", clustering.line())
-    dbt = build_topic_marts(settings)
+    dbt = run_task(build_topic_marts, settings)
     logger.info("dbt: %s", dbt)
     return TopicsResult(
         embedding=embedding,

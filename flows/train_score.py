@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from flows.runner import run_logger, run_task
 from ml import registry
 from ml.datasets import DataError
 from ml.promotion import PromotionDecision, challenge
@@ -92,14 +93,20 @@ def train_and_score(
     labels are the taxonomy's categories).
     """
     settings = get_settings()
-    logger = get_run_logger()
+    logger = run_logger()
     to_train, skipped = registry.tasks_to_train(settings.models_dir, tasks, retrain=retrain)
     trained: dict[str, str] = {}
     decisions: dict[str, PromotionDecision] = {}
     for task_name in to_train:
         try:
-            version, decision = train_classifier(
-                settings, task_name, quick, zero_shot_evaluation, max_training_rows, budget_minutes
+            version, decision = run_task(
+                train_classifier,
+                settings,
+                task_name,
+                quick,
+                zero_shot_evaluation,
+                max_training_rows,
+                budget_minutes,
             )
             if decision is not None:
                 decisions[task_name] = decision
@@ -112,8 +119,8 @@ def train_and_score(
             # zero-shot and priority stays unscored until labels arrive.
             skipped[task_name] = f"not trained: {error}"
             logger.warning("%s: %s", task_name, skipped[task_name])
-    scoring = score_marts_tickets(settings, rescore_all)
-    dbt = build_prediction_marts(settings)
+    scoring = run_task(score_marts_tickets, settings, rescore_all)
+    dbt = run_task(build_prediction_marts, settings)
     steps = {f"train {name}": version for name, version in trained.items()}
     steps |= {f"train {name}": reason for name, reason in skipped.items()}
     steps |= {f"train {name}": decision.summary() for name, decision in decisions.items()}

@@ -86,11 +86,14 @@ def demo(
     chats: int = typer.Option(None, help="synthetic chats [2,000]"),
     seed: int = typer.Option(None, help="generator seed; same seed, same data [0]"),
 ) -> None:
-    """Generate a demo data set and run the whole pipeline as one Prefect flow."""
+    """Generate a demo data set and run the whole pipeline as one flow (recorded in Prefect
+    when a Prefect API is configured)."""
     from flows.demo import run_demo
+    from flows.runner import run_flow
 
     chosen = {"tickets": tickets, "chats": chats, "seed": seed}
-    result = run_demo(**{name: value for name, value in chosen.items() if value is not None})
+    chosen = {name: value for name, value in chosen.items() if value is not None}
+    result = run_flow("demo", lambda: run_demo, say=console.print, **chosen)
     for step, outcome in result.steps.items():
         console.print(f"  [bold]{step}[/]: {outcome}")
     console.print("[green]demo done[/]; everything it wrote:")

@@ -125,10 +125,12 @@ def topics(
     refit: bool = typer.Option(True, "--refit/--reuse", help="refit, or reuse the saved model"),
 ) -> None:
     """The topics flow: embed -> cluster -> dbt build of the topic and anomaly marts."""
+    from flows.runner import run_flow
     from flows.topics import refresh_topics
 
     backend = checked_backend(backend)
-    result = refresh_topics(backend=backend, n_clusters=clusters, refit=refit)
+    options = {"backend": backend, "n_clusters": clusters, "refit": refit}
+    result = run_flow("topics", lambda: refresh_topics, say=console.print, **options)
     for step, outcome in result.steps.items():
         console.print(f"  [bold]{step}[/]: {outcome}")
     console.print(f"[green]topics done[/] report: {result.clustering.files['json']}")

@@ -1,4 +1,4 @@
-"""`supportlake ingest`: check the arguments here, then run the Prefect flow and report."""
+"""`supportlake ingest`: check the arguments here, then run the ingest flow and report."""
 
 from __future__ import annotations
 
@@ -65,11 +65,16 @@ def ingest(
         print_summary(IngestSummary(plan.root, settings.warehouse, [], plan.unsupported))
         return
 
-    from flows.ingest import ingest_flow
+    from flows.ingest_steps import ingest_directly
+    from flows.runner import run_flow
 
     log = log_path(settings)
     with prefect_console_to(log):
-        summary = ingest_flow(
+        summary = run_flow(
+            "ingest",
+            _ingest_flow,
+            direct=ingest_directly,
+            say=lambda line: console.print(f"[dim]{line}[/]", soft_wrap=True),
             path=str(path) if path is not None else None,
             source=source,
             mapping=mapping,
@@ -79,6 +84,12 @@ def ingest(
     if summary.has_failures or summary.all_quarantined:
         console.print(f"details of failures: {log}")
         raise typer.Exit(1)
+
+
+def _ingest_flow():
+    from flows.ingest import ingest_flow  # imports Prefect: only when Prefect runs the flow
+
+    return ingest_flow
 
 
 def log_path(settings: Settings) -> Path:

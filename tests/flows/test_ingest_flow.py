@@ -76,3 +76,23 @@ def test_cli_refuses_a_wrong_source_without_starting_a_flow(lake):
 
     assert result.exit_code == 2
     assert "unknown source 'invoices'" in result.output
+
+
+def test_cli_ingest_is_recorded_in_prefect_when_an_api_is_configured(lake, monkeypatch):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+    from prefect.settings import PREFECT_API_URL
+
+    monkeypatch.setenv("PREFECT_API_URL", PREFECT_API_URL.value())
+    only_ingest = FlowFilter(name=FlowFilterName(any_=["ingest-flow"]))
+    with get_client(sync_client=True) as client:
+        before = len(client.read_flow_runs(flow_filter=only_ingest))
+
+    result = CliRunner().invoke(app, ["ingest"])
+
+    assert result.exit_code == 0, result.output
+    assert "run directly" not in result.output
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(flow_filter=only_ingest)
+    assert len(runs) == before + 1
+    assert {run.state.type.value for run in runs} == {"COMPLETED"}
