@@ -284,12 +284,19 @@ select
     cast(public_agent_comment_count as bigint) as public_agent_reply_count,
     cast(end_user_comment_count as bigint) as end_user_comment_count,
     cast(internal_comment_count as bigint) as internal_comment_count,
-    cast(has_status_history and is_solved and public_agent_comment_count = 1 as boolean)
-        as is_one_touch_resolution,
-    cast(has_status_history and is_solved and public_agent_comment_count = 2 as boolean)
-        as is_two_touch_resolution,
-    cast(has_status_history and is_solved and public_agent_comment_count > 2 as boolean)
-        as is_multi_touch_resolution,
+    -- Touches are judged on tickets whose status history says whether they are solved.
+    cast(
+        case when has_status_history then is_solved and public_agent_comment_count = 1 end
+        as boolean
+    ) as is_one_touch_resolution,
+    cast(
+        case when has_status_history then is_solved and public_agent_comment_count = 2 end
+        as boolean
+    ) as is_two_touch_resolution,
+    cast(
+        case when has_status_history then is_solved and public_agent_comment_count > 2 end
+        as boolean
+    ) as is_multi_touch_resolution,
     cast(assignee_station_count as bigint) as assignee_station_count,
     cast(group_station_count as bigint) as group_station_count,
     cast(handoff_count as bigint) as handoff_count,
