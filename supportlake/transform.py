@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from supportlake.serving import publish_serving_copy
 from supportlake.settings import PROJECT_ROOT, Settings, apply_offline_environment, get_settings
@@ -52,6 +54,16 @@ def _dbt_environment(settings: Settings) -> Iterator[None]:
         DuckDBConnectionManager.close_all_connections()
 
 
+def dbt_target_path(settings: Settings) -> Path:
+    """One dbt target folder per warehouse. dbt keeps its parsed project there
+    (partial_parse.msgpack) and throws it away when the profile differs from the last run's,
+    and the profile names the warehouse: a shared folder re-parsed the whole project (~8 s)
+    on every build that followed one on another warehouse."""
+    warehouse = settings.warehouse.resolve()
+    digest = hashlib.sha256(str(warehouse).encode()).hexdigest()[:10]
+    return settings.lake / "dbt" / f"target-{warehouse.stem}-{digest}"
+
+
 def _progress_callback(progress: Callable[[int, int], None]) -> Callable:
     """A dbt event callback that reports (nodes finished, nodes in the run)."""
     state = {"done": 0, "total": 0}
@@ -84,9 +96,12 @@ def run_dbt(
     apply_offline_environment(settings)
     (settings.lake / "exports" / "marts").mkdir(parents=True, exist_ok=True)
     quiet = ["--log-level", "none", "--log-level-file", "debug"] if progress else []
+    # A caller's own --target-path (tests reading run_results.json) wins.
+    target = [] if "--target-path" in args else ["--target-path", str(dbt_target_path(settings))]
     invocation = [
         *quiet,
         *args,
+        *target,
         "--project-dir",
         str(DBT_PROJECT_DIR),
         "--profiles-dir",
