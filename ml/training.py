@@ -411,7 +411,8 @@ def _select(
     scores: list[CandidateScore], baseline: int, families: tuple[str, ...] = ()
 ) -> tuple[int, str]:
     """The best candidate by mean CV macro-F1, if it also beats the plain baseline on most
-    folds; otherwise the plain baseline, said plainly. `families` restricts the choice."""
+    folds by more than the gain's standard error; otherwise the plain baseline, said plainly.
+    `families` restricts the choice."""
     eligible = [
         index
         for index, score in enumerate(scores)
@@ -434,19 +435,22 @@ def _select(
             f"the plain baseline was kept: no candidate beat its CV macro-F1 {base.cv_macro_f1:.3f}"
         )
     winner = scores[best]
-    wins = sum(
-        mine > theirs for mine, theirs in zip(winner.fold_scores, base.fold_scores, strict=True)
-    )
-    if winner.cv_macro_f1 > base.cv_macro_f1 and wins * 2 > len(base.fold_scores):
+    gains = np.asarray(winner.fold_scores) - np.asarray(base.fold_scores)
+    wins = int((gains > 0).sum())
+    # The gain must also exceed its own standard error over the folds (paired t >= 1): the
+    # best of a dozen candidates beats any fixed one by a hair through luck alone.
+    error = float(gains.std(ddof=1) / np.sqrt(len(gains))) if len(gains) > 1 else 0.0
+    clear = gains.mean() > 0 and gains.mean() >= error
+    if clear and wins * 2 > len(gains):
         return best, (
             f"{winner.family} beat the plain baseline by cross-validation: CV macro-F1 "
-            f"{winner.cv_macro_f1:.3f} vs {base.cv_macro_f1:.3f}, higher on {wins} of "
-            f"{len(base.fold_scores)} folds"
+            f"{winner.cv_macro_f1:.3f} vs {base.cv_macro_f1:.3f} (gain {gains.mean():+.3f}, "
+            f"standard error {error:.3f}), higher on {wins} of {len(gains)} folds"
         )
     return baseline, (
         f"the plain baseline was kept: the best candidate, {winner.family} (CV macro-F1 "
-        f"{winner.cv_macro_f1:.3f} vs {base.cv_macro_f1:.3f}), was higher on only {wins} of "
-        f"{len(base.fold_scores)} folds"
+        f"{winner.cv_macro_f1:.3f} vs {base.cv_macro_f1:.3f}, gain {gains.mean():+.3f} with "
+        f"standard error {error:.3f}), was higher on {wins} of {len(gains)} folds"
     )
 
 

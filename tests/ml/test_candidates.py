@@ -37,6 +37,11 @@ def test_a_candidate_replaces_the_plain_baseline_only_when_it_wins_most_folds():
     chosen, why = _select([baseline, lucky], baseline=0)
     assert chosen == 0 and "plain baseline was kept" in why and "2 of 5 folds" in why
 
+    # Higher on four folds, but by less than the noise between folds: not a win either.
+    marginal = score("averaged_ensemble", [0.801, 0.802, 0.801, 0.790, 0.810])
+    chosen, why = _select([baseline, marginal], baseline=0)
+    assert chosen == 0 and "plain baseline was kept" in why and "standard error 0.003" in why
+
     steady = score("linear_svm", [0.82, 0.81, 0.81, 0.79, 0.83])
     chosen, why = _select([baseline, steady], baseline=0)
     assert chosen == 1 and "beat the plain baseline" in why and "4 of 5 folds" in why
