@@ -11,8 +11,12 @@ tickets as (
         ticket_id,
         customer_id,
         created_at,
-        queue_number
+        queue
     from {{ ref('int_tickets_deduplicated') }}
+),
+
+queue_schedules as (
+    select * from {{ ref('queue_schedules') }}
 ),
 
 event_values as (
@@ -77,7 +81,8 @@ conformed as (
         deduplicated.body,
         ticket_starts.ticket_created_at,
         ticket_starts.ticket_created_at_basis,
-        tickets.queue_number,
+        -- Business minutes run on the schedule of the ticket's queue (none: null minutes).
+        queue_schedules.schedule,
         -- Status and priority words through the seed; a word the seed lacks, and any other
         -- field, keeps the export's value (has_unknown_value says so).
         case
@@ -125,6 +130,7 @@ conformed as (
     from deduplicated
     left join ticket_starts on deduplicated.ticket_id = ticket_starts.ticket_id
     left join tickets on deduplicated.ticket_id = tickets.ticket_id
+    left join queue_schedules on tickets.queue = queue_schedules.queue
     left join event_values as new_values
         on deduplicated.field = new_values.field and deduplicated.value_key = new_values.value_key
     left join event_values as old_values

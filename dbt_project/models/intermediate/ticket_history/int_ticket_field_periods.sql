@@ -7,8 +7,8 @@ events as (
     where is_trusted
 ),
 
-calendar as (
-    select * from {{ ref('int_business_days_accumulated') }}
+schedule_windows as (
+    select * from {{ ref('int_schedule_windows') }}
 ),
 
 history_known_until as (
@@ -26,7 +26,7 @@ changes as (
         new_value,
         previous_value,
         ticket_created_at,
-        queue_number,
+        schedule,
         row_number() over (
             partition by ticket_id, field order by event_sequence
         ) as change_number,
@@ -47,7 +47,7 @@ initial_periods as (
         previous_value as field_value,
         ticket_created_at as valid_from,
         occurred_at as valid_until,
-        queue_number
+        schedule
     from changes
     where change_number = 1 and occurred_at > ticket_created_at
 ),
@@ -60,7 +60,7 @@ change_periods as (
         new_value as field_value,
         occurred_at as valid_from,
         next_change_at as valid_until,
-        queue_number
+        schedule
     from changes
 ),
 
@@ -84,7 +84,7 @@ measured as (
         periods.valid_until is null as is_current,
         coalesce(periods.valid_until, greatest(known.known_until, periods.valid_from))
             as measured_until,
-        periods.queue_number
+        periods.schedule
     from periods
     cross join history_known_until as known
 )
@@ -100,16 +100,16 @@ select
     measured.is_current,
     measured.measured_until,
     {{ minutes_between('measured.valid_from', 'measured.measured_until') }} as calendar_minutes,
-    -- Business minutes on the calendar of the ticket's queue (UTC, like the ticket marts);
-    -- null when the ticket has no queue calendar or the span leaves the calendar's years.
-    {{ business_minute_odometer('measured.measured_until', 'until_day') }}
-    - {{ business_minute_odometer('measured.valid_from', 'from_day') }} as business_minutes
+    -- Business minutes on the schedule of the ticket's queue, in its own time zone; null
+    -- when the queue has no schedule or the span leaves the calendar's years.
+    {{ schedule_odometer('measured.measured_until', 'until_window') }}
+    - {{ schedule_odometer('measured.valid_from', 'from_window') }} as business_minutes
 from measured
-left join calendar as from_day
+asof left join schedule_windows as from_window
     on
-        measured.queue_number = from_day.queue_number
-        and cast(measured.valid_from as date) = from_day.calendar_date
-left join calendar as until_day
+        measured.schedule = from_window.schedule
+        and measured.valid_from >= from_window.window_start
+asof left join schedule_windows as until_window
     on
-        measured.queue_number = until_day.queue_number
-        and cast(measured.measured_until as date) = until_day.calendar_date
+        measured.schedule = until_window.schedule
+        and measured.measured_until >= until_window.window_start

@@ -10,7 +10,7 @@ public_comments as (
         occurred_at,
         author_role,
         ticket_created_at,
-        queue_number,
+        schedule,
         event_sequence
     from {{ ref('int_ticket_events_conformed') }}
     where
@@ -20,8 +20,8 @@ public_comments as (
         and author_role in ('agent', 'end-user')
 ),
 
-calendar as (
-    select * from {{ ref('int_business_days_accumulated') }}
+schedule_windows as (
+    select * from {{ ref('int_schedule_windows') }}
 ),
 
 numbered as (
@@ -49,7 +49,7 @@ exchanges as (
         ticket_id,
         exchange_number,
         min(ticket_created_at) as ticket_created_at,
-        min(queue_number) as queue_number,
+        min(schedule) as schedule,
         -- The requester waits from the ticket's creation: the request itself is the first
         -- message, whether or not the export lists it as a comment (Jira and Freshdesk keep
         -- the description apart); not so for an outbound ticket.
@@ -90,15 +90,15 @@ select
     timed.replied_at,
     {{ minutes_between('timed.reply_clock_started_at', 'timed.replied_at') }}
         as reply_calendar_minutes,
-    {{ business_minute_odometer('timed.replied_at', 'replied_day') }}
-    - {{ business_minute_odometer('timed.reply_clock_started_at', 'started_day') }}
+    {{ schedule_odometer('timed.replied_at', 'replied_window') }}
+    - {{ schedule_odometer('timed.reply_clock_started_at', 'started_window') }}
         as reply_business_minutes
 from timed
-left join calendar as started_day
+asof left join schedule_windows as started_window
     on
-        timed.queue_number = started_day.queue_number
-        and cast(timed.reply_clock_started_at as date) = started_day.calendar_date
-left join calendar as replied_day
+        timed.schedule = started_window.schedule
+        and timed.reply_clock_started_at >= started_window.window_start
+asof left join schedule_windows as replied_window
     on
-        timed.queue_number = replied_day.queue_number
-        and cast(timed.replied_at as date) = replied_day.calendar_date
+        timed.schedule = replied_window.schedule
+        and timed.replied_at >= replied_window.window_start
