@@ -21,7 +21,11 @@ import numpy as np
 from supportlake.extensions import load_extension, offline_config
 from supportlake.settings import Settings
 
-RRF_K = 60  # the constant from the RRF paper: damps the weight of the very first ranks
+# RRF's constant (60 in the paper) and BM25's weight against dense search's 1.0, chosen on
+# one half of the real support-tweet queries and checked on the other (docs/agent_assist.md):
+# a smaller k trusts each list's first ranks more; BM25 alone is the weaker method there.
+RRF_K = 10
+BM25_WEIGHT = 0.3
 CANDIDATES = 50  # each method's list depth before fusion
 # Below this many documents an exact numpy scan is faster than building an HNSW graph and
 # exact besides; above it the graph's log-time search pays for its build (docs/agent_assist.md).
@@ -45,13 +49,16 @@ class Hit:
 
 
 def reciprocal_rank_fusion(
-    rankings: Sequence[Sequence[str]], k: int = RRF_K
+    rankings: Sequence[Sequence[str]], k: int = RRF_K, weights: Sequence[float] | None = None
 ) -> list[tuple[str, float]]:
-    """Ids ordered by sum(1 / (k + rank)) over the lists they appear in; ties by id."""
+    """Ids ordered by sum(weight / (k + rank)) over the lists they appear in; ties by id."""
+    weights = weights or [1.0] * len(rankings)
+    if len(weights) != len(rankings):
+        raise ValueError(f"{len(rankings)} rankings but {len(weights)} weights")
     scores: dict[str, float] = {}
-    for ranking in rankings:
+    for ranking, weight in zip(rankings, weights, strict=True):
         for rank, doc_id in enumerate(ranking, start=1):
-            scores[doc_id] = scores.get(doc_id, 0.0) + 1.0 / (k + rank)
+            scores[doc_id] = scores.get(doc_id, 0.0) + weight / (k + rank)
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
@@ -179,6 +186,8 @@ class HybridIndex:
         *,
         mode: str = "hybrid",
         candidates: int = CANDIDATES,
+        rrf_k: int = RRF_K,
+        bm25_weight: float = BM25_WEIGHT,
     ) -> list[Hit]:
         """The k best documents by `mode`: hybrid (RRF of both lists), bm25 or dense only.
 
@@ -197,7 +206,9 @@ class HybridIndex:
         bm25_ranks = {doc_id: (rank, score) for rank, (doc_id, score) in enumerate(lexical, 1)}
         dense_ranks = {doc_id: (rank, score) for rank, (doc_id, score) in enumerate(semantic, 1)}
         if mode == "hybrid":
-            ranked = reciprocal_rank_fusion([[d for d, _ in lexical], [d for d, _ in semantic]])
+            ranked = reciprocal_rank_fusion(
+                [[d for d, _ in lexical], [d for d, _ in semantic]], rrf_k, [bm25_weight, 1.0]
+            )
         else:
             ranked = lexical if mode == "bm25" else semantic
         hits = []

@@ -33,6 +33,14 @@ def test_rrf_prefers_what_both_lists_agree_on():
     assert [doc_id for doc_id, _ in fused] == ["b", "a", "d", "c"]
 
 
+def test_rrf_weights_let_the_stronger_list_win_a_split_decision():
+    both_first = [["lexical-top", "dense-top"], ["dense-top", "lexical-top"]]
+    assert reciprocal_rank_fusion(both_first, weights=[0.3, 1.0])[0][0] == "dense-top"
+    assert reciprocal_rank_fusion(both_first, weights=[1.0, 0.3])[0][0] == "lexical-top"
+    with pytest.raises(ValueError, match="2 rankings but 1 weights"):
+        reciprocal_rank_fusion(both_first, weights=[1.0])
+
+
 def test_bm25_matches_the_whole_error_code_and_hybrid_ranks_it_first(index, encoder):
     # fts's default tokenizer drops digits: "E5001" would become "e" and match every code.
     query = "E5001 again"
