@@ -166,3 +166,7 @@ app.command("status")(status_command)
 from supportlake.serve_commands import register as register_serving  # noqa: E402
 
 register_serving(app)
+
+from supportlake.recommend_command import recommend  # noqa: E402
+
+app.command()(recommend)

@@ -1,0 +1,74 @@
+"""`supportlake recommend "text"`: similar resolved tickets, a cited suggested reply and a
+confidence, or a plain "no confident answer" (docs/agent_assist.md)."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from supportlake.console import console
+from supportlake.settings import get_settings
+from supportlake.topics_commands import BACKEND_HELP, checked_backend
+
+
+def recommend(
+    text: str = typer.Argument(..., help="the new ticket's text (subject and/or message)"),
+    k: int = typer.Option(5, "-k", min=1, help="how many similar resolved tickets to consider"),
+    min_confidence: float = typer.Option(
+        0.5,
+        "--min-confidence",
+        min=0.0,
+        max=1.0,
+        help="cosine similarity evidence must reach; below it nothing is suggested",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="print the answer as JSON"),
+    backend: str = typer.Option("auto", help=BACKEND_HELP),
+) -> None:
+    """Recommend a resolution: the most similar resolved tickets (hybrid BM25 + embedding
+    search), how they were resolved, a suggested reply citing them, and a confidence."""
+    from rich.table import Table
+
+    from ml.recommend import recommend_resolution
+    from ml.resolved_index import NothingToSearch
+    from supportlake.serving import ServingCopyMissing
+
+    backend = checked_backend(backend)
+    try:
+        answer = recommend_resolution(
+            text, get_settings(), k=k, min_confidence=min_confidence, backend=backend
+        )
+    except (ValueError, ServingCopyMissing, NothingToSearch) as error:
+        console.print(f"[bold red]error:[/] {error}", soft_wrap=True)
+        raise typer.Exit(1) from None
+    if as_json:
+        print(json.dumps(answer.to_dict(), default=str, indent=2))
+        return
+    if answer.confident:
+        table = Table("similarity", "ticket", "found by", "how it was resolved", "subject")
+        for evidence in answer.tickets:
+            found_by = " + ".join(
+                name
+                for name, rank in (("bm25", evidence.bm25_rank), ("dense", evidence.dense_rank))
+                if rank is not None
+            )
+            table.add_row(
+                f"{evidence.similarity:.3f}",
+                evidence.ticket.ticket_id,
+                found_by,
+                evidence.ticket.how_resolved(),
+                (evidence.ticket.subject or "")[:50],
+            )
+        console.print(table)
+        console.print("[bold]suggested reply[/] (each sentence cites its tickets):")
+        for sentence in answer.reply:
+            console.print(f"  {sentence.render()}", soft_wrap=True)
+        console.print(f"[green]{answer.verdict}[/]", soft_wrap=True)
+    else:
+        console.print(f"[yellow]{answer.verdict}[/]", soft_wrap=True)
+    if answer.missing_embeddings:
+        console.print(
+            f"[yellow]{answer.missing_embeddings} resolved ticket texts have no embedding yet "
+            "and were not searched:[/] run `supportlake embed` and `supportlake build`",
+            soft_wrap=True,
+        )
