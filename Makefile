@@ -47,7 +47,7 @@ dbt-fixtures: venv
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	export SUPPORTLAKE_WAREHOUSE=$$tmp/warehouse.duckdb SUPPORTLAKE_LAKE=$$tmp/lake && \
 	$(BIN)/supportlake ingest tests/fixtures/landing && \
-	$(BIN)/supportlake build
+	$(BIN)/supportlake build --all --unit-tests
 
 # Debian's chromium for the dashboard's screenshot test (skipped, with its reason, without it).
 browser:

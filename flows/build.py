@@ -27,9 +27,17 @@ def retry_unless_waited(task: object, task_run, state) -> bool:
     retries=2, retry_delay_seconds=30, retry_condition_fn=retry_unless_waited, cache_policy=NO_CACHE
 )
 def build_warehouse(settings: Settings) -> str:
-    """`dbt build` of the whole project, then the serving copy that readers open (run_dbt
-    publishes it); a locked warehouse is waited for, failing tests are not retried."""
-    from supportlake.transform import run_dbt
+    """`dbt build` of what the loads since the last successful build changed (everything the
+    first time; supportlake/build_plan.py), without dbt's unit tests (CI runs those), then the
+    serving copy that readers open (run_dbt publishes it); a locked warehouse is waited for,
+    failing tests are not retried."""
+    from supportlake.build_plan import plan_build, record_successful_build
+    from supportlake.transform import WITHOUT_UNIT_TESTS, run_dbt
 
-    result = run_dbt(["build"], settings)
-    return f"{result.summary()}; {result.published}"
+    plan = plan_build(settings)
+    if plan.nothing_to_build:
+        return f"{plan.reason}: nothing to build"
+    selection = ["--select", " ".join(plan.select)] if plan.select else []
+    result = run_dbt(["build", *selection, *WITHOUT_UNIT_TESTS], settings)
+    record_successful_build(settings, plan)  # run_dbt raised if the build failed
+    return f"building {plan.reason}: {result.summary()}; {result.published}"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from supportlake.console import console, progress_bar
+from supportlake.console import console
 from supportlake.settings import apply_offline_environment, get_settings
 
 app = typer.Typer(
@@ -23,71 +23,12 @@ def _setup() -> None:
 
 
 @app.command()
-def build(
-    select: str = typer.Option(None, "--select", "-s", help="dbt node selection (default: all)"),
-    fail_on_quality: bool = typer.Option(
-        False,
-        "--fail-on-quality",
-        help="exit non-zero when a load warns (fewer rows in the marts, or more invalid values, "
-        "than the settings allow); the per-load dbt tests then fail instead of warning",
-    ),
-) -> None:
-    """Run `dbt build` (seeds, models, unit tests, data tests) on the warehouse, then show how
-    each load fared: rows in, rows in the marts, rows flagged and why."""
-    from supportlake.quality import collect_quality, print_quality
-    from supportlake.transform import run_dbt
-    from supportlake.warehouse import wait_until_writable
-    from supportlake.warehouse_lock import WarehouseLocked
-
-    settings = get_settings()
-    args = ["build"] + (["--select", select] if select else [])
-    if fail_on_quality:
-        args += ["--vars", "{quality_severity: error}"]
-    log = settings.lake / "logs" / "dbt" / "dbt.log"
-    try:  # another process holding the warehouse: one line naming it, a wait, a clear exit
-        wait_until_writable(settings)
-    except WarehouseLocked as error:
-        console.print(f"[bold red]error:[/] {error}", soft_wrap=True)
-        raise typer.Exit(3) from None
-    with progress_bar(transient=True) as bar:
-        task = bar.add_task("dbt build", total=None)
-        result = run_dbt(
-            args,
-            settings,
-            raise_on_failure=False,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
-        )
-    if select and not result.counts and result.success:
-        console.print(f"[bold red]error:[/] no dbt node matches --select {select!r}")
-        raise typer.Exit(2)
-    style = "green" if result.success else "bold red"
-    console.print(f"[{style}]{result.summary()}[/] -> warehouse {settings.warehouse}")
-    if result.published:
-        console.print(f"  BI, the dashboard and the API read the {result.published}")
-    for failure in result.failures:
-        console.print(f"[bold red]failed[/] {failure}", soft_wrap=True)
-    for warning in result.warnings:
-        console.print(f"[yellow]dbt test warned[/] {warning}", soft_wrap=True)
-    if not result.success and not result.failures:
-        console.print("[bold red]dbt failed before running any node[/]")
-    console.print(f"dbt's log: {log}")
-    quality = collect_quality(settings)
-    print_quality(quality)
-    if not result.success:
-        raise typer.Exit(1)
-    if fail_on_quality and quality.warnings:
-        console.print("[bold red]--fail-on-quality:[/] a load is under the quality thresholds")
-        raise typer.Exit(1)
-
-
-@app.command()
 def demo(
     tickets: int = typer.Option(None, "--tickets", "--rows", help="synthetic tickets [20,000]"),
     chats: int = typer.Option(None, help="synthetic chats [2,000]"),
     seed: int = typer.Option(None, help="generator seed; same seed, same data [0]"),
 ) -> None:
-    """Generate a demo data set and run the whole pipeline as one flow (recorded in Prefect
-    when a Prefect API is configured)."""
+    """Generate a demo data set and run the whole pipeline as one flow."""
     from flows.demo import run_demo
     from flows.runner import run_flow
 
@@ -138,6 +79,10 @@ def analytics(
 from supportlake.ingest.command import ingest  # noqa: E402 -- registered after the app exists
 
 app.command()(ingest)
+
+from supportlake.build_command import build  # noqa: E402
+
+app.command()(build)
 
 from supportlake.topics_commands import register as register_topics  # noqa: E402
 

@@ -16,6 +16,11 @@ from supportlake.warehouse import wait_until_writable
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
 
+# dbt's unit tests check the SQL on fixed inputs: CI runs them (`make test`), a production
+# build need not pay for them again. Data tests still run in every build.
+WITHOUT_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
+
+
 class DbtError(RuntimeError):
     """dbt finished with errors; the message lists the failing nodes."""
 
@@ -96,8 +101,9 @@ def run_dbt(
     apply_offline_environment(settings)
     (settings.lake / "exports" / "marts").mkdir(parents=True, exist_ok=True)
     quiet = ["--log-level", "none", "--log-level-file", "debug"] if progress else []
-    # A caller's own --target-path (tests reading run_results.json) wins.
-    target = [] if "--target-path" in args else ["--target-path", str(dbt_target_path(settings))]
+    # A caller's own target folder (--target-path or DBT_TARGET_PATH) wins.
+    chosen = "--target-path" in args or os.environ.get("DBT_TARGET_PATH")
+    target = [] if chosen else ["--target-path", str(dbt_target_path(settings))]
     invocation = [
         *quiet,
         *args,

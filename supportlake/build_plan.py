@@ -1,0 +1,112 @@
+"""What a `supportlake build` has to build: the models downstream of the sources that received
+loads since the last successful build, from raw.load_manifest.
+
+Each successful build records the loads it covered in build_state.built_loads (in the
+warehouse, so it travels with it); a load not listed there is new. Every new load also
+changes the load manifest and possibly the quarantine, so the reconciliation and
+data-quality models downstream of those two are rebuilt with it. No record yet (a warehouse
+never built, or built before this record existed): everything is built.
+Deciding needs DuckDB only, not dbt: a build with nothing new returns in about a second.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+
+import yaml
+
+from supportlake.settings import PROJECT_ROOT, Settings
+from supportlake.warehouse import open_warehouse
+
+MODELS_DIR = PROJECT_ROOT / "dbt_project" / "models"
+BUILT_LOADS = "build_state.built_loads"
+RAW_SCHEMA = "raw"
+# Written with every load, whatever its source: the reconciliation and quality models read them.
+MANIFEST_TABLES = ("load_manifest", "quarantine")
+
+
+@dataclass
+class BuildPlan:
+    """`select` is None for everything; an empty list when there is nothing to build."""
+
+    select: list[str] | None
+    reason: str  # one line for the user
+    loads: list[str] = field(default_factory=list)  # load ids a success covers
+    sources: list[str] = field(default_factory=list)  # raw tables with new loads
+
+    @property
+    def nothing_to_build(self) -> bool:
+        return self.select == []
+
+
+@cache
+def raw_source_selectors() -> dict[str, str]:
+    """raw table name -> its dbt source selector, e.g. tickets -> source:helpdesk.tickets,
+    from the sources declared under dbt_project/models."""
+    selectors = {}
+    for path in sorted(MODELS_DIR.rglob("*.yml")):
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for source in document.get("sources") or []:
+            if source.get("schema", source["name"]) != RAW_SCHEMA:
+                continue
+            for table in source.get("tables") or []:
+                selectors[table["name"]] = f"source:{source['name']}.{table['name']}"
+    return selectors
+
+
+def plan_build(settings: Settings, *, everything: bool = False) -> BuildPlan:
+    """The selection of a build that brings the marts up to date with raw."""
+    with open_warehouse(settings, read_only=True) as connection:
+        tables = {
+            row[0]
+            for row in connection.execute(
+                "select schema_name || '.' || table_name from duckdb_tables()"
+            ).fetchall()
+        }
+        loads = []
+        if f"{RAW_SCHEMA}.load_manifest" in tables:
+            loads = connection.execute(
+                "select load_id, source, rows_loaded from raw.load_manifest order by loaded_at"
+            ).fetchall()
+        built: set[str] = set()
+        if BUILT_LOADS in tables:
+            rows = connection.execute(f"select load_id from {BUILT_LOADS}").fetchall()
+            built = {row[0] for row in rows}
+    every_load = [load_id for load_id, _, _ in loads]
+    if everything:
+        return BuildPlan(None, "everything (--all)", every_load)
+    if BUILT_LOADS not in tables:
+        return BuildPlan(None, "everything: no successful build recorded yet", every_load)
+    new = [(load_id, source, rows) for load_id, source, rows in loads if load_id not in built]
+    if not new:
+        return BuildPlan([], "nothing new loaded since the last successful build")
+    sources = sorted({source for _, source, rows in new if rows})
+    selectors = raw_source_selectors()
+    unknown = [source for source in sources if source not in selectors]
+    if unknown:  # a source no dbt model reads yet: only a full build is sure to be right
+        return BuildPlan(None, f"everything: no dbt source for {', '.join(unknown)}", every_load)
+    tables_changed = [*sources, *MANIFEST_TABLES]
+    described = ", ".join(sources) or "no rows, only the load manifest"
+    return BuildPlan(
+        [f"{selectors[table]}+" for table in tables_changed],
+        f"{len(new)} new load(s) since the last successful build ({described})",
+        every_load,
+        sources,
+    )
+
+
+def record_successful_build(settings: Settings, plan: BuildPlan) -> None:
+    """Mark the plan's loads as built, so the next build starts after them."""
+    with open_warehouse(settings) as connection:
+        connection.execute("create schema if not exists build_state")
+        connection.execute(
+            f"create table if not exists {BUILT_LOADS} ("
+            "load_id varchar primary key, built_at timestamp not null)"
+        )
+        if plan.loads:
+            connection.execute(
+                f"insert or ignore into {BUILT_LOADS} "
+                "select unnest($loads), current_localtimestamp()",
+                {"loads": plan.loads},
+            )
