@@ -5,6 +5,7 @@ number is worked out from the fixture's timestamps in the comments."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -173,3 +174,65 @@ def test_each_event_load_reconciles(warehouse: Settings) -> None:
         "trusted_events, events_before_ticket_created, other_untrusted_events, is_reconciled "
         "from marts.ticket_event_load_reconciliations",
     ) == [(33, 33, 33, 32, 1, 30, 1, 1, True)]
+
+
+def test_sla_events_under_the_shipped_policies(warehouse: Settings) -> None:
+    sla = {
+        (ticket, metric): rest
+        for ticket, metric, *rest in query(
+            warehouse,
+            "select ticket_id, metric, basis, target_minutes, sla_breach_at, elapsed_minutes, "
+            "is_active, is_breached from marts.ticket_sla_events where occurrence <= 2",
+        )
+    }
+    # 4101 (Normal = Medium): first reply within 240 business minutes on General (08-18 UTC):
+    # created 09:12:44 is 72.73 minutes into Monday, + 240 = 312.73 -> breach at 13:12:44;
+    # answered at 10:12:44 after 60 minutes: met.
+    assert sla["4101", "first_reply"] == [
+        "business",
+        240,
+        datetime(2024, 6, 3, 13, 12, 44),
+        60.0,
+        False,
+        False,
+    ]
+    # 4101's next reply: waiting from 15:10:02 (430.03 minutes into Monday) + 480 = 910.03:
+    # Monday holds 600, so 310.03 into Tuesday -> 13:10:02; solved at 15:40:02 first, so the
+    # clock ran 30 minutes and stopped.
+    assert sla["4101", "next_reply"] == [
+        "business",
+        480,
+        datetime(2024, 6, 4, 13, 10, 2),
+        30.0,
+        False,
+        False,
+    ]
+    # 4102 (High): next reply within 120 calendar minutes of 12:00 -> 14:00; answered the next
+    # morning at 08:00 after 1,200 minutes: breached.
+    assert sla["4102", "next_reply"] == [
+        "calendar",
+        120,
+        datetime(2024, 6, 3, 14, 0),
+        1200.0,
+        False,
+        True,
+    ]
+    # 4103 (Urgent) never answered: first reply breached at 11:30 + 30 = 12:00 and still
+    # running; requester wait (240 business): New from 11:30 (210 into Monday) -> 450 ->
+    # 15:30, breached, up to the newest event (Tuesday 08:00): 390 business minutes.
+    assert sla["4103", "first_reply"] == [
+        "calendar",
+        30,
+        datetime(2024, 6, 3, 12, 0),
+        1230.0,
+        True,
+        True,
+    ]
+    assert sla["4103", "requester_wait"] == [
+        "business",
+        240,
+        datetime(2024, 6, 3, 15, 30),
+        390.0,
+        True,
+        True,
+    ]
