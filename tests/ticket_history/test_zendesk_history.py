@@ -236,3 +236,21 @@ def test_sla_events_under_the_shipped_policies(warehouse: Settings) -> None:
         True,
         True,
     ]
+
+
+def test_daily_backlog_from_the_status_history(warehouse: Settings) -> None:
+    # At midnight ending Monday 06-03: 4102 reopened (Open since 12:00, created 10:05),
+    # 4103 New (since 11:30), 4104 On-hold (created 12:00), all under a day old; 4101 solved.
+    # At midnight ending Tuesday: 4102 solved at 08:00; 4103 and 4104 are 36.5 and 36 hours
+    # old.
+    assert query(
+        warehouse,
+        "select cast(snapshot_date as varchar), status, age_bucket, ticket_count "
+        "from marts.ticket_backlog_daily order by all",
+    ) == [
+        ("2024-06-03", "New", "0-1 days", 1),
+        ("2024-06-03", "On-hold", "0-1 days", 1),
+        ("2024-06-03", "Open", "0-1 days", 1),
+        ("2024-06-04", "New", "1-3 days", 1),
+        ("2024-06-04", "On-hold", "1-3 days", 1),
+    ]
