@@ -106,7 +106,7 @@ def test_a_build_replaces_the_serving_copy_while_a_reader_holds_it(tmp_path):
     first_copy = settings.serving_warehouse.stat().st_ino
 
     with reader_holding(settings.serving_warehouse):
-        second = _supportlake(settings, "build")
+        second = _supportlake(settings, "build", "--all")  # nothing new: only --all builds
 
     assert second.returncode == 0, second.stdout + second.stderr
     assert "serving copy" in second.stdout
