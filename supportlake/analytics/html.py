@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from jinja2 import Environment, select_autoescape
 
+from supportlake.analytics.ticket_history import history_sections
+
 if TYPE_CHECKING:
     from supportlake.analytics.report import AnalyticsReport
 
@@ -240,6 +242,7 @@ def build_sections(report: AnalyticsReport, plots: dict[str, str]) -> list[dict[
         plot(name) for name in ("distributions", "volume", "resolution", "arrivals", "text_length")
     ]
     sections.append(plot("satisfaction_drivers"))
+    sections += history_sections(tables, _html_table)
     for name in SHOWN_TABLES:
         frame = tables[name]
         sections.append(

@@ -18,6 +18,7 @@ from supportlake.analytics.queries import (
     REPORT_QUERIES,
     TOPIC_QUERIES,
 )
+from supportlake.analytics.ticket_history import compute_history_tables
 
 # Tables the HTML page shows in full; the rest are linked as CSV (they can be long).
 SHOWN_TABLES = (
@@ -165,6 +166,9 @@ def compute_report(
 ) -> AnalyticsReport:
     tables = {name: run_query(connection, body, filters) for name, body in REPORT_QUERIES.items()}
     tables |= compute_topic_tables(connection, filters)
+    tables |= compute_history_tables(
+        connection, filters, FILTERED_TICKETS, _existing_tables(connection)
+    )
     return AnalyticsReport(
         filters=filters,
         generated_at=datetime.now(UTC).isoformat(timespec="seconds"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -98,3 +99,27 @@ def test_tickets_without_a_consistent_history_say_why(warehouse: tuple[Settings,
         "where missing_metrics_reason = 'no events loaded for this ticket'",
     )
     assert flat_only > 0
+
+
+def test_the_analytics_report_shows_the_history_metrics(
+    warehouse: tuple[Settings, str], tmp_path
+) -> None:
+    settings, _ = warehouse
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        environment_for(monkeypatch, settings)
+        invoke("analytics", "--output-dir", str(tmp_path))
+    page = (tmp_path / "report.html").read_text()
+    for title in ("history kpis", "reply time distribution", "weekly sla breaches"):
+        assert f"Ticket history: {title}" in page
+    assert "Ticket-history metrics need ticket events" not in page
+    kpis = pd.read_csv(tmp_path / "tables" / "history_kpis.csv").iloc[0]
+    [(one_touch_rate, solved)] = query(
+        settings,
+        "select avg(is_one_touch_resolution::int), count(*) from marts.ticket_event_metrics "
+        "where is_solved and trusted_event_count > 0",
+    )
+    assert kpis["solved_ticket_count"] == solved
+    assert kpis["one_touch_rate"] == pytest.approx(one_touch_rate)
+    breaches = pd.read_csv(tmp_path / "tables" / "weekly_sla_breaches.csv")
+    assert set(breaches["metric"]) >= {"first_reply", "requester_wait"}
+    assert breaches["breached_count"].sum() > 0
