@@ -1,4 +1,5 @@
-"""Resolution recommendations for a new ticket text, from past resolved tickets.
+"""Resolution recommendations for a new ticket text, from past resolved tickets and the
+knowledge base's article chunks.
 
 Hybrid retrieval (ml/retrieval.py) finds the candidates; a candidate is evidence only when
 its cosine similarity to the text clears the bar (MIN_CONFIDENCE). The suggested reply is
@@ -12,14 +13,19 @@ the same measure as the bar, so "confidence 0.62, bar 0.50" reads at a glance.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from statistics import median
 
-from ml.resolved_index import ResolvedIndex, ResolvedTicket, resolved_index
+from ml.article_index import ArticleChunk, ArticleIndex
+from ml.resolved_index import NothingToSearch, ResolvedIndex, ResolvedTicket
 from ml.retrieval import Hit
 
 MIN_CONFIDENCE = 0.5  # cosine: below it paraphrases of other problems start to rank first
 DEFAULT_TICKETS = 5
+DEFAULT_ARTICLES = 3
+REPLY_ARTICLE_SENTENCES = 4  # taken from the best article chunk, in its own order
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,26 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class ArticleEvidence:
+    chunk: ArticleChunk
+    similarity: float
+    bm25_rank: int | None
+    dense_rank: int | None
+
+    @property
+    def citation(self) -> str:
+        return self.chunk.chunk_id
+
+    def to_dict(self) -> dict:
+        return {
+            **self.chunk.to_dict(),
+            "similarity": round(self.similarity, 4),
+            "bm25_rank": self.bm25_rank,
+            "dense_rank": self.dense_rank,
+        }
+
+
+@dataclass(frozen=True)
 class ReplySentence:
     text: str
     citations: tuple[str, ...]  # ids of the evidence the sentence is taken from
@@ -58,22 +84,24 @@ class Recommendation:
     confidence: float  # best evidence's similarity; the closest candidate's when none qualifies
     min_confidence: float
     tickets: list[Evidence] = field(default_factory=list)
+    articles: list[ArticleEvidence] = field(default_factory=list)
     reply: list[ReplySentence] = field(default_factory=list)
     missing_embeddings: int = 0  # resolved texts the index could not see yet
 
     @property
     def confident(self) -> bool:
-        return bool(self.tickets)
+        return bool(self.tickets or self.articles)
 
     @property
     def verdict(self) -> str:
         if self.confident:
             return (
                 f"confidence {self.confidence:.2f} (bar {self.min_confidence:.2f}): "
+                f"{len(self.articles)} article sections, "
                 f"{len(self.tickets)} similar resolved tickets"
             )
         return (
-            f"no confident answer: the closest resolved ticket is {self.confidence:.2f} similar, "
+            f"no confident answer: the closest evidence is {self.confidence:.2f} similar, "
             f"under the bar of {self.min_confidence:.2f}; nothing is suggested"
         )
 
@@ -84,6 +112,7 @@ class Recommendation:
             "confidence": round(self.confidence, 4),
             "min_confidence": self.min_confidence,
             "verdict": self.verdict,
+            "articles": [evidence.to_dict() for evidence in self.articles],
             "tickets": [evidence.to_dict() for evidence in self.tickets],
             "suggested_reply": [
                 {"text": sentence.text, "citations": list(sentence.citations)}
@@ -93,8 +122,24 @@ class Recommendation:
         }
 
 
-def assemble_reply(evidence: list[Evidence]) -> list[ReplySentence]:
-    """Sentences stated by the evidence itself, identical statements merged with all their ids.
+def article_sentences(articles: list[ArticleEvidence]) -> list[ReplySentence]:
+    """The best article section's own sentences, verbatim and in order, each citing it."""
+    if not articles:
+        return []
+    best = articles[0]
+    sentences = [part.strip() for part in SENTENCE_END.split(best.chunk.chunk_text)]
+    return [
+        ReplySentence(sentence, (best.citation,))
+        for sentence in sentences[:REPLY_ARTICLE_SENTENCES]
+        if sentence
+    ]
+
+
+def assemble_reply(
+    evidence: list[Evidence], articles: list[ArticleEvidence] | None = None
+) -> list[ReplySentence]:
+    """Sentences stated by the evidence itself: first the best article section's, then how the
+    similar tickets were resolved, identical statements merged with all their ids.
 
     The marts hold no agent reply text for tickets, so a ticket's evidence is how it was
     resolved (outcome, queue, category, time); the resolution times' median is stated once.
@@ -110,7 +155,8 @@ def assemble_reply(evidence: list[Evidence]) -> list[ReplySentence]:
         if ticket.product_line:
             parts.append(f"on {ticket.product_line}")
         by_line.setdefault(" ".join(parts) + ".", []).append(item.citation)
-    sentences = [ReplySentence(line, tuple(ids)) for line, ids in by_line.items()]
+    sentences = article_sentences(articles or [])
+    sentences += [ReplySentence(line, tuple(ids)) for line, ids in by_line.items()]
     timed = [item for item in evidence if item.ticket.resolution_minutes is not None]
     if timed:
         hours = median(item.ticket.resolution_minutes for item in timed) / 60
@@ -127,27 +173,50 @@ def assemble_reply(evidence: list[Evidence]) -> list[ReplySentence]:
 
 
 def recommend_from_index(
-    built: ResolvedIndex,
+    built: ResolvedIndex | None,
     text: str,
     query_vector,
     *,
+    articles: ArticleIndex | None = None,
     k: int = DEFAULT_TICKETS,
+    k_articles: int = DEFAULT_ARTICLES,
     min_confidence: float = MIN_CONFIDENCE,
 ) -> Recommendation:
-    hits: list[Hit] = built.index.search(text, query_vector, k=k)
-    closest = max((hit.similarity or 0.0 for hit in hits), default=0.0)
+    ticket_hits: list[Hit] = built.index.search(text, query_vector, k=k) if built else []
+    article_hits: list[Hit] = (
+        articles.index.search(text, query_vector, k=k_articles)
+        if articles and articles.index
+        else []
+    )
+    closest = max((hit.similarity or 0.0 for hit in ticket_hits + article_hits), default=0.0)
+
+    def clears(hit: Hit) -> bool:
+        return hit.similarity is not None and hit.similarity >= min_confidence
+
     evidence = [
         Evidence(built.tickets[hit.doc_id], hit.similarity, hit.bm25_rank, hit.dense_rank)
-        for hit in hits
-        if hit.similarity is not None and hit.similarity >= min_confidence
+        for hit in ticket_hits
+        if clears(hit)
     ]
+    # Best section first by similarity: the reply quotes the first one.
+    article_evidence = sorted(
+        (
+            ArticleEvidence(
+                articles.chunks[hit.doc_id], hit.similarity, hit.bm25_rank, hit.dense_rank
+            )
+            for hit in article_hits
+            if clears(hit)
+        ),
+        key=lambda item: -item.similarity,
+    )
     return Recommendation(
         text=text,
         confidence=closest,
         min_confidence=min_confidence,
         tickets=evidence,
-        reply=assemble_reply(evidence),
-        missing_embeddings=built.missing_embeddings,
+        articles=article_evidence,
+        reply=assemble_reply(evidence, article_evidence),
+        missing_embeddings=built.missing_embeddings if built else 0,
     )
 
 
@@ -156,23 +225,41 @@ def recommend_resolution(
     settings=None,
     *,
     k: int = DEFAULT_TICKETS,
+    k_articles: int = DEFAULT_ARTICLES,
     min_confidence: float = MIN_CONFIDENCE,
     backend: str = "auto",
 ) -> Recommendation:
-    """Recommendation for `text` from the serving copy the settings name (see ml/resolved_index)."""
+    """Recommendation for `text` from the serving copy the settings name: resolved tickets
+    (ml/resolved_index.py) and knowledge-base chunks (ml/article_index.py)."""
+    from ml.article_index import article_index
     from ml.embedding_backends import load_encoder
     from ml.embeddings import normalize_text
+    from ml.resolved_index import resolved_index
     from supportlake.settings import get_settings
 
     settings = settings or get_settings()
     normalized = normalize_text(text)
     if not normalized:
         raise ValueError("cannot recommend a resolution: the text is empty")
-    if k < 1:
-        raise ValueError(f"k must be at least 1, got {k}")
+    if k < 1 or k_articles < 0:
+        raise ValueError(f"k must be at least 1 and k_articles at least 0, got {k}, {k_articles}")
     if not 0 <= min_confidence <= 1:
         raise ValueError(f"min_confidence must be between 0 and 1, got {min_confidence}")
     encoder = load_encoder(backend, settings.models_dir)
-    built = resolved_index(settings, encoder.embedding_model)
+    try:
+        built = resolved_index(settings, encoder.embedding_model)
+    except NothingToSearch as no_tickets:
+        built, missing_tickets = None, no_tickets
+    articles = article_index(settings, encoder) if k_articles else None
+    if built is None and (articles is None or articles.index is None):
+        raise NothingToSearch(f"{missing_tickets}; and the knowledge base is empty") from None
     vector = encoder.encode([normalized])[0]
-    return recommend_from_index(built, text, vector, k=k, min_confidence=min_confidence)
+    return recommend_from_index(
+        built,
+        text,
+        vector,
+        articles=articles,
+        k=k,
+        k_articles=k_articles,
+        min_confidence=min_confidence,
+    )

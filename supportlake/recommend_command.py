@@ -15,6 +15,9 @@ from supportlake.topics_commands import BACKEND_HELP, checked_backend
 def recommend(
     text: str = typer.Argument(..., help="the new ticket's text (subject and/or message)"),
     k: int = typer.Option(5, "-k", min=1, help="how many similar resolved tickets to consider"),
+    articles: int = typer.Option(
+        3, "--articles", min=0, help="how many knowledge-base sections to consider (0: none)"
+    ),
     min_confidence: float = typer.Option(
         0.5,
         "--min-confidence",
@@ -25,8 +28,10 @@ def recommend(
     as_json: bool = typer.Option(False, "--json", help="print the answer as JSON"),
     backend: str = typer.Option("auto", help=BACKEND_HELP),
 ) -> None:
-    """Recommend a resolution: the most similar resolved tickets (hybrid BM25 + embedding
-    search), how they were resolved, a suggested reply citing them, and a confidence."""
+    """Recommend a resolution: the best knowledge-base sections and the most similar resolved
+    tickets (hybrid BM25 + embedding search), how they were resolved, a suggested reply citing
+    them, and a confidence."""
+    from rich.markup import escape
     from rich.table import Table
 
     from ml.recommend import recommend_resolution
@@ -36,7 +41,12 @@ def recommend(
     backend = checked_backend(backend)
     try:
         answer = recommend_resolution(
-            text, get_settings(), k=k, min_confidence=min_confidence, backend=backend
+            text,
+            get_settings(),
+            k=k,
+            k_articles=articles,
+            min_confidence=min_confidence,
+            backend=backend,
         )
     except (ValueError, ServingCopyMissing, NothingToSearch) as error:
         console.print(f"[bold red]error:[/] {error}", soft_wrap=True)
@@ -44,7 +54,19 @@ def recommend(
     if as_json:
         print(json.dumps(answer.to_dict(), default=str, indent=2))
         return
-    if answer.confident:
+    if answer.articles:
+        sections = Table("similarity", "section", "article", "heading", "link")
+        for evidence in answer.articles:
+            chunk = evidence.chunk
+            sections.add_row(
+                f"{evidence.similarity:.3f}",
+                chunk.chunk_id,
+                chunk.article_title or "-",
+                chunk.heading or "-",
+                chunk.url or "-",
+            )
+        console.print(sections)
+    if answer.tickets:
         table = Table("similarity", "ticket", "found by", "how it was resolved", "subject")
         for evidence in answer.tickets:
             found_by = " + ".join(
@@ -60,9 +82,11 @@ def recommend(
                 (evidence.ticket.subject or "")[:50],
             )
         console.print(table)
-        console.print("[bold]suggested reply[/] (each sentence cites its tickets):")
+    if answer.confident:
+        console.print("[bold]suggested reply[/] (each sentence cites its evidence):")
         for sentence in answer.reply:
-            console.print(f"  {sentence.render()}", soft_wrap=True)
+            # escape: rich would read a citation such as [kb-sync#2] as a style tag
+            console.print(f"  {escape(sentence.render())}", soft_wrap=True)
         console.print(f"[green]{answer.verdict}[/]", soft_wrap=True)
     else:
         console.print(f"[yellow]{answer.verdict}[/]", soft_wrap=True)

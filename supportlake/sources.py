@@ -198,3 +198,23 @@ TICKET_EVENTS = Source(
 )
 
 SOURCES[TICKET_EVENTS.name] = TICKET_EVENTS
+
+# --- knowledge base: help-center articles, chunked by heading in dbt (docs/agent_assist.md) --
+KNOWLEDGE_BASE = Source(
+    name="knowledge_base",
+    columns=(
+        "article_id",
+        "title",
+        "body",  # markdown; HTML articles arrive converted (supportlake/ingest/articles.py)
+        "product",
+        "tags",  # comma-separated (a JSON list in a JSON export is kept as its JSON text)
+        "updated_at",  # the newest version of an article wins
+        "url",
+    ),
+    description=(
+        "Knowledge-base articles: one markdown or HTML file per article, or JSON exports "
+        "of many; the newest updated_at of an article_id is current."
+    ),
+)
+
+SOURCES[KNOWLEDGE_BASE.name] = KNOWLEDGE_BASE

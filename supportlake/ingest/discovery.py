@@ -17,7 +17,14 @@ FORMATS = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
     ".parquet": "parquet",
+    # One knowledge-base article per file (supportlake/ingest/articles.py).
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
 }
+ARTICLE_FORMATS = ("markdown", "html")
+ARTICLE_SOURCE = "knowledge_base"
 
 
 class IngestError(ValueError):
@@ -69,7 +76,7 @@ def plan_ingest(
                 f"cannot tell which source {root} belongs to: pass --source "
                 f"({'|'.join(sorted(SOURCES))}) or put it in a folder named after its source"
             )
-        if file_format(root) is None:
+        if file_format(root, file_source) is None:
             raise IngestError(
                 f"{root}: unsupported file type (supported: {', '.join(sorted(FORMATS))})"
             )
@@ -93,15 +100,20 @@ def plan_ingest(
                 continue
             if _sidecar(candidate):
                 continue
-            if file_format(candidate) is None:
+            if file_format(candidate, folder_source) is None:
                 unsupported.append(candidate)
                 continue
             files.append(LandingFile(candidate, folder_source, mapping))
     return IngestPlan(root, files, unsupported)
 
 
-def file_format(path: Path) -> str | None:
-    return FORMATS.get(path.suffix.lower())
+def file_format(path: Path, source: str | None = None) -> str | None:
+    """The reader for `path`; markdown and HTML only in the knowledge base (a README.md among
+    ticket exports is left alone, not loaded as a ticket)."""
+    found = FORMATS.get(path.suffix.lower())
+    if found in ARTICLE_FORMATS and source is not None and source != ARTICLE_SOURCE:
+        return None
+    return found
 
 
 def _hidden(path: Path) -> bool:

@@ -528,6 +528,11 @@ READERS: dict[str, type[Reader]] = {
     "parquet": ParquetReader,
 }
 
+# Articles are JSON records to the loader; the module subclasses JsonReader, so it loads last.
+from supportlake.ingest.articles import ArticleReader  # noqa: E402
+
+READERS.update(markdown=ArticleReader, html=ArticleReader)
+
 
 def _transform_bare_carriage_returns(path: Path, repaired: io.BufferedWriter | None) -> int:
     """Count the carriage returns in `path` that do not end a line; with `repaired`, also write

@@ -65,7 +65,7 @@ def test_cli_prints_the_evidence_the_reply_and_the_verdict(served, monkeypatch):
     )
     assert confident.exit_code == 0, confident.output
     output = " ".join(confident.output.split())
-    assert "suggested reply (each sentence cites its tickets):" in output
+    assert "suggested reply (each sentence cites its evidence):" in output
     assert "Resolved by the Account desk queue as Account on Helix CRM. [T-ACC-" in output
     assert "similar resolved tickets" in output
 
