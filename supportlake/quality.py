@@ -203,6 +203,36 @@ def _warn_on_losses(load: LoadQuality, settings: Settings) -> None:
     )
 
 
+def _ticket_event_loads(
+    connection: duckdb.DuckDBPyConnection, settings: Settings
+) -> list[LoadQuality]:
+    """Ticket-history loads: events read, events the metrics use, and why the others not."""
+    rows = connection.execute(
+        """
+        select load_id, source_file, rows_read, trusted_events, rows_quarantined,
+               repeated_copies_dropped, events_before_ticket_created, other_untrusted_events
+        from marts.ticket_event_load_reconciliations
+        order by loaded_at, load_id
+        """
+    ).fetchall()
+    loads = []
+    for load_id, source_file, rows_read, trusted, *removed in rows:
+        load = LoadQuality(
+            mart="marts.ticket_event_metrics",
+            load=load_id,
+            source_file=source_file,
+            rows_in=rows_read,
+            rows_in_marts=trusted,
+            rows_flagged=sum(removed),
+        )
+        labels = ("quarantined", "repeated event", "dated before its ticket", "untrusted event")
+        reasons = [(label, count) for label, count in zip(labels, removed, strict=True) if count]
+        load.reasons = sorted(reasons, key=lambda reason: -reason[1])[:TOP_REASONS]
+        _warn_on_losses(load, settings)
+        loads.append(load)
+    return loads
+
+
 def collect_quality(settings: Settings) -> QualityReport:
     """Every load's figures and warnings, from the audit marts of the last build."""
     report = QualityReport(
@@ -219,6 +249,8 @@ def collect_quality(settings: Settings) -> QualityReport:
         else:
             report.loads.extend(_ticket_loads(connection, settings))
         report.loads.extend(_chat_sources(connection, settings))
+        if _table_exists(connection, "marts", "ticket_event_load_reconciliations"):
+            report.loads.extend(_ticket_event_loads(connection, settings))
     return report
 
 

@@ -32,8 +32,8 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, str]:
         invoke("generate", "tickets", "--rows", "600", "--seed", "7", "--workers", "1")
         generated = invoke("generate", "ticket-events", "--seed", "7")
         invoke("ingest")
-        invoke("build")
-    return settings, generated
+        built = invoke("build")
+    return settings, generated + built
 
 
 def query(settings: Settings, sql: str) -> list[tuple]:
@@ -123,3 +123,12 @@ def test_the_analytics_report_shows_the_history_metrics(
     breaches = pd.read_csv(tmp_path / "tables" / "weekly_sla_breaches.csv")
     assert set(breaches["metric"]) >= {"first_reply", "requester_wait"}
     assert breaches["breached_count"].sum() > 0
+
+
+def test_the_build_summary_counts_the_event_load(warehouse: tuple[Settings, str]) -> None:
+    # The event file's row in `supportlake build`'s per-load table: repeats and untrusted
+    # events are counted there, never dropped quietly.
+    _, output = warehouse
+    summary = output[output.index("data quality per load") :]
+    [row] = [line for line in summary.splitlines() if "ticket-events-7.jsonl" in line]
+    assert "repeated event" in row, summary
