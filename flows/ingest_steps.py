@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import partial
 
 from flows.retries import is_io_error
-from flows.runner import _Failed, call_with_retries
+from flows.runner import FailedState, call_with_retries
 from supportlake.console import progress_bar
 from supportlake.ingest.discovery import LandingFile, plan_ingest
 from supportlake.ingest.loader import load_file
@@ -63,7 +63,7 @@ def load_directly(landing_file: LandingFile, reload: bool = False) -> FileResult
             reload=reload,
             retries=RETRIES,
             delay_seconds=RETRY_DELAY_SECONDS,
-            worth_retrying=lambda error: is_io_error(None, None, _Failed(error)),
+            worth_retrying=lambda error: is_io_error(None, None, FailedState(error)),
         )
     except Exception as error:  # noqa: BLE001 -- reported per file, like a failed task run
         # The traceback goes to the log (the command points at it), the summary gets one line.

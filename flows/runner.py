@@ -99,7 +99,7 @@ def run_task(task: Any, *args: Any, **kwargs: Any) -> Any:
 
     def worth_retrying(error: BaseException) -> bool:
         condition = task.retry_condition_fn
-        return condition is None or bool(condition(task, None, _Failed(error)))
+        return condition is None or bool(condition(task, None, FailedState(error)))
 
     return call_with_retries(
         task.fn,
@@ -151,7 +151,7 @@ def call_with_retries(
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 
-class _Failed:
+class FailedState:
     """What a Prefect retry condition reads from a failed task's state: result() raises."""
 
     def __init__(self, error: BaseException) -> None:
