@@ -12,6 +12,7 @@ opens a warehouse file; callers hand over ids, texts and vectors (see ml/resolve
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
@@ -106,6 +107,7 @@ class HybridIndex:
                 "stemmer = 'english', stopwords = 'english', "
                 f"ignore = '{TOKEN_SEPARATORS}', overwrite = 1)"
             )
+        self._local = threading.local()
         self.uses_hnsw = len(ids) >= hnsw_min_docs and len(ids) > 0
         if self.uses_hnsw:
             self._build_hnsw()
@@ -115,6 +117,14 @@ class HybridIndex:
 
     def close(self) -> None:
         self.connection.close()
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        """A connection per thread to the same in-memory database: one DuckDB connection must
+        not run queries from two threads at once (the API answers in a thread pool)."""
+        cursor = getattr(self._local, "cursor", None)
+        if cursor is None:
+            cursor = self._local.cursor = self.connection.cursor()
+        return cursor
 
     def _build_hnsw(self) -> None:
         from ml.embeddings import vectors_to_arrow
@@ -139,8 +149,10 @@ class HybridIndex:
         """(doc_id, BM25 score) of the k best lexical matches; empty when no word matches."""
         if not self.ids or not query.strip():
             return []
-        return self.connection.execute(
-            """
+        return (
+            self._cursor()
+            .execute(
+                """
             select doc_id, score from (
                 select doc_id, fts_main_docs.match_bm25(doc_id, $query) as score from docs
             )
@@ -148,8 +160,10 @@ class HybridIndex:
             order by score desc, doc_id
             limit $k
             """,
-            {"query": query, "k": k},
-        ).fetchall()
+                {"query": query, "k": k},
+            )
+            .fetchall()
+        )
 
     def dense(self, query_vector: np.ndarray, k: int = CANDIDATES) -> list[tuple[str, float]]:
         """(doc_id, cosine similarity) of the k nearest documents."""
@@ -168,14 +182,18 @@ class HybridIndex:
     def _dense_hnsw(self, query: np.ndarray, k: int) -> list[tuple[str, float]]:
         # The vector must be a constant in the plan for vss to swap in HNSW_INDEX_SCAN.
         literal = "[" + ",".join(repr(float(value)) for value in query) + "]"
-        rows = self.connection.execute(
-            f"""
+        rows = (
+            self._cursor()
+            .execute(
+                f"""
             select doc_id, 1 - array_cosine_distance(embedding, {literal}::float[{self.dimensions}])
             from vectors
             order by array_cosine_distance(embedding, {literal}::float[{self.dimensions}])
             limit {int(k)}
             """
-        ).fetchall()
+            )
+            .fetchall()
+        )
         return [(doc_id, float(similarity)) for doc_id, similarity in rows]
 
     def search(

@@ -99,3 +99,25 @@ def test_mismatched_inputs_are_refused(tmp_path):
         HybridIndex(["a"], ["x", "y"], np.zeros((1, 384)), Settings.in_folder(tmp_path))
     with pytest.raises(ValueError, match="unique"):
         HybridIndex(["a", "a"], ["x", "y"], np.zeros((2, 384)), Settings.in_folder(tmp_path))
+
+
+def test_searches_from_many_threads_at_once_agree_with_one_at_a_time(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from supportlake.settings import Settings
+
+    rng = np.random.default_rng(1)
+    vectors = rng.normal(size=(400, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    texts = [f"order {row} shipped late with error code E{row % 40}" for row in range(400)]
+    index = HybridIndex(
+        [f"d{row}" for row in range(400)], texts, vectors, Settings.in_folder(tmp_path)
+    )
+    queries = [(f"error E{row % 40} order {row}", vectors[row]) for row in range(64)]
+
+    def run(query):
+        return [hit.doc_id for hit in index.search(query[0], query[1], k=5)]
+
+    serial = [run(query) for query in queries]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert list(pool.map(run, queries)) == serial
