@@ -254,3 +254,22 @@ def test_daily_backlog_from_the_status_history(warehouse: Settings) -> None:
         ("2024-06-04", "New", "1-3 days", 1),
         ("2024-06-04", "On-hold", "1-3 days", 1),
     ]
+
+
+def test_agent_performance_from_the_history(warehouse: Settings) -> None:
+    # Lena (...701) wrote the public replies on 4101 and 4102 and internal notes on 4101 and
+    # 4103; she is the current assignee of 4101 only (solved, one touch, rated Good = 5).
+    # Marco (...702) replied on 4102 and 4104, holds both now (4102 handed to him by Lena,
+    # solved with two touches, rated Bad = 1; 4104 on hold, its survey unanswered). First
+    # replies of their tickets: 4101 60; 4102 24.83 and 4104 60 -> median 42.42.
+    rows = query(
+        warehouse,
+        "select agent_id, public_reply_count, internal_note_count, assigned_ticket_count, "
+        "solved_ticket_count, one_touch_rate, round(median_first_reply_minutes, 2), "
+        "handoffs_received, mean_satisfaction_score from marts.ticket_history_agents "
+        "order by agent_id",
+    )
+    assert rows == [
+        ("360099887701", 2, 2, 1, 1, 1.0, 60.0, 0, 5.0),
+        ("360099887702", 2, 0, 2, 1, 0.0, 42.42, 1, 1.0),
+    ]
