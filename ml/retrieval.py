@@ -63,6 +63,44 @@ def reciprocal_rank_fusion(
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
+# match_bm25's own formula, set-based: postings of the query's distinct stemmed terms only.
+BM25_TOP_K = """
+with
+tokens as (
+    select distinct stem(unnest(fts_main_docs.tokenize($query)), 'english') as term
+),
+query_terms as (
+    select dict.termid, dict.df from fts_main_docs.dict as dict
+    inner join tokens on dict.term = tokens.term
+),
+term_frequencies as (
+    select postings.docid, postings.termid, count(*) as tf
+    from fts_main_docs.terms as postings
+    where postings.termid in (select termid from query_terms)
+    group by postings.docid, postings.termid
+),
+scores as (
+    select
+        term_frequencies.docid,
+        sum(
+            log(((stats.num_docs - query_terms.df) + 0.5) / (query_terms.df + 0.5) + 1)
+            * (term_frequencies.tf * (1.2 + 1))
+            / (term_frequencies.tf + 1.2 * ((1 - 0.75) + 0.75 * (indexed.len / stats.avgdl)))
+        ) as score
+    from term_frequencies
+    inner join query_terms on term_frequencies.termid = query_terms.termid
+    inner join fts_main_docs.docs as indexed on term_frequencies.docid = indexed.docid
+    cross join fts_main_docs.stats as stats
+    group by term_frequencies.docid
+)
+select indexed.name as doc_id, scores.score
+from scores
+inner join fts_main_docs.docs as indexed on scores.docid = indexed.docid
+order by scores.score desc, doc_id
+limit $k
+"""
+
+
 class HybridIndex:
     """BM25 and dense search over one set of documents, in memory.
 
@@ -146,24 +184,15 @@ class HybridIndex:
         )
 
     def bm25(self, query: str, k: int = CANDIDATES) -> list[tuple[str, float]]:
-        """(doc_id, BM25 score) of the k best lexical matches; empty when no word matches."""
+        """(doc_id, BM25 score) of the k best lexical matches; empty when no word matches.
+
+        The scores are fts's match_bm25 (k1 1.2, b 0.75), computed for the query's terms in
+        one pass over the postings instead of calling the macro once per document, whose
+        cost grows with the whole index (docs/agent_assist.md).
+        """
         if not self.ids or not query.strip():
             return []
-        return (
-            self._cursor()
-            .execute(
-                """
-            select doc_id, score from (
-                select doc_id, fts_main_docs.match_bm25(doc_id, $query) as score from docs
-            )
-            where score is not null
-            order by score desc, doc_id
-            limit $k
-            """,
-                {"query": query, "k": k},
-            )
-            .fetchall()
-        )
+        return self._cursor().execute(BM25_TOP_K, {"query": query, "k": k}).fetchall()
 
     def dense(self, query_vector: np.ndarray, k: int = CANDIDATES) -> list[tuple[str, float]]:
         """(doc_id, cosine similarity) of the k nearest documents."""

@@ -121,3 +121,26 @@ def test_searches_from_many_threads_at_once_agree_with_one_at_a_time(tmp_path):
     serial = [run(query) for query in queries]
     with ThreadPoolExecutor(max_workers=8) as pool:
         assert list(pool.map(run, queries)) == serial
+
+
+def test_bm25_top_k_scores_equal_the_fts_macro(tmp_path):
+    from supportlake.settings import Settings
+
+    rng = np.random.default_rng(2)
+    words = ["refund", "invoice", "sync", "error", "password", "login", "order", "late", "E4012"]
+    texts = [" ".join(rng.choice(words, 6)) for _ in range(300)]
+    index = HybridIndex(
+        [f"d{row}" for row in range(300)],
+        texts,
+        np.eye(300, 384, dtype=np.float32),
+        Settings.in_folder(tmp_path),
+    )
+    for query in ("refund invoice", "sync error E4012", "the late order", "password"):
+        reference = index.connection.execute(
+            "select doc_id, score from (select doc_id, fts_main_docs.match_bm25(doc_id, ?) "
+            "as score from docs) where score is not null order by score desc, doc_id limit 20",
+            [query],
+        ).fetchall()
+        found = index.bm25(query, 20)
+        assert [doc_id for doc_id, _ in found] == [doc_id for doc_id, _ in reference]
+        assert [score for _, score in found] == pytest.approx([s for _, s in reference], rel=1e-9)
