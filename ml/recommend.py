@@ -185,7 +185,7 @@ def recommend_from_index(
     ticket_hits: list[Hit] = built.index.search(text, query_vector, k=k) if built else []
     article_hits: list[Hit] = (
         articles.index.search(text, query_vector, k=k_articles)
-        if articles and articles.index
+        if articles and articles.index and k_articles
         else []
     )
     closest = max((hit.similarity or 0.0 for hit in ticket_hits + article_hits), default=0.0)
