@@ -195,6 +195,7 @@ def _prediction_dict(prediction) -> dict:
         "probabilities": prediction.probabilities,
         "reasons": [{"feature": r.feature, "weight": r.weight} for r in prediction.reasons],
         "model_version": prediction.model_version,
+        "routable": prediction.routable,
     }
 
 

@@ -26,7 +26,7 @@ from scipy import sparse
 from scipy.special import expit
 
 import ml.features as features_module
-from ml import registry
+from ml import registry, scoring
 from ml.classifiers import readable_weights
 from ml.features import (
     CATEGORICAL_COLUMNS,
@@ -65,6 +65,7 @@ class TaskPrediction:
     probabilities: dict[str, float]
     reasons: list[Reason]
     model_version: str
+    routable: bool  # confidence clears the model's 90%-precision routing threshold
 
 
 # --- shared preparation ----------------------------------------------------------------------
@@ -538,6 +539,7 @@ class TaskModel:
     names: np.ndarray  # short feature names
     features: Callable[[PreparedTickets], sparse.csr_matrix] | None
     classify: Callable[[sparse.csr_matrix], np.ndarray] | None
+    routing_threshold: float | None = None  # None: nothing is routed automatically
     compiled_note: str = ""
 
     @property
@@ -645,6 +647,7 @@ def load_task_model(models_dir: Path, task: str, version: str | None = None) -> 
         names=names,
         features=compile_features(pipeline),
         classify=compile_classifier(pipeline.named_steps["classifier"]),
+        routing_threshold=scoring.routing_threshold(registered.metadata),
     )
     if list(classes) != list(model.classes):
         raise ValueError(f"{task}/{registered.version}: weight classes differ from the model's")
@@ -705,6 +708,9 @@ class TicketPredictor:
                     },
                     reasons=model.reasons(matrix, row, class_index),
                     model_version=model.version,
+                    routable=bool(
+                        scoring.is_routable(values[class_index], model.routing_threshold)
+                    ),
                 )
         return results
 

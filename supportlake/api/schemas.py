@@ -113,6 +113,10 @@ class ClassPrediction(BaseModel):
     probabilities: dict[str, float] = Field(description="Probability of every class.")
     reasons: list[ReasonOut] = Field(description="Features that drove this prediction most.")
     model_version: str
+    routable: bool = Field(
+        description="Confidence clears the model's routing threshold: the confidence at which "
+        "its holdout predictions were 90% precise (false when the model has none)."
+    )
 
 
 class TicketPrediction(BaseModel):

@@ -41,6 +41,12 @@ def test_predict_ticket_answers_with_labels_confidences_and_reasons(api, trained
         assert sum(prediction["probabilities"].values()) == pytest.approx(1.0, abs=1e-5)
         assert prediction["confidence"] == max(prediction["probabilities"].values())
         assert prediction["reasons"] and all(r["weight"] > 0 for r in prediction["reasons"])
+    for task, prediction in (("priority", priority), ("category", category)):
+        # Routable exactly when the confidence clears the threshold measured on the holdout.
+        metadata = registry.load_model(api.settings.models_dir, task, versions[task]).metadata
+        threshold = metadata["routing"]["threshold"]
+        assert threshold is not None, f"{task}: the test models must have a routing threshold"
+        assert prediction["routable"] is (prediction["confidence"] >= threshold)
     reasons = " ".join(reason["feature"] for reason in priority["reasons"])
     assert "urgency" in reasons or "immediately" in reasons or "down" in reasons
     assert body["is_escalated"] is True
