@@ -128,6 +128,9 @@ def test_score_command_prints_what_it_wrote(warehouse, environment):
 
 
 def test_rollback_moves_current_back_one_promotion_at_a_time(warehouse, environment):
+    # Versions in the order they were trained: two made within one second sort by their data
+    # hash, not by time, so the registry's name order is not the training order.
+    trained = []
     for seed in ("0", "1", "2"):
         invoke(
             "train",
@@ -140,7 +143,9 @@ def test_rollback_moves_current_back_one_promotion_at_a_time(warehouse, environm
             "--seed",
             seed,
         )
-    first, second, third = registry.list_versions(environment.models_dir, "priority")
+        trained.append(registry.current_version(environment.models_dir, "priority"))
+    first, second, third = trained
+    assert sorted(trained) == registry.list_versions(environment.models_dir, "priority")
     assert registry.current_version(environment.models_dir, "priority") == third
 
     result = invoke("rollback", "--task", "priority")
