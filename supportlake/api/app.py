@@ -462,6 +462,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def metrics() -> Response:
         return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
+    from supportlake.api.recommend_route import recommend_router  # docs/agent_assist.md
+
+    app.include_router(
+        recommend_router(settings, [Depends(within_rate_limit), Depends(similar_access)])
+    )
     return app
 
 
