@@ -2,9 +2,9 @@
 
 Without a Prefect API the CLI runs it directly (flows/runner.py): the same steps, no server.
 
-Order follows the one-writer rule (DESIGN.md): each step opens the warehouse itself and closes
-it before the next one starts; dbt builds what does not depend on `ml`, the ML jobs write
-schema `ml`, then dbt builds what reads it.
+Order follows the one-writer rule (README, "What the pipeline guarantees"): each step opens
+the warehouse itself and closes it before the next one starts; dbt builds what does not
+depend on `ml`, the ML jobs write schema `ml`, then dbt builds what reads it.
 """
 
 from __future__ import annotations

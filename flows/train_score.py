@@ -4,8 +4,8 @@ A retrain of a task that has a model trains a challenger and promotes it only wh
 the champion on the same fresh holdout (ml.promotion); the decision is in the run's steps.
 
 Each step opens the warehouse itself and closes it before the next one (one writer). The
-dbt build selects only what depends on the `ml` source (predictions and model runs), as
-DESIGN.md's order asks: dbt build -> ml score -> dbt build of what depends on ml.
+dbt build selects only what depends on the `ml` source (predictions and model runs), in the
+order dbt build -> ml score -> dbt build of what depends on ml.
 """
 
 from __future__ import annotations

@@ -49,7 +49,7 @@ TICKETS = Source(
         "reopened_count",
         "resolution_minutes",
     ),
-    description="Helpdesk ticket exports in the union schema (DESIGN.md).",
+    description="Helpdesk ticket exports in the union schema (README: Bring your own data).",
 )
 
 CHATS = Source(
