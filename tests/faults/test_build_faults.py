@@ -116,7 +116,7 @@ def test_a_build_killed_with_sigkill_is_rebuilt_by_the_next_run(tmp_path: Path) 
     ingest(FIXTURE_LANDING, settings)
 
     # Killed as it writes the tickets mart: the warehouse is left mid-build, mid-transaction.
-    kill_build_when_running("models/marts/tickets.sql", tmp_path, environment)
+    kill_build_when_running("models/marts/tickets/tickets.sql", tmp_path, environment)
 
     rerun = subprocess.run(
         [str(SUPPORTLAKE), "build"],
