@@ -47,20 +47,6 @@ event_counts as (
     group by ticket_id
 ),
 
-merges as (
-    -- A merged-away ticket: the helpdesk closes it into another ticket. Its close is no solve
-    -- by an agent (dbt_zendesk counts it as solved; a merge is a duplicate, not a resolution).
-    select
-        ticket_id,
-        min(occurred_at) as merged_at,
-        arg_min(
-            case when new_value not ilike '%closed_by_merge%' then new_value end, event_sequence
-        ) as merged_into_ticket_id
-    from events
-    where is_trusted and event_kind = 'change' and field = 'merge'
-    group by ticket_id
-),
-
 status_periods as (
     select
         *,
@@ -71,15 +57,12 @@ status_periods as (
 ),
 
 solves as (
-    -- A solve at or after the merge is the merge's close, not a solve.
     select
-        status_periods.ticket_id,
-        min(status_periods.valid_from) filter (where status_periods.is_solve) as first_solved_at,
-        max(status_periods.valid_from) filter (where status_periods.is_solve) as last_solved_at
+        ticket_id,
+        min(valid_from) filter (where is_solve) as first_solved_at,
+        max(valid_from) filter (where is_solve) as last_solved_at
     from status_periods
-    left join merges on status_periods.ticket_id = merges.ticket_id
-    where merges.merged_at is null or status_periods.valid_from < merges.merged_at
-    group by status_periods.ticket_id
+    group by ticket_id
 ),
 
 status_metrics as (
@@ -200,12 +183,7 @@ joined as (
         event_counts.created_at,
         event_counts.created_at_basis,
         status_metrics.current_status,
-        coalesce(status_metrics.current_status in ('Resolved', 'Closed'), false)
-        and merges.merged_at is null as is_solved,
-        merges.merged_at,
-        merges.merged_into_ticket_id,
-        coalesce(status_metrics.current_status in ('Resolved', 'Closed'), false)
-        and merges.merged_at is not null as is_closed_by_merge,
+        coalesce(status_metrics.current_status in ('Resolved', 'Closed'), false) as is_solved,
         reply_metrics.first_reply_at,
         reply_metrics.first_reply_calendar_minutes,
         reply_metrics.first_reply_business_minutes,
@@ -257,7 +235,6 @@ joined as (
     left join assignment_metrics on all_tickets.ticket_id = assignment_metrics.ticket_id
     left join group_metrics on all_tickets.ticket_id = group_metrics.ticket_id
     left join reply_metrics on all_tickets.ticket_id = reply_metrics.ticket_id
-    left join merges on all_tickets.ticket_id = merges.ticket_id
 )
 
 select
@@ -273,11 +250,6 @@ select
     ) as missing_metrics_reason,
     cast(current_status as varchar) as current_status,
     cast(case when has_status_history then is_solved end as boolean) as is_solved,
-    cast(merged_at is not null as boolean) as is_merged,
-    cast(merged_at as timestamp) as merged_at,
-    cast(merged_into_ticket_id as varchar) as merged_into_ticket_id,
-    cast(case when has_status_history then is_closed_by_merge end as boolean)
-        as is_closed_by_merge,
     cast(first_reply_at as timestamp) as first_reply_at,
     cast(first_reply_calendar_minutes as double) as first_reply_calendar_minutes,
     cast(first_reply_business_minutes as double) as first_reply_business_minutes,
@@ -332,7 +304,7 @@ select
     cast(unassigned_calendar_minutes as double) as unassigned_calendar_minutes,
     cast(
         case
-            when has_status_history and not is_solved and not is_closed_by_merge
+            when has_status_history and not is_solved
                 then {{ minutes_between('created_at', 'known_until') }}
         end as double
     ) as unsolved_age_calendar_minutes,
