@@ -47,6 +47,21 @@ event_counts as (
     group by ticket_id
 ),
 
+ticket_merges as (
+    -- A merged-away ticket: the helpdesk closes it into another ticket. Its close is no solve
+    -- by an agent (dbt_zendesk counts it as solved, a merge is a duplicate, not a resolution).
+    select
+        ticket_id,
+        min(occurred_at) as merged_at,
+        arg_min(
+            case when lower(new_value) like '%closed_by_merge%' then null else new_value end,
+            event_sequence
+        ) as merged_into_ticket_id
+    from events
+    where is_trusted and event_kind = 'change' and field = 'merge'
+    group by ticket_id
+),
+
 status_periods as (
     select
         *,
@@ -57,12 +72,15 @@ status_periods as (
 ),
 
 solves as (
+    -- A solve at or after the merge is the merge's close, not a solve.
     select
-        ticket_id,
-        min(valid_from) filter (where is_solve) as first_solved_at,
-        max(valid_from) filter (where is_solve) as last_solved_at
+        status_periods.ticket_id,
+        min(status_periods.valid_from) filter (where status_periods.is_solve) as first_solved_at,
+        max(status_periods.valid_from) filter (where status_periods.is_solve) as last_solved_at
     from status_periods
-    group by ticket_id
+    left join ticket_merges on status_periods.ticket_id = ticket_merges.ticket_id
+    where ticket_merges.merged_at is null or status_periods.valid_from < ticket_merges.merged_at
+    group by status_periods.ticket_id
 ),
 
 status_metrics as (
@@ -183,7 +201,12 @@ joined as (
         event_counts.created_at,
         event_counts.created_at_basis,
         status_metrics.current_status,
-        coalesce(status_metrics.current_status in ('Resolved', 'Closed'), false) as is_solved,
+        coalesce(status_metrics.current_status in ('Resolved', 'Closed'), false)
+        and ticket_merges.merged_at is null as is_solved,
+        ticket_merges.merged_at,
+        ticket_merges.merged_into_ticket_id,
+        coalesce(status_metrics.current_status in ('Resolved', 'Closed'), false)
+        and ticket_merges.merged_at is not null as is_closed_by_merge,
         reply_metrics.first_reply_at,
         reply_metrics.first_reply_calendar_minutes,
         reply_metrics.first_reply_business_minutes,
@@ -235,6 +258,7 @@ joined as (
     left join assignment_metrics on all_tickets.ticket_id = assignment_metrics.ticket_id
     left join group_metrics on all_tickets.ticket_id = group_metrics.ticket_id
     left join reply_metrics on all_tickets.ticket_id = reply_metrics.ticket_id
+    left join ticket_merges on all_tickets.ticket_id = ticket_merges.ticket_id
 )
 
 select
@@ -250,6 +274,11 @@ select
     ) as missing_metrics_reason,
     cast(current_status as varchar) as current_status,
     cast(case when has_status_history then is_solved end as boolean) as is_solved,
+    cast(merged_at is not null as boolean) as is_merged,
+    cast(merged_at as timestamp) as merged_at,
+    cast(merged_into_ticket_id as varchar) as merged_into_ticket_id,
+    cast(case when has_status_history then is_closed_by_merge end as boolean)
+        as is_closed_by_merge,
     cast(first_reply_at as timestamp) as first_reply_at,
     cast(first_reply_calendar_minutes as double) as first_reply_calendar_minutes,
     cast(first_reply_business_minutes as double) as first_reply_business_minutes,
@@ -304,7 +333,7 @@ select
     cast(unassigned_calendar_minutes as double) as unassigned_calendar_minutes,
     cast(
         case
-            when has_status_history and not is_solved
+            when has_status_history and not is_solved and not is_closed_by_merge
                 then {{ minutes_between('created_at', 'known_until') }}
         end as double
     ) as unsolved_age_calendar_minutes,

@@ -10,6 +10,11 @@ assignee_periods as (
     where field = 'assignee'
 ),
 
+working_periods as (
+    select * from {{ ref('int_ticket_field_periods') }}
+    where field = 'status' and field_value in ('New', 'Open')
+),
+
 metrics as (
     select * from {{ ref('ticket_event_metrics') }}
 ),
@@ -52,6 +57,29 @@ assigned as (
     group by assignee_periods.field_value
 ),
 
+handle_time as (
+    -- Handle time: the minutes a ticket was the agent's while New or Open (the agent work
+    -- time of dbt_zendesk, split by who held the ticket; a handed-off ticket counts for each
+    -- holder's part). Overlap of the assignee period and the working status period.
+    select
+        assignee_periods.field_value as agent_id,
+        sum(
+            {{ minutes_between(
+                'greatest(assignee_periods.valid_from, working_periods.valid_from)',
+                'least(assignee_periods.measured_until, working_periods.measured_until)'
+            ) }}
+        ) as handle_minutes,
+        count(distinct assignee_periods.ticket_id) as handled_ticket_count
+    from assignee_periods
+    inner join working_periods
+        on
+            assignee_periods.ticket_id = working_periods.ticket_id
+            and assignee_periods.valid_from < working_periods.measured_until
+            and assignee_periods.measured_until > working_periods.valid_from
+    where assignee_periods.field_value is not null
+    group by assignee_periods.field_value
+),
+
 handoffs as (
     select
         field_value as agent_id,
@@ -68,6 +96,8 @@ agents as (
     select agent_id from comments
     union
     select agent_id from assigned
+    union
+    select agent_id from handle_time
 )
 
 select
@@ -80,6 +110,8 @@ select
     cast(assigned.one_touch_rate as double) as one_touch_rate,
     cast(assigned.median_first_reply_minutes as double) as median_first_reply_minutes,
     cast(assigned.mean_agent_work_minutes as double) as mean_agent_work_minutes,
+    cast(coalesce(handle_time.handle_minutes, 0) as double) as handle_minutes,
+    cast(coalesce(handle_time.handled_ticket_count, 0) as bigint) as handled_ticket_count,
     cast(coalesce(handoffs.handoffs_received, 0) as bigint) as handoffs_received,
     cast(coalesce(assigned.rated_ticket_count, 0) as bigint) as rated_ticket_count,
     cast(assigned.mean_satisfaction_score as double) as mean_satisfaction_score
@@ -87,3 +119,4 @@ from agents
 left join comments on agents.agent_id = comments.agent_id
 left join assigned on agents.agent_id = assigned.agent_id
 left join handoffs on agents.agent_id = handoffs.agent_id
+left join handle_time on agents.agent_id = handle_time.agent_id

@@ -124,6 +124,100 @@ reply_clocks as (
     cross join history_known_until as known
 ),
 
+-- Periodic update SLAs (Zendesk's "periodic update", not paused while Pending): one clock per
+-- public agent comment that leaves the ticket unsolved, running to the next public agent
+-- comment, else to the next solve (the solve fulfils it), else to the newest event.
+solve_times as (
+    select
+        ticket_id,
+        valid_from as solved_at
+    from periods
+    where
+        field = 'status'
+        and field_value in ('Resolved', 'Closed')
+        and coalesce(previous_field_value not in ('Resolved', 'Closed'), true)
+),
+
+solved_spans as (
+    select
+        ticket_id,
+        valid_from,
+        valid_until
+    from periods
+    where field = 'status' and field_value in ('Resolved', 'Closed')
+),
+
+agent_updates as (
+    select
+        ticket_id,
+        occurred_at,
+        event_sequence,
+        lead(occurred_at) over (partition by ticket_id order by event_sequence)
+            as next_update_at
+    from events
+    where event_kind = 'comment' and is_public and author_role = 'agent'
+),
+
+update_ends as (
+    select
+        agent_updates.ticket_id,
+        agent_updates.occurred_at,
+        agent_updates.event_sequence,
+        agent_updates.next_update_at,
+        min(solve_times.solved_at) as next_solved_at
+    from agent_updates
+    left join solve_times
+        on
+            agent_updates.ticket_id = solve_times.ticket_id
+            and agent_updates.occurred_at <= solve_times.solved_at
+    group by all
+),
+
+update_starts as (
+    -- A comment made while the ticket is solved, or with the solve itself, starts no clock.
+    select
+        update_ends.*,
+        row_number() over (
+            partition by update_ends.ticket_id order by update_ends.event_sequence
+        ) as occurrence
+    from update_ends
+    where
+        coalesce(update_ends.next_solved_at > update_ends.occurred_at, true)
+        and not exists (
+            select 1 from solved_spans
+            where
+                solved_spans.ticket_id = update_ends.ticket_id
+                and update_ends.occurred_at >= solved_spans.valid_from
+                and (
+                    solved_spans.valid_until is null
+                    or update_ends.occurred_at < solved_spans.valid_until
+                )
+        )
+),
+
+update_clocks as (
+    select
+        ticket_policies.*,
+        update_starts.occurrence,
+        update_starts.occurred_at as started_at,
+        least(update_starts.next_update_at, update_starts.next_solved_at) as achieved_at,
+        coalesce(
+            least(update_starts.next_update_at, update_starts.next_solved_at), known.known_until
+        ) as measured_until
+    from update_starts
+    inner join ticket_policies
+        on
+            update_starts.ticket_id = ticket_policies.ticket_id
+            and ticket_policies.metric = 'periodic_update'
+    cross join history_known_until as known
+),
+
+clocks as (
+    select * from reply_clocks
+    union all by name
+    select * from update_clocks
+),
+
 reply_read as (
     select
         reply_clocks.*,
@@ -136,7 +230,7 @@ reply_read as (
         end as elapsed_minutes,
         {{ schedule_odometer('reply_clocks.started_at', 'start_window') }}
         + reply_clocks.target_minutes as target_odometer
-    from reply_clocks
+    from clocks as reply_clocks
     asof left join schedule_windows as start_window
         on
             reply_clocks.schedule = start_window.schedule

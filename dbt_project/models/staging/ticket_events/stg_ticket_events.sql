@@ -53,6 +53,11 @@ classified as (
             when field_name_key = 'priority' then 'priority'
             when field_name_key in ('assignee', 'assignee id') then 'assignee'
             when field_name_key in ('group', 'group id') then 'group'
+            -- A merge: an explicit merged-into field (value: the ticket it went into), or
+            -- Zendesk's closed_by_merge tag, which names no target.
+            when field_name_key in ('merged into', 'merged into ticket id', 'merge') then 'merge'
+            when field_name_key = 'tags' and value_key like '%closed by merge%'
+                then 'merge'
             when field_name_key is not null then 'other'
         end as field,
         -- A row with a field name is a change; without one it is a comment unless its type
