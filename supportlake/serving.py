@@ -55,7 +55,10 @@ def _literal(text: str) -> str:
 
 
 def _served_relations(source: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str | None]]:
-    """(schema, name, comment) of every mart (tables and views) and of the search tables."""
+    """(schema, name, comment) of every mart table and of the search tables. The marts that
+    are views (the chat CSV contracts, chats and messages) stay out: they exist to be written
+    once as CSV by `supportlake export chats`, and copying them would store them as the wide
+    tables they avoid; chat_sessions and chat_messages_enriched carry the same data."""
     return source.execute(
         """
         select schema_name, table_name, comment from duckdb_tables()
@@ -64,9 +67,6 @@ def _served_relations(source: duckdb.DuckDBPyConnection) -> list[tuple[str, str,
                 schema_name = $marts
                 or (schema_name = 'ml' and list_contains($search, table_name))
             )
-        union all
-        select schema_name, view_name, comment from duckdb_views()
-        where database_name = current_database() and schema_name = $marts and not internal
         order by 1, 2
         """,
         {"marts": SERVED_SCHEMA, "search": list(SEARCH_TABLES)},

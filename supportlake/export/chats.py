@@ -15,13 +15,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 
 import duckdb
-import typer
 
-from supportlake.console import console
 from supportlake.settings import Settings, get_settings
 from supportlake.warehouse import open_warehouse
 
@@ -180,51 +177,15 @@ def export_chats(out_dir: Path | None = None, settings: Settings | None = None) 
         for spec in CHAT_EXPORT_FILES:
             target = out_dir / spec.file_name
             partial = out_dir / f".{spec.file_name}.partial"
-            connection.execute(
+            # COPY answers with the rows it wrote: the marts are views, counting them again
+            # would compute them twice.
+            (written,) = connection.execute(
                 f"copy ({export_select(connection, spec)}) to {_sql_text(str(partial))} "
                 "(format csv, header true, delimiter ',', quote '\"', escape '\"')"
-            )
+            ).fetchone()
             # Readers never see a half-written file: the finished file replaces the old one.
             partial.replace(target)
             result.files[spec.file_name] = target
-            (result.rows[spec.file_name],) = connection.execute(
-                f"select count(*) from {spec.mart}"
-            ).fetchone()
+            result.rows[spec.file_name] = written
     result.seconds = round(time.perf_counter() - started, 3)
     return result
-
-
-export_app = typer.Typer(help="Export marts as files (CSV) for tools outside the warehouse.")
-
-
-class ChatExportFormat(StrEnum):
-    contract = "contract"
-    generic = "generic"
-
-
-@export_app.command("chats")
-def chats_command(
-    out: Path = typer.Option(None, "--out", help="output folder (default: <lake>/exports/chats)"),
-    export_format: ChatExportFormat = typer.Option(
-        ChatExportFormat.contract,
-        "--format",
-        help="contract: chats.csv + messages.csv, the chatbot export's 47 columns each "
-        "(docs/chat_export_contract.md); generic: chat_messages.csv, one row per message with "
-        "columns any chat tool can fill (docs/chats.md)",
-    ),
-) -> None:
-    """Write the chats as CSV: the 47-column contract files, or the generic per-message file."""
-    from supportlake.export.generic_chats import export_generic_chats
-
-    export = export_generic_chats if export_format == ChatExportFormat.generic else export_chats
-    try:
-        result = export(out)
-    except (ChatExportError, FileNotFoundError) as error:
-        console.print(f"[red]export failed:[/] {error}")
-        raise typer.Exit(1) from None
-    except duckdb.IOException as error:
-        # DuckDB refuses a reader while another process holds the warehouse for writing.
-        console.print(f"[red]export failed:[/] the warehouse is busy or unreadable: {error}")
-        raise typer.Exit(1) from None
-    written = ", ".join(f"{name} ({rows:,} rows)" for name, rows in result.rows.items())
-    console.print(f"[green]exported[/] {written} in {result.seconds:.1f} s -> {result.out_dir}")

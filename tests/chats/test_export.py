@@ -101,6 +101,29 @@ def test_every_row_of_the_marts_is_written(exported, fixture_warehouse):
     assert keys == sorted(keys)
 
 
+def test_the_contract_marts_are_written_once_as_csv_not_stored(fixture_warehouse):
+    """chats and messages are views: no 47-column table, no parquet copy; the marts they
+    read are still tables with their parquet files."""
+    kinds = dict(
+        query(
+            fixture_warehouse,
+            "select table_name, table_type from information_schema.tables "
+            "where table_schema = 'marts' and table_name in "
+            "('chats', 'messages', 'chat_sessions', 'chat_messages_enriched')",
+        )
+    )
+    assert kinds == {
+        "chats": "VIEW",
+        "messages": "VIEW",
+        "chat_sessions": "BASE TABLE",
+        "chat_messages_enriched": "BASE TABLE",
+    }
+    parquet = fixture_warehouse.exports / "marts"
+    assert (parquet / "chat_sessions.parquet").is_file()
+    assert not (parquet / "chats.parquet").exists()
+    assert not (parquet / "messages.parquet").exists()
+
+
 def test_array_cells_are_json_and_empty_arrays_are_brackets(exported):
     _, out = exported
     chats, _ = check_contract_files(out)
