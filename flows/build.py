@@ -6,14 +6,15 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from flows.retries import is_io_error
+from supportlake.build_plan import plan_build
+from supportlake.build_runner import run_build
 from supportlake.settings import Settings
+from supportlake.warehouse_lock import WarehouseLocked
 
 
 def retry_unless_waited(task: object, task_run, state) -> bool:
     """An unreachable file is retried; a warehouse another process held for the whole
     warehouse_lock_timeout_seconds is not (the run already waited as long as configured)."""
-    from supportlake.warehouse_lock import WarehouseLocked
-
     try:
         state.result()
     except WarehouseLocked:
@@ -31,13 +32,8 @@ def build_warehouse(settings: Settings) -> str:
     first time; supportlake/build_plan.py), without dbt's unit tests (CI runs those), then the
     serving copy that readers open (run_dbt publishes it); a locked warehouse is waited for,
     failing tests are not retried."""
-    from supportlake.build_plan import plan_build, record_successful_build
-    from supportlake.transform import WITHOUT_UNIT_TESTS, run_dbt
-
     plan = plan_build(settings)
     if plan.nothing_to_build:
         return f"{plan.reason}: nothing to build"
-    selection = ["--select", " ".join(plan.select)] if plan.select else []
-    result = run_dbt(["build", *selection, *WITHOUT_UNIT_TESTS], settings)
-    record_successful_build(settings, plan)  # run_dbt raised if the build failed
+    result = run_build(settings, plan)  # raises when the build failed
     return f"building {plan.reason}: {result.summary()}; {result.published}"

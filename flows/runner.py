@@ -164,3 +164,30 @@ class FailedState:
         if raise_on_failure:
             raise self.error
         return self.error
+
+
+@contextmanager
+def prefect_console_to(log: Path) -> Iterator[None]:
+    """Send what Prefect would print on the terminal (task failures with their tracebacks)
+    to `log` instead: a command's summary gives each failure in one line and points at the log."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    root = logging.getLogger()
+    consoles = [handler for handler in root.handlers if _is_console(handler)]
+    to_file = logging.FileHandler(log, encoding="utf-8")
+    to_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    for handler in consoles:
+        root.removeHandler(handler)
+    root.addHandler(to_file)
+    try:
+        yield
+    finally:
+        root.removeHandler(to_file)
+        to_file.close()
+        for handler in consoles:
+            root.addHandler(handler)
+
+
+def _is_console(handler: logging.Handler) -> bool:
+    return isinstance(handler, logging.StreamHandler) and not isinstance(
+        handler, logging.FileHandler
+    )

@@ -20,6 +20,7 @@ LABEL = "label"
 ID_COLUMN = "ticket_id"
 KEPT_COLUMNS = (ID_COLUMN, *CATEGORICAL_COLUMNS, TIMESTAMP_COLUMN)
 READABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".json", ".jsonl", ".ndjson")
+WRITABLE_SUFFIXES = (".csv", ".tsv", ".parquet", ".json", ".jsonl", ".ndjson")
 
 
 class DataError(ValueError):
@@ -97,6 +98,22 @@ def _read_csv(path: Path, sep: str | None) -> pd.DataFrame:
 
 def normalized_name(name: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")
+
+
+def write_table(frame: pd.DataFrame, path: Path) -> None:
+    """Write `frame` as the suffix says: .parquet, .csv/.tsv, .json (array) or .jsonl."""
+    suffix = path.suffix.lower()
+    if suffix not in WRITABLE_SUFFIXES:
+        raise DataError(f"{path}: write {', '.join(WRITABLE_SUFFIXES)}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".parquet":
+        frame.to_parquet(path, index=False)
+    elif suffix in (".jsonl", ".ndjson"):
+        frame.to_json(path, orient="records", lines=True, date_format="iso")
+    elif suffix == ".json":
+        frame.to_json(path, orient="records", date_format="iso", indent=1)
+    else:
+        frame.to_csv(path, index=False, sep="\t" if suffix == ".tsv" else ",")
 
 
 def to_ticket_schema(raw: pd.DataFrame, spec: TextSpec, *, file_name: str) -> pd.DataFrame:
@@ -234,6 +251,15 @@ def require_marts_tickets(connection) -> None:
 
 WAREHOUSE_SOURCE = "warehouse:marts.tickets"
 WAREHOUSE_TASKS = ("category", "priority")
+
+
+def task_name_for(label_column: str, data: Path | None) -> str:
+    """The label's name; a file's `category`/`priority` model gets the file's name in front,
+    so an outside export never replaces the model that scores the warehouse's tickets."""
+    name = normalized_name(label_column) or "label"
+    if data is not None and name in WAREHOUSE_TASKS:
+        name = f"{normalized_name(Path(data).stem) or 'file'}_{name}"
+    return name
 
 
 def load_labelled_warehouse(

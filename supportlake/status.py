@@ -8,14 +8,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import duckdb
-import typer
 from rich.console import Console
 from rich.table import Table
 
 from supportlake.console import console as default_console
 from supportlake.quality import QualityReport, collect_quality, percent
-from supportlake.settings import Settings, get_settings
+from supportlake.settings import Settings
 from supportlake.warehouse import open_warehouse
 
 LATEST_LOADS = 10
@@ -189,22 +187,3 @@ def print_status(status: WarehouseStatus, settings: Settings, console: Console |
             console.print(f"[bold yellow]warning:[/] {warning}", soft_wrap=True)
     else:
         console.print("[green]data quality ok[/] in the last build")
-
-
-def status_command() -> None:
-    """The warehouse's health: last loads and their losses, stale sources, quarantine counts,
-    data-quality warnings of the last build."""
-    settings = get_settings()
-    if not settings.warehouse.exists():
-        default_console.print(
-            f"[bold red]error:[/] no warehouse at {settings.warehouse}: run `supportlake ingest`"
-        )
-        raise typer.Exit(1)
-    try:
-        status = collect_status(settings)
-    except duckdb.IOException as error:  # a writer holds the file (DuckDB allows no reader then)
-        default_console.print(
-            f"[bold red]error:[/] the warehouse is busy (a build or ingest is writing?): {error}"
-        )
-        raise typer.Exit(1) from None
-    print_status(status, settings)

@@ -14,10 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import typer
-
-from supportlake.console import console, progress_bar
-from supportlake.settings import get_settings
+from supportlake.console import progress_bar
 from supportlake.sources import CHATS
 
 if TYPE_CHECKING:
@@ -759,32 +756,3 @@ def _write(table: pa.Table, path: Path, file_format: str) -> None:
         pacsv.write_csv(table, partial)
     # A reader (the ingest) never sees a half-written partition.
     partial.replace(path)
-
-
-def chats_command(
-    rows: int = typer.Option(
-        10_000, "--rows", "-n", min=0, help="Chats to generate (re-exports come on top)."
-    ),
-    seed: int = typer.Option(0, "--seed", min=0, help="Same seed, same files."),
-    out: Path = typer.Option(
-        None, "--out", help="Folder for the files (default: the lake's landing/chats)."
-    ),
-    file_format: str = typer.Option("parquet", "--format", help="parquet or csv."),
-    partition_rows: int = typer.Option(
-        100_000, "--partition-rows", min=1, help="Chats per file; bounds memory."
-    ),
-) -> None:
-    """Chat exports in the source_chat_data.csv format, nl/fr/en, with real-world mess."""
-    if file_format not in {"parquet", "csv"}:
-        raise typer.BadParameter("use parquet or csv", param_hint="--format")
-    out_dir = out or get_settings().landing_for("chats")
-    summary = generate_chats(
-        out_dir, rows, seed, file_format=file_format, partition_rows=partition_rows
-    )
-    mess = ", ".join(f"{kind} {number:,}" for kind, number in summary.mess.items() if number)
-    console.print(
-        f"[green]{summary.rows_written:,} rows[/] ({summary.chats:,} chats + "
-        f"{summary.mess['re_exported']:,} re-exports, {summary.messages:,} messages) in "
-        f"{len(summary.files)} {file_format} file(s) -> {out_dir} in {summary.seconds:.1f} s"
-    )
-    console.print(f"[dim]mess injected: {mess or 'none'}[/]")

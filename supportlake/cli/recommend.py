@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 
 import typer
+from rich.markup import escape
+from rich.table import Table
 
+from supportlake.cli.common import BACKEND_HELP, checked_backend
 from supportlake.console import console
+from supportlake.serving import ServingCopyMissing
 from supportlake.settings import get_settings
-from supportlake.topics_commands import BACKEND_HELP, checked_backend
 
 
 def recommend(
@@ -31,12 +34,9 @@ def recommend(
     """Recommend a resolution: the best knowledge-base sections and the most similar resolved
     tickets (hybrid BM25 + embedding search), how they were resolved, a suggested reply citing
     them, and a confidence."""
-    from rich.markup import escape
-    from rich.table import Table
-
+    # imported when run: ml/ brings torch and scikit-learn (seconds of `--help`)
     from ml.recommend import recommend_resolution
     from ml.resolved_index import NothingToSearch
-    from supportlake.serving import ServingCopyMissing
 
     backend = checked_backend(backend)
     try:
@@ -96,3 +96,7 @@ def recommend(
             "and were not searched:[/] run `supportlake embed` and `supportlake build`",
             soft_wrap=True,
         )
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(recommend)

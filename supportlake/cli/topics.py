@@ -1,40 +1,17 @@
-"""`supportlake embed | cluster | topics | similar`: ticket topics from sentence embeddings."""
+"""`supportlake embed | cluster | topics | similar`: ticket topics from sentence embeddings.
+ml/ and the flows are imported when a command runs: torch and Prefect cost seconds of `--help`.
+"""
 
 from __future__ import annotations
 
+import duckdb
 import typer
+from rich.table import Table
 
+from supportlake.cli.common import BACKEND_HELP, checked_backend
 from supportlake.console import console, progress_bar
 from supportlake.settings import get_settings
-
-BACKEND_HELP = (
-    "auto (GPU, else the fastest compiled variant that keeps cosine >= 0.99), torch, onnx, "
-    "onnx-int8, openvino-int8, static; gpu: torch on the GPU, an error without one"
-)
-GPU_NAMES = ("gpu", "cuda")
-
-
-def checked_backend(backend: str) -> str:
-    """The embedding backend to load, or a clear error (exit 2) before any model loads: an
-    unknown name, or `gpu` on a machine where torch sees no CUDA device."""
-    from ml.embedding_backends import BACKENDS, gpu_available
-
-    if backend in GPU_NAMES:
-        if gpu_available():
-            return "torch"  # the torch backend runs on the GPU whenever torch sees one
-        console.print(
-            f"[bold red]error:[/] --backend {backend}: torch sees no CUDA GPU on this machine; "
-            "use --backend auto (the fastest CPU variant here) or one of "
-            f"{', '.join(BACKENDS)}"
-        )
-        raise typer.Exit(2)
-    if backend not in (*BACKENDS, "auto"):
-        console.print(
-            f"[bold red]error:[/] unknown --backend {backend!r}: choose auto, gpu or one of "
-            f"{', '.join(BACKENDS)}"
-        )
-        raise typer.Exit(2)
-    return backend
+from supportlake.warehouse import open_warehouse
 
 
 def embed(
@@ -46,7 +23,6 @@ def embed(
 ) -> None:
     """Embed every ticket text not embedded before (ml.ticket_embeddings)."""
     from ml.embeddings import embed_tickets
-    from supportlake.warehouse import open_warehouse
 
     backend = checked_backend(backend)
     settings = get_settings()
@@ -77,11 +53,8 @@ def cluster(
     seed: int = typer.Option(0, help="random seed"),
 ) -> None:
     """Cluster the embeddings (MiniBatchKMeans partial_fit), assign tickets, describe clusters."""
-    import duckdb
-
     from ml.embedding_backends import embedding_model_for
     from ml.topics import DATABASE_MEMORY, cluster_tickets
-    from supportlake.warehouse import open_warehouse
 
     backend = checked_backend(backend)
     settings = get_settings()
@@ -142,9 +115,6 @@ def similar(
     backend: str = typer.Option("auto", help=BACKEND_HELP),
 ) -> None:
     """The k most similar resolved tickets, with category, resolution and similarity."""
-    import duckdb
-    from rich.table import Table
-
     from ml.similar import find_similar_tickets
 
     backend = checked_backend(backend)

@@ -1,4 +1,5 @@
-"""`supportlake generate ...`: synthetic landing data. Thin: the work is in tickets.py."""
+"""`supportlake generate tickets | ticket-events | chats`: synthetic landing data. Thin: the
+work is in supportlake/generate/."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from pathlib import Path
 import typer
 
 from supportlake.console import console
+from supportlake.generate.chats import generate_chats
+from supportlake.generate.ticket_events import generate_ticket_events
 from supportlake.settings import get_settings
 
 generate_app = typer.Typer(
@@ -34,6 +37,7 @@ def tickets(
     ),
 ) -> None:
     """Helpdesk tickets with the TICKETS columns; mess rates are in docs/generator.md."""
+    # imported when run: the generator's vocabularies cost ~0.3 s of `--help`
     from supportlake.generate.tickets import generate_tickets, parse_formats
 
     try:
@@ -69,8 +73,6 @@ def ticket_events(
     ),
 ) -> None:
     """Ticket histories (changes and comments) that agree with generated tickets."""
-    from supportlake.generate.ticket_events import generate_ticket_events
-
     settings = get_settings()
     summary = generate_ticket_events(
         tickets or settings.landing_for("tickets"),
@@ -84,3 +86,37 @@ def ticket_events(
     skipped = ", ".join(f"{reason} {count:,}" for reason, count in summary.skipped.most_common())
     if skipped:
         console.print(f"[yellow]tickets without events[/] (no consistent history): {skipped}")
+
+
+@generate_app.command("chats")
+def chats(
+    rows: int = typer.Option(
+        10_000, "--rows", "-n", min=0, help="Chats to generate (re-exports come on top)."
+    ),
+    seed: int = typer.Option(0, "--seed", min=0, help="Same seed, same files."),
+    out: Path = typer.Option(
+        None, "--out", help="Folder for the files (default: the lake's landing/chats)."
+    ),
+    file_format: str = typer.Option("parquet", "--format", help="parquet or csv."),
+    partition_rows: int = typer.Option(
+        100_000, "--partition-rows", min=1, help="Chats per file; bounds memory."
+    ),
+) -> None:
+    """Chat exports in the source_chat_data.csv format, nl/fr/en, with real-world mess."""
+    if file_format not in {"parquet", "csv"}:
+        raise typer.BadParameter("use parquet or csv", param_hint="--format")
+    out_dir = out or get_settings().landing_for("chats")
+    summary = generate_chats(
+        out_dir, rows, seed, file_format=file_format, partition_rows=partition_rows
+    )
+    mess = ", ".join(f"{kind} {number:,}" for kind, number in summary.mess.items() if number)
+    console.print(
+        f"[green]{summary.rows_written:,} rows[/] ({summary.chats:,} chats + "
+        f"{summary.mess['re_exported']:,} re-exports, {summary.messages:,} messages) in "
+        f"{len(summary.files)} {file_format} file(s) -> {out_dir} in {summary.seconds:.1f} s"
+    )
+    console.print(f"[dim]mess injected: {mess or 'none'}[/]")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(generate_app, name="generate")

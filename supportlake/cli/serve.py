@@ -1,7 +1,8 @@
 """`supportlake serve` (the HTTP API under uvicorn) and `supportlake deploy` (scheduled flows).
 
 Cron schedules need a real Prefect server (the ephemeral one refuses to schedule): `deploy`
-connects to one on 127.0.0.1, or starts `prefect server start` there and stops it on exit.
+connects to one on 127.0.0.1, or starts `prefect server start` there and stops it on exit
+(flows/prefect_server.py).
 """
 
 from __future__ import annotations
@@ -9,21 +10,15 @@ from __future__ import annotations
 import errno
 import os
 import socket
-import subprocess
-import sys
-import time
 from enum import StrEnum
-from pathlib import Path
 
-import httpx
 import typer
 
 from supportlake.console import console
-from supportlake.settings import Settings, get_settings
+from supportlake.settings import get_settings
 
 PREFECT_HOST = "127.0.0.1"
-PREFECT_PORT = 4200
-PREFECT_START_SECONDS = 120  # a fresh server took 11-14 s here, much more on a busy machine
+PREFECT_PORT = 4200  # the default of flows/prefect_server.py, repeated: --help must not import it
 
 
 class LogLevel(StrEnum):
@@ -56,7 +51,7 @@ def serve(
     log_level: LogLevel = typer.Option(LogLevel.info, help="uvicorn's log level"),
 ) -> None:
     """Serve the prediction API with uvicorn (OpenAPI docs at /docs)."""
-    import uvicorn
+    import uvicorn  # imported when run: uvicorn is not needed by `--help`
 
     log_level = log_level.value
     problem = port_problem(host, port)
@@ -91,48 +86,14 @@ def serve(
         )
 
 
-def prefect_is_healthy(api_url: str) -> bool:
-    try:
-        return httpx.get(f"{api_url}/health", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
-def start_prefect_server(
-    settings: Settings, host: str = PREFECT_HOST, port: int = PREFECT_PORT
-) -> tuple[str, subprocess.Popen | None]:
-    """(API URL, the server process if this call started it) for a healthy Prefect server."""
-    api_url = f"http://{host}:{port}/api"
-    if prefect_is_healthy(api_url):
-        return api_url, None
-    log_path = settings.lake / "logs" / "prefect-server.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    environment = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-    environment.pop("PREFECT_API_URL", None)  # the server must not look for another server
-    prefect = Path(sys.executable).with_name("prefect")
-    with log_path.open("ab") as log:
-        process = subprocess.Popen(
-            [str(prefect), "server", "start", "--host", host, "--port", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=environment,
-            start_new_session=True,  # Ctrl-C reaches `deploy`, which stops the server itself
-        )
-    deadline = time.monotonic() + PREFECT_START_SECONDS
-    while not prefect_is_healthy(api_url):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.terminate()
-            raise RuntimeError(f"Prefect server did not start on {api_url}; see {log_path}")
-        time.sleep(0.5)
-    return api_url, process
-
-
 def deploy(
     prefect_port: int = typer.Option(
         PREFECT_PORT, min=1, max=65535, help="port of the Prefect server on 127.0.0.1"
     ),
 ) -> None:
     """Serve the scheduled deployments (hourly refresh, nightly training, dashboard)."""
+    from flows.prefect_server import start_prefect_server  # httpx: only when run
+
     settings = get_settings()
     api_url, process = start_prefect_server(settings, PREFECT_HOST, prefect_port)
     os.environ["PREFECT_API_URL"] = api_url  # before Prefect reads its settings below
@@ -141,6 +102,7 @@ def deploy(
         f"Prefect server {action} at {api_url}; PREFECT_API_URL set; UI: {api_url[:-4]}",
         soft_wrap=True,
     )
+    # imported after PREFECT_API_URL is set, and only when run (seconds of `--help`)
     from prefect import serve as serve_deployments
 
     from flows.deployments import SERVE_LIMIT, build_deployments
@@ -164,5 +126,5 @@ def deploy(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(serve)
-    app.command()(deploy)
+    for command in (serve, deploy):
+        app.command()(command)

@@ -1,7 +1,8 @@
-"""`supportlake train`, `predict` and `score`: ticket classification from the command line.
+"""`supportlake train | predict | score | rollback`: ticket classification from the command line.
 
 The work happens in ml/ (training, scoring, registry); these commands parse options, show
-progress and end with a summary of what was written where.
+progress and end with a summary of what was written where. ml/ is imported when a command
+runs: pandas and scikit-learn cost ~4 s of `supportlake --help`.
 """
 
 from __future__ import annotations
@@ -13,32 +14,9 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from supportlake.cli.common import fail, split_names
 from supportlake.console import console, progress_bar
 from supportlake.settings import get_settings
-
-
-def _split(value: str | None) -> tuple[str, ...]:
-    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
-
-
-def _fail(message: str) -> None:
-    console.print(f"[bold red]error:[/] {message}")
-    raise typer.Exit(2)
-
-
-def _write_table(frame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        frame.to_parquet(path, index=False)
-    elif suffix in (".jsonl", ".ndjson"):
-        frame.to_json(path, orient="records", lines=True, date_format="iso")
-    elif suffix == ".json":
-        frame.to_json(path, orient="records", date_format="iso", indent=1)
-    elif suffix in (".csv", ".tsv"):
-        frame.to_csv(path, index=False, sep="\t" if suffix == ".tsv" else ",")
-    else:
-        _fail(f"{path}: write .csv, .tsv, .parquet, .json or .jsonl")
 
 
 def _print_training(run) -> None:
@@ -155,21 +133,27 @@ def train(
     ),
 ) -> None:
     """Train and register classifiers: grid search, calibration, holdout report."""
-    from ml.datasets import DataError, TextSpec, load_labelled_file
+    from ml.datasets import (
+        DataError,
+        TextSpec,
+        finish_labels,
+        load_labelled_file,
+        task_name_for,
+    )
     from ml.training import RARE_LABEL_POLICIES, TrainingOptions, load_training_data, train_task
 
     settings = get_settings()
-    labels = _split(label) or (("category", "priority") if data is None else ())
+    labels = split_names(label) or (("category", "priority") if data is None else ())
     if not labels:
-        _fail("name the label column with --label (e.g. --label category)")
+        fail("name the label column with --label (e.g. --label category)")
     if task and len(labels) > 1:
-        _fail("--task names one model; give one --label with it")
+        fail("--task names one model; give one --label with it")
     if rare_labels not in RARE_LABEL_POLICIES:
-        _fail(f"--rare-labels takes {' or '.join(RARE_LABEL_POLICIES)}, not {rare_labels!r}")
+        fail(f"--rare-labels takes {' or '.join(RARE_LABEL_POLICIES)}, not {rare_labels!r}")
     command = "supportlake " + shlex.join(["train", *sys.argv[2:]])
     for label_column in labels:
-        task_name = task or _task_name(label_column, data)
-        spec = TextSpec(_split(text), label_column, mapping)
+        task_name = task or task_name_for(label_column, data)
+        spec = TextSpec(split_names(text), label_column, mapping)
         options = TrainingOptions(
             task=task_name,
             folds=folds,
@@ -183,7 +167,7 @@ def train(
             budget_minutes=budget_minutes,
             rare_labels=rare_labels,
             min_class_rows=min_class_rows,
-            families=_split(families),
+            families=split_names(families),
         )
         try:
             with console.status(f"loading {task_name} training data"):
@@ -197,8 +181,6 @@ def train(
                 )
                 holdout_data = None
                 if holdout is not None:
-                    from ml.datasets import finish_labels
-
                     holdout_data = finish_labels(load_labelled_file(holdout, spec))
             with progress_bar() as progress:
                 bar = progress.add_task(
@@ -213,7 +195,7 @@ def train(
                     progress=_progress_callback(progress, bar),
                 )
         except (DataError, FileNotFoundError, ValueError) as error:
-            _fail(str(error))
+            fail(str(error))
         _print_training(run)
 
 
@@ -227,17 +209,6 @@ def _progress_callback(progress, bar):
             progress.update(bar, description=step)
 
     return show
-
-
-def _task_name(label_column: str, data: Path | None) -> str:
-    """The label's name; a file's `category`/`priority` model gets the file's name in front,
-    so an outside export never replaces the model that scores the warehouse's tickets."""
-    from ml.datasets import WAREHOUSE_TASKS, normalized_name
-
-    name = normalized_name(label_column) or "label"
-    if data is not None and name in WAREHOUSE_TASKS:
-        name = f"{normalized_name(Path(data).stem) or 'file'}_{name}"
-    return name
 
 
 def predict(
@@ -256,15 +227,22 @@ def predict(
 ) -> None:
     """Classify a file with the current models: its rows plus label, confidence, reasons."""
     from ml import registry
-    from ml.datasets import WAREHOUSE_TASKS, DataError, TextSpec, load_unlabelled_file, read_table
+    from ml.datasets import (
+        WAREHOUSE_TASKS,
+        DataError,
+        TextSpec,
+        load_unlabelled_file,
+        read_table,
+        write_table,
+    )
     from ml.scoring import PipelineScorer, predict_in_batches
 
     settings = get_settings()
     available = registry.list_tasks(settings.models_dir)
-    tasks = _split(task) or tuple(name for name in WAREHOUSE_TASKS if name in available)
+    tasks = split_names(task) or tuple(name for name in WAREHOUSE_TASKS if name in available)
     if not tasks:
         others = ", ".join(available)
-        _fail(
+        fail(
             f"no category or priority model under {settings.models_dir}"
             + (f"; models trained on files: {others} (name one with --task)" if others else "")
             + "; run `supportlake train` first"
@@ -272,7 +250,7 @@ def predict(
     try:
         models = [registry.load_model(settings.models_dir, name) for name in tasks]
         trained = TextSpec.from_dict(models[0].metadata["data"]["spec"])
-        spec = TextSpec(_split(text) or trained.text_columns, None, mapping or trained.mapping)
+        spec = TextSpec(split_names(text) or trained.text_columns, None, mapping or trained.mapping)
         try:
             frame = load_unlabelled_file(data, spec)
         except DataError:
@@ -282,7 +260,7 @@ def predict(
             frame = load_unlabelled_file(data, TextSpec((), None, mapping))
         original = read_table(data)
     except (DataError, FileNotFoundError) as error:
-        _fail(str(error))
+        fail(str(error))
     scorers = {
         model.task: PipelineScorer(model.task, model.version, model.load_pipeline(), model.metadata)
         for model in models
@@ -296,7 +274,10 @@ def predict(
         # Whether the confidence clears the model's 90%-precision threshold (see its report).
         predictions[f"{scorer.task}_routable"] = scorer.routable(predictions)
     result = original.reset_index(drop=True).join(predictions, rsuffix="_predicted")
-    _write_table(result, out)
+    try:
+        write_table(result, out)
+    except DataError as error:
+        fail(str(error))
     versions = ", ".join(f"{scorer.task}={scorer.version}" for scorer in scorers.values())
     console.print(
         f"[green]predicted[/] {len(result):,} rows with {versions} -> {out} "
@@ -332,7 +313,7 @@ def score(
 
     settings = get_settings()
     if not settings.warehouse.exists():  # opening it to find out would leave an empty file
-        _fail(
+        fail(
             f"no warehouse at {settings.warehouse}: run `supportlake ingest` and "
             "`supportlake build` first"
         )
@@ -348,7 +329,7 @@ def score(
                 on_batch=lambda rows: progress.advance(bar, rows),
             )
     except (DataError, FileNotFoundError) as error:
-        _fail(str(error))
+        fail(str(error))
     versions = ", ".join(f"{task}={version}" for task, version in summary.versions.items())
     console.print(
         f"[green]scored[/] {summary.rows_scored:,} of {summary.rows_in_mart:,} tickets in "
@@ -376,13 +357,11 @@ def rollback(
     try:
         before, after = registry.rollback(settings.models_dir, task, to)
     except FileNotFoundError as error:
-        _fail(str(error))
+        fail(str(error))
     console.print(f"[green]{task}[/]: current {before} -> {after}", soft_wrap=True)
     console.print("  run `supportlake score --all` to re-score the warehouse with it")
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(train)
-    app.command()(predict)
-    app.command()(score)
-    app.command()(rollback)
+    for command in (train, predict, score, rollback):
+        app.command()(command)

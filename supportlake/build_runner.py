@@ -1,0 +1,37 @@
+"""One `dbt build` that brings the marts up to date: of a plan (what the loads since the last
+successful build changed, supportlake/build_plan.py) or of a selection, and the record of
+what a successful planned build covered. Used by `supportlake build` and the flows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from supportlake.build_plan import BuildPlan, record_successful_build
+from supportlake.settings import Settings
+from supportlake.transform import WITHOUT_UNIT_TESTS, DbtResult, run_dbt
+
+
+def run_build(
+    settings: Settings,
+    plan: BuildPlan | None,
+    *,
+    select: str | None = None,
+    unit_tests: bool = False,
+    fail_on_quality: bool = False,
+    raise_on_failure: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> DbtResult:
+    """`dbt build` of `select` (no plan) or of the plan's selection (everything when it has
+    none); a successful planned build is recorded, so the next one builds only what is new.
+    dbt's unit tests run only on request (CI runs them); data tests always run, as errors
+    with `fail_on_quality`."""
+    chosen = select or (" ".join(plan.select) if plan is not None and plan.select else None)
+    args = ["build"] + (["--select", chosen] if chosen else [])
+    if not unit_tests:
+        args += WITHOUT_UNIT_TESTS
+    if fail_on_quality:
+        args += ["--vars", "{quality_severity: error}"]
+    result = run_dbt(args, settings, raise_on_failure=raise_on_failure, progress=progress)
+    if result.success and plan is not None:
+        record_successful_build(settings, plan)
+    return result
