@@ -28,38 +28,52 @@ def readable_columns(pipeline) -> np.ndarray:
     return ~(np.char.startswith(names, "chars:") | np.char.startswith(names, "plain_chars:"))
 
 
-def occlusion_reasons(
-    pipeline, matrix: sparse.csr_matrix, predicted: np.ndarray, count: int = 3
-) -> list[str]:
-    """Per row: the `count` readable features whose removal lowers its prediction most."""
-    classifier = pipeline.named_steps["classifier"]
-    names = feature_names(pipeline)
-    readable = readable_columns(pipeline)
+def occlusion_contributions(
+    predict_proba, matrix: sparse.csr_matrix, class_index: np.ndarray, readable: np.ndarray
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per row: (readable columns tried, strongest value first; the predicted class's
+    probability drop when each is zeroed). `predict_proba` maps a feature matrix to
+    probabilities, so any fitted classifier (or its compiled form) can be explained."""
     matrix = sparse.csr_matrix(matrix)
-    classes = list(classifier.classes_)
-    class_index = np.asarray([classes.index(label) for label in predicted])
-    base = classifier.predict_proba(matrix)[np.arange(matrix.shape[0]), class_index]
+    class_index = np.asarray(class_index)
+    base = predict_proba(matrix)[np.arange(matrix.shape[0]), class_index]
     tried: list[np.ndarray] = []
     for row in range(matrix.shape[0]):
         start, end = matrix.indptr[row], matrix.indptr[row + 1]
         columns, values = matrix.indices[start:end], matrix.data[start:end]
         keep = readable[columns]
         columns, values = columns[keep], values[keep]
-        tried.append(columns[np.argsort(-values)[:CANDIDATES_PER_ROW]])
+        tried.append(columns[np.argsort(-values, kind="stable")[:CANDIDATES_PER_ROW]])
     if not sum(len(columns) for columns in tried):
-        return [""] * matrix.shape[0]
+        return [(columns, np.zeros(0)) for columns in tried]
     owners = np.repeat(np.arange(matrix.shape[0]), [len(columns) for columns in tried])
-    # One copy of its row per feature tried, with that feature zeroed.
+    # One copy of its row per feature tried, with that feature zeroed; one batch for all.
     perturbed = matrix[owners].tocsr()
     removed = np.repeat(np.concatenate(tried), np.diff(perturbed.indptr))
     perturbed.data = np.where(perturbed.indices == removed, 0.0, perturbed.data)
-    after = classifier.predict_proba(perturbed)[np.arange(len(owners)), class_index[owners]]
+    after = predict_proba(perturbed)[np.arange(len(owners)), class_index[owners]]
     drops = base[owners] - after
-    reasons, offset = [], 0
+    contributions, offset = [], 0
     for columns in tried:
-        mine = drops[offset : offset + len(columns)]
+        contributions.append((columns, drops[offset : offset + len(columns)]))
         offset += len(columns)
-        order = [index for index in np.argsort(-mine, kind="stable")[:count] if mine[index] > 0]
+    return contributions
+
+
+def occlusion_reasons(
+    pipeline, matrix: sparse.csr_matrix, predicted: np.ndarray, count: int = 3
+) -> list[str]:
+    """Per row: the `count` readable features whose removal lowers its prediction most."""
+    classifier = pipeline.named_steps["classifier"]
+    names = feature_names(pipeline)
+    classes = list(classifier.classes_)
+    class_index = np.asarray([classes.index(label) for label in predicted])
+    contributions = occlusion_contributions(
+        classifier.predict_proba, matrix, class_index, readable_columns(pipeline)
+    )
+    reasons = []
+    for columns, drops in contributions:
+        order = [index for index in np.argsort(-drops, kind="stable")[:count] if drops[index] > 0]
         if not order:
             # No single removal moves a saturated prediction: name the row's strongest
             # readable features (tried in that order) instead of nothing.

@@ -7,6 +7,7 @@ that multinomial naive Bayes can use the same matrix as the linear models.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -110,6 +111,18 @@ def detect_feature_set(frame: pd.DataFrame) -> FeatureSet:
     )
 
 
+def ticket_text(subject: str, message: str) -> str:
+    """The `text` column every text feature reads: cleaned subject and message, one string."""
+    return (subject + "\n" + message).strip()
+
+
+def category_value(value) -> str:
+    """A meta column's value as the encoder sees it: trimmed, lower case, MISSING if empty."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return MISSING
+    return str(value).strip().lower() or MISSING
+
+
 class TicketPreparer(TransformerMixin, BaseEstimator):
     """Clean text and normalize meta columns; columns a data set lacks are filled as missing."""
 
@@ -122,12 +135,13 @@ class TicketPreparer(TransformerMixin, BaseEstimator):
         for column in TEXT_COLUMNS:
             values = frame[column] if column in frame else pd.Series(None, index=frame.index)
             prepared[column] = values.map(clean_text).astype(object)
-        prepared["text"] = (prepared["subject"] + "\n" + prepared["message"]).str.strip()
+        prepared["text"] = [
+            ticket_text(subject, message)
+            for subject, message in zip(prepared["subject"], prepared["message"], strict=True)
+        ]
         for column in CATEGORICAL_COLUMNS:
             values = frame[column] if column in frame else pd.Series(None, index=frame.index)
-            normalized = values.astype("string").str.strip().str.lower()
-            prepared[column] = normalized.mask(normalized.isna() | normalized.eq(""), MISSING)
-            prepared[column] = prepared[column].astype(object)
+            prepared[column] = values.map(category_value, na_action=None).astype(object)
         timestamps = frame.get(TIMESTAMP_COLUMN)
         prepared[TIMESTAMP_COLUMN] = (
             pd.to_datetime(timestamps, errors="coerce", utc=True).dt.tz_localize(None)
@@ -148,6 +162,19 @@ def _as_texts(values) -> list[str]:
     return ["" if value is None else str(value) for value in values]
 
 
+def urgency_row(text: str) -> tuple[float, float, float, float]:
+    """Keyword hits (log), any hit, exclamation marks (log), share of shouted words."""
+    hits = len(_URGENCY.findall(text))
+    words = _WORD.findall(text)
+    shouted = sum(1 for word in words if word.isupper())
+    return (
+        math.log1p(hits),
+        float(hits > 0),
+        math.log1p(text.count("!")),
+        shouted / len(words) if words else 0.0,
+    )
+
+
 class UrgencyFeatures(TransformerMixin, BaseEstimator):
     """Urgency cues: keyword hits ("asap", "system down", ...), exclamation marks, shouting."""
 
@@ -155,19 +182,7 @@ class UrgencyFeatures(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, texts) -> sparse.csr_matrix:
-        rows = []
-        for text in _as_texts(texts):
-            hits = len(_URGENCY.findall(text))
-            words = _WORD.findall(text)
-            shouted = sum(1 for word in words if word.isupper())
-            rows.append(
-                (
-                    np.log1p(hits),
-                    float(hits > 0),
-                    np.log1p(text.count("!")),
-                    shouted / len(words) if words else 0.0,
-                )
-            )
+        rows = [urgency_row(text) for text in _as_texts(texts)]
         return sparse.csr_matrix(np.asarray(rows, dtype=np.float64).reshape(-1, 4))
 
     def get_feature_names_out(self, input_features=None):
@@ -190,6 +205,14 @@ def sentiment_scores(text: str) -> dict[str, float]:
     return _sentiment_analyzer().polarity_scores(text[:SENTIMENT_MAX_CHARS])
 
 
+def sentiment_row(text: str) -> tuple[float, float, float, float]:
+    """negative, neutral, positive shares and the compound score moved to 0..1 (empty: neutral)."""
+    if not text:
+        return (0.0, 1.0, 0.0, 0.5)
+    scores = sentiment_scores(text)
+    return (scores["neg"], scores["neu"], scores["pos"], (scores["compound"] + 1) / 2)
+
+
 class SentimentFeatures(TransformerMixin, BaseEstimator):
     """VADER sentiment: negative, neutral, positive shares and the compound score moved to 0..1."""
 
@@ -197,13 +220,7 @@ class SentimentFeatures(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, texts) -> sparse.csr_matrix:
-        rows = []
-        for text in _as_texts(texts):
-            if not text:
-                rows.append((0.0, 1.0, 0.0, 0.5))
-                continue
-            scores = sentiment_scores(text)
-            rows.append((scores["neg"], scores["neu"], scores["pos"], (scores["compound"] + 1) / 2))
+        rows = [sentiment_row(text) for text in _as_texts(texts)]
         return sparse.csr_matrix(np.asarray(rows, dtype=np.float64).reshape(-1, 4))
 
     def get_feature_names_out(self, input_features=None):
@@ -211,6 +228,25 @@ class SentimentFeatures(TransformerMixin, BaseEstimator):
             ["sentiment_negative", "sentiment_neutral", "sentiment_positive", "sentiment_compound"],
             dtype=object,
         )
+
+
+def temporal_matrix(
+    hours: np.ndarray, weekday: np.ndarray, age_days: np.ndarray | None, missing: np.ndarray
+) -> np.ndarray:
+    """TemporalFeatures' columns from each row's hour (0-24, fractional), weekday (0 = Monday,
+    -1 unknown), age in days before the reference (None: no reference) and missing flag."""
+    angle = 2 * np.pi * hours / 24
+    columns = [(np.sin(angle) + 1) / 2, (np.cos(angle) + 1) / 2]
+    columns += [(weekday == day).astype(float) for day in range(7)]
+    columns.append((weekday >= 5).astype(float))
+    columns.append(((hours < 8) | (hours >= 18)).astype(float))
+    if age_days is not None:
+        columns.append(np.log1p(np.clip(np.nan_to_num(age_days), 0, None)))
+    else:
+        columns.append(np.zeros(len(hours)))
+    matrix = np.column_stack(columns).reshape(len(hours), -1)
+    matrix[missing] = 0.0
+    return np.column_stack([matrix, missing.astype(float)])
 
 
 class TemporalFeatures(TransformerMixin, BaseEstimator):
@@ -232,19 +268,10 @@ class TemporalFeatures(TransformerMixin, BaseEstimator):
         missing = timestamps.isna().to_numpy()
         hours = (timestamps.dt.hour.fillna(0) + timestamps.dt.minute.fillna(0) / 60).to_numpy()
         weekday = timestamps.dt.weekday.fillna(-1).astype(int).to_numpy()
-        angle = 2 * np.pi * hours / 24
-        columns = [(np.sin(angle) + 1) / 2, (np.cos(angle) + 1) / 2]
-        columns += [(weekday == day).astype(float) for day in range(7)]
-        columns.append((weekday >= 5).astype(float))
-        columns.append(((hours < 8) | (hours >= 18)).astype(float))
+        age_days = None
         if self.reference_ is not None:
             age_days = (self.reference_ - timestamps).dt.total_seconds().to_numpy() / 86400
-            columns.append(np.log1p(np.clip(np.nan_to_num(age_days), 0, None)))
-        else:
-            columns.append(np.zeros(len(timestamps)))
-        matrix = np.column_stack(columns)
-        matrix[missing] = 0.0
-        return sparse.csr_matrix(np.column_stack([matrix, missing.astype(float)]))
+        return sparse.csr_matrix(temporal_matrix(hours, weekday, age_days, missing))
 
     def get_feature_names_out(self, input_features=None):
         days = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]

@@ -17,14 +17,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ml.classifiers import readable_weights
+from ml import registry
 from ml.datasets import require_marts_tickets
-from ml.explain import explain_rows
 from ml.features import CATEGORICAL_COLUMNS, TIMESTAMP_COLUMN
+from ml.inference import (
+    REASON_COUNT,
+    TASKS,
+    TaskPrediction,
+    compile_task_model,
+    is_routable,
+    prepare_frame,
+    routing_threshold,
+)
 
-SCORING_TASKS = ("category", "priority")
+SCORING_TASKS = TASKS  # one task order for the API, `predict` and `score`
 DEFAULT_BATCH_SIZE = 20_000
-REASON_COUNT = 3
+__all__ = ["REASON_COUNT", "SCORING_TASKS", "is_routable", "routing_threshold", "score_tickets"]
 
 PREDICTIONS_DDL = """
 create table if not exists ml.ticket_predictions (
@@ -54,32 +62,15 @@ PREDICTION_COLUMNS = (
 )
 
 
-def routing_threshold(metadata: dict | None) -> float | None:
-    """The confidence at which a model's holdout predictions were 90% precise (None: never).
-
-    Models trained before routing was measured have none: nothing is routed automatically.
-    """
-    routing = (metadata or {}).get("routing") or {}
-    return routing.get("threshold")
-
-
-def is_routable(confidence, threshold: float | None):
-    """Whether each confidence clears the routing threshold (all False without one)."""
-    confidence = np.asarray(confidence, dtype=float)
-    if threshold is None:
-        return np.zeros(confidence.shape, dtype=bool)
-    return confidence >= threshold
-
-
 class PipelineScorer:
-    """A registered pipeline: label, calibrated confidence and top reasons per row."""
+    """A registered pipeline on ml.inference's path (the API's): label, calibrated
+    confidence and top reasons per row."""
 
     def __init__(self, task: str, version: str, pipeline, metadata: dict | None = None) -> None:
         self.task = task
         self.version = version
-        self.pipeline = pipeline
-        self.weights = readable_weights(pipeline)  # computed once, used for every batch
-        self.routing_threshold = routing_threshold(metadata)
+        self.model = compile_task_model(task, version, pipeline, metadata)
+        self.routing_threshold = self.model.routing_threshold
 
     def routable(self, predictions: pd.DataFrame) -> pd.Series:
         """`<task>_routable` for prediction columns this scorer made."""
@@ -87,13 +78,24 @@ class PipelineScorer:
         return pd.Series(is_routable(confidence, self.routing_threshold), index=predictions.index)
 
     def predict(self, frame: pd.DataFrame) -> pd.DataFrame:
-        prepared = self.pipeline.named_steps["prepare"].transform(frame)
-        matrix = self.pipeline.named_steps["features"].transform(prepared)
-        probabilities = self.pipeline.named_steps["classifier"].predict_proba(matrix)
-        classes = np.asarray(self.pipeline.classes_, dtype=object)
-        predicted = classes[probabilities.argmax(axis=1)]
-        reasons = explain_rows(self.pipeline, matrix, predicted, REASON_COUNT, self.weights)
-        return _task_columns(self.task, predicted, probabilities.max(axis=1), reasons, self.version)
+        predictions = self.model.predict(prepare_frame(frame))
+        return task_columns(self.task, predictions)
+
+
+def task_columns(task: str, predictions: list[TaskPrediction]) -> pd.DataFrame:
+    """One task's prediction columns; reasons as `refund, charged, meta:channel_email`."""
+    return pd.DataFrame(
+        {
+            f"predicted_{task}": pd.Series([p.label for p in predictions], dtype=object),
+            f"{task}_confidence": np.asarray([p.confidence for p in predictions], dtype=float),
+            f"{task}_reasons": pd.Series(
+                [", ".join(r.feature for r in p.reasons) for p in predictions], dtype=object
+            ),
+            f"{task}_model_version": pd.Series(
+                [p.model_version for p in predictions], dtype=object
+            ),
+        }
+    )
 
 
 class ZeroShotScorer:
@@ -130,8 +132,6 @@ def load_scorers(
     embedding_backend: str = "torch",
 ) -> dict[str, PipelineScorer | ZeroShotScorer]:
     """The current model of each task; category falls back to zero-shot when none exists."""
-    from ml import registry
-
     scorers: dict[str, PipelineScorer | ZeroShotScorer] = {}
     for task in tasks:
         if registry.current_version(models_dir, task) is not None:

@@ -9,7 +9,7 @@ import pytest
 
 from ml import registry
 from ml.feedback import CORRECTION_COLUMNS, latest_corrections, read_corrections_file
-from supportlake.api import app as app_module
+from supportlake.api import state as state_module
 from tests.api.conftest import API_KEY, read_jsonl, start_api
 
 URGENT = {
@@ -229,8 +229,8 @@ def test_a_newly_trained_model_is_served_without_a_restart(
     source, versions = trained_models
     models_dir = tmp_path / "models"
     shutil.copytree(source, models_dir)
-    monkeypatch.setattr(app_module, "HOUSEKEEPING_SECONDS", 0.1)
-    monkeypatch.setattr(app_module, "MODEL_POLL_SECONDS", 0.2)
+    monkeypatch.setattr(state_module, "HOUSEKEEPING_SECONDS", 0.1)
+    monkeypatch.setattr(state_module, "MODEL_POLL_SECONDS", 0.2)
     running = start_api(api_settings.model_copy(update={"models_dir": models_dir}))
     try:
         current = registry.load_model(models_dir, "category")

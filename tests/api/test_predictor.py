@@ -10,11 +10,11 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import FunctionTransformer
 
+from ml import inference as predictor_module
 from ml import registry
 from ml.datasets import LABEL
 from ml.features import build_pipeline, detect_feature_set
-from supportlake.api import predictor as predictor_module
-from supportlake.api.predictor import load_predictor, load_task_model, tickets_frame
+from ml.inference import load_predictor, load_task_model, tickets_frame
 from tests.api.synthetic import make_training_frame
 
 ODD_TICKETS = [

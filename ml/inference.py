@@ -1,20 +1,23 @@
-"""The API's prediction path: the registry's current models, loaded once, run lean.
+"""One inference path for every caller: the API, `supportlake predict` and `supportlake score`.
 
-A saved model is one scikit-learn Pipeline (prepare -> ColumnTransformer -> calibrated
-classifier). Run as is on one ticket it spends most of its time in pandas and input checks
-(about 100 ms a ticket here), so each pipeline is also *compiled* into plain Python and numpy
-over its fitted parts: the same vocabularies, idf weights, encoder categories, coefficients and
-sigmoid calibrators, with the text analysed once and shared by both tasks. A compiled model is
-used only after it reproduced the pipeline's probabilities on probe tickets; a part it does not
-know (a new transformer, another calibration) keeps that task on the pipeline itself.
+A saved model is one scikit-learn Pipeline (prepare -> ColumnTransformer -> classifier). Run as
+is on one ticket it spends most of its time in pandas and input checks (about 100 ms a ticket),
+so each pipeline is also *compiled* over its fitted parts with the public row functions of
+ml.features: the same vocabularies, idf weights, encoder categories, coefficients and sigmoid
+calibrators, with the text analysed once and shared by both tasks. A compiled part is used only
+after it reproduced the pipeline on probe tickets; a part the compiler does not know (a new
+transformer, a gradient-boosted or transformer classifier) runs as the fitted object itself.
+
+Every prediction carries its top REASON_COUNT reasons whatever family won: coefficient
+contributions for linear models (fast path), leave-one-feature-out probability drops otherwise
+(ml.explain). Tasks are predicted in TASKS order, the order of ml.ticket_predictions' columns.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import repeat
@@ -24,32 +27,44 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 from scipy.special import expit
+from sklearn.calibration import CalibratedClassifierCV, _SigmoidCalibration, _TemperatureScaling
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression, SGDClassifier
+from sklearn.preprocessing import OneHotEncoder
+from sklearn.svm import LinearSVC
 
-import ml.features as features_module
-from ml import registry, scoring
-from ml.classifiers import readable_weights
+from ml import registry
+from ml.classifiers import readable_weights, short_feature_name
+from ml.explain import has_weights, occlusion_contributions, readable_columns
 from ml.features import (
     CATEGORICAL_COLUMNS,
-    MISSING,
     SentimentFeatures,
     TemporalFeatures,
     TicketPreparer,
     UrgencyFeatures,
+    category_value,
     feature_names,
+    sentiment_row,
+    temporal_matrix,
+    ticket_text,
+    urgency_row,
 )
 from ml.text_cleaning import clean_text
 
-logger = logging.getLogger("supportlake.api")
+logger = logging.getLogger("supportlake.inference")
 
-TASKS = ("priority", "category")
-REASON_COUNT = 5
-# Probabilities of the compiled path must match the pipeline's to this tolerance.
+# Category first: the order of ml.ticket_predictions' and `predict`'s columns.
+TASKS = ("category", "priority")
+# Three reasons: they carry most of a prediction's weight and still read as one short line in
+# a CSV cell; the fourth and fifth added little a reader acts on.
+REASON_COUNT = 3
+# Compiled features and probabilities must match the pipeline's to this tolerance.
 EQUIVALENCE_TOLERANCE = 1e-8
 TICKET_FIELDS = ("subject", "message", *CATEGORICAL_COLUMNS, "created_at")
 
 
 class ModelUnavailable(RuntimeError):
-    """No current model for any task: the API cannot predict until one is trained."""
+    """No current model for any task: nothing can be predicted until one is trained."""
 
 
 @dataclass(frozen=True)
@@ -68,18 +83,36 @@ class TaskPrediction:
     routable: bool  # confidence clears the model's 90%-precision routing threshold
 
 
+def routing_threshold(metadata: dict | None) -> float | None:
+    """The confidence at which a model's holdout predictions were 90% precise (None: never).
+
+    Models trained before routing was measured have none: nothing is routed automatically.
+    """
+    routing = (metadata or {}).get("routing") or {}
+    return routing.get("threshold")
+
+
+def is_routable(confidence, threshold: float | None):
+    """Whether each confidence clears the routing threshold (all False without one)."""
+    confidence = np.asarray(confidence, dtype=float)
+    if threshold is None:
+        return np.zeros(confidence.shape, dtype=bool)
+    return confidence >= threshold
+
+
 # --- shared preparation ----------------------------------------------------------------------
 
 
 @dataclass
 class PreparedTickets:
-    """What TicketPreparer makes of a batch, without pandas; caches analysis shared by tasks."""
+    """What TicketPreparer makes of a batch, as lists; caches analysis shared by tasks."""
 
     subject: list[str]
     message: list[str]
     text: list[str]
     categorical: dict[str, list[str]]
     created_at: list[datetime | None]  # UTC, naive
+    frame: Callable[[], pd.DataFrame]  # the pipeline's input frame, for parts run as is
     cache: dict = field(default_factory=dict)
 
     def __len__(self) -> int:
@@ -102,28 +135,8 @@ def as_utc_naive(value: datetime | None) -> datetime | None:
     return value
 
 
-def prepare_tickets(tickets: Sequence[dict]) -> PreparedTickets:
-    """Clean text and normalize meta columns exactly as ml.features.TicketPreparer does."""
-    subjects = [clean_text(ticket.get("subject")) for ticket in tickets]
-    messages = [clean_text(ticket.get("message")) for ticket in tickets]
-    texts = [
-        (subject + "\n" + message).strip()
-        for subject, message in zip(subjects, messages, strict=True)
-    ]
-    categorical = {}
-    for column in CATEGORICAL_COLUMNS:
-        values = []
-        for ticket in tickets:
-            value = ticket.get(column)
-            value = None if value is None else str(value).strip().lower()
-            values.append(value if value else MISSING)
-        categorical[column] = values
-    created = [as_utc_naive(ticket.get("created_at")) for ticket in tickets]
-    return PreparedTickets(subjects, messages, texts, categorical, created)
-
-
-def tickets_frame(tickets: Sequence[dict]) -> pd.DataFrame:
-    """The batch as the pipeline's input frame (the slow, general path)."""
+def tickets_frame(tickets: Sequence[Mapping]) -> pd.DataFrame:
+    """A batch of ticket dicts as the pipeline's input frame (the general path's input)."""
     rows = [
         {
             **{name: ticket.get(name) for name in TICKET_FIELDS},
@@ -132,6 +145,48 @@ def tickets_frame(tickets: Sequence[dict]) -> pd.DataFrame:
         for ticket in tickets
     ]
     return pd.DataFrame(rows, columns=list(TICKET_FIELDS))
+
+
+def _once(make: Callable[[], pd.DataFrame]) -> Callable[[], pd.DataFrame]:
+    made: list[pd.DataFrame] = []
+
+    def frame() -> pd.DataFrame:
+        if not made:
+            made.append(make())
+        return made[0]
+
+    return frame
+
+
+def prepare_tickets(tickets: Sequence[Mapping]) -> PreparedTickets:
+    """Ticket dicts (the API's requests) prepared with ml.features' row rules, no pandas."""
+    subjects = [clean_text(ticket.get("subject")) for ticket in tickets]
+    messages = [clean_text(ticket.get("message")) for ticket in tickets]
+    texts = [ticket_text(s, m) for s, m in zip(subjects, messages, strict=True)]
+    categorical = {
+        column: [category_value(ticket.get(column)) for ticket in tickets]
+        for column in CATEGORICAL_COLUMNS
+    }
+    created = [as_utc_naive(ticket.get("created_at")) for ticket in tickets]
+    return PreparedTickets(
+        subjects, messages, texts, categorical, created, _once(lambda: tickets_frame(tickets))
+    )
+
+
+def prepare_frame(frame: pd.DataFrame) -> PreparedTickets:
+    """A batch frame (`predict`, `score`) prepared by the pipeline's own TicketPreparer."""
+    frame = frame.reset_index(drop=True)
+    prepared = TicketPreparer().transform(frame)
+    stamps = prepared["created_at"].astype(object)
+    created = [None if pd.isna(stamp) else stamp.to_pydatetime() for stamp in stamps]
+    return PreparedTickets(
+        prepared["subject"].tolist(),
+        prepared["message"].tolist(),
+        prepared["text"].tolist(),
+        {column: prepared[column].tolist() for column in CATEGORICAL_COLUMNS},
+        created,
+        lambda: frame,
+    )
 
 
 # --- compiled feature blocks -----------------------------------------------------------------
@@ -218,54 +273,21 @@ def _dense_triplets(matrix: np.ndarray) -> Triplets:
     return rows, columns, matrix[rows, columns]
 
 
-def _urgency_row(text: str) -> tuple[float, ...]:
-    """One row of ml.features.UrgencyFeatures, without its per-call sparse matrix."""
-    hits = len(features_module._URGENCY.findall(text))
-    words = features_module._WORD.findall(text)
-    shouted = sum(1 for word in words if word.isupper())
-    return (
-        math.log1p(hits),
-        float(hits > 0),
-        math.log1p(text.count("!")),
-        shouted / len(words) if words else 0.0,
-    )
-
-
-def _sentiment_row(text: str) -> tuple[float, ...]:
-    """One row of ml.features.SentimentFeatures."""
-    if not text:
-        return (0.0, 1.0, 0.0, 0.5)
-    scores = features_module.sentiment_scores(text)
-    return (scores["neg"], scores["neu"], scores["pos"], (scores["compound"] + 1) / 2)
-
-
-def _row_function(transformer):
-    """The per-text row of a stateless transformer, when its module still has the parts it
-    uses; otherwise None and the transformer itself runs (the equivalence check decides)."""
-    if isinstance(transformer, UrgencyFeatures) and all(
-        hasattr(features_module, name) for name in ("_URGENCY", "_WORD")
-    ):
-        return _urgency_row
-    if isinstance(transformer, SentimentFeatures) and hasattr(features_module, "sentiment_scores"):
-        return _sentiment_row
-    return None
+_ROW_FUNCTIONS = {UrgencyFeatures: urgency_row, SentimentFeatures: sentiment_row}
 
 
 def _compile_stateless(transformer, column: str) -> tuple[Block, int]:
     """Urgency and sentiment keep no fitted state: compute once per batch for both tasks."""
     key = ("stateless", type(transformer).__name__, column)
     width = len(transformer.get_feature_names_out())
-    row_of = _row_function(transformer)
+    row_of = _ROW_FUNCTIONS[type(transformer)]
 
     def block(prepared: PreparedTickets) -> Triplets:
         triplets = prepared.cache.get(key)
         if triplets is None:
-            texts = prepared.column(column)
-            if row_of is not None:
-                matrix = np.asarray([row_of(text) for text in texts], dtype=np.float64)
-            else:
-                matrix = np.asarray(transformer.transform(texts).todense())
-            triplets = _dense_triplets(matrix.reshape(len(prepared), width))
+            rows = [row_of(text) for text in prepared.column(column)]
+            matrix = np.asarray(rows, dtype=np.float64).reshape(len(prepared), width)
+            triplets = _dense_triplets(matrix)
             prepared.cache[key] = triplets
         return triplets
 
@@ -281,24 +303,14 @@ def _compile_temporal(transformer: TemporalFeatures, column: str) -> tuple[Block
 
     def block(prepared: PreparedTickets) -> Triplets:
         stamps = prepared.column(column)
-        count = len(stamps)
-        missing = np.array([stamp is None for stamp in stamps])
+        missing = np.array([stamp is None for stamp in stamps], dtype=bool)
         hours = np.array([0.0 if s is None else s.hour + s.minute / 60 for s in stamps])
         weekday = np.array([-1 if s is None else s.weekday() for s in stamps])
-        angle = 2 * np.pi * hours / 24
-        columns = [(np.sin(angle) + 1) / 2, (np.cos(angle) + 1) / 2]
-        columns += [(weekday == day).astype(float) for day in range(7)]
-        columns.append((weekday >= 5).astype(float))
-        columns.append(((hours < 8) | (hours >= 18)).astype(float))
+        age_days = None
         if reference_seconds is not None:
             seconds = np.array([0.0 if s is None else (s - _EPOCH).total_seconds() for s in stamps])
             age_days = (reference_seconds - seconds) / 86400
-            columns.append(np.log1p(np.clip(age_days, 0, None)))
-        else:
-            columns.append(np.zeros(count))
-        matrix = np.column_stack(columns).reshape(count, -1)
-        matrix[missing] = 0.0
-        return _dense_triplets(np.column_stack([matrix, missing.astype(float)]))
+        return _dense_triplets(temporal_matrix(hours, weekday, age_days, missing))
 
     return block, len(transformer.get_feature_names_out())
 
@@ -344,13 +356,10 @@ def _compile_one_hot(encoder, columns) -> tuple[Block, int] | None:
 
 
 def _compile_block(transformer, columns) -> tuple[Block, int] | None:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.preprocessing import OneHotEncoder
-
     column = _single_column(columns)
     if isinstance(transformer, TfidfVectorizer) and column:
         return _compile_tfidf(transformer, column)
-    if isinstance(transformer, UrgencyFeatures | SentimentFeatures) and column:
+    if type(transformer) in _ROW_FUNCTIONS and column:
         return _compile_stateless(transformer, column)
     if isinstance(transformer, TemporalFeatures) and column == "created_at":
         return _compile_temporal(transformer, column)
@@ -409,9 +418,6 @@ def compile_features(pipeline) -> Callable[[PreparedTickets], sparse.csr_matrix]
 
 def _linear_response(estimator) -> tuple[np.ndarray, np.ndarray] | None:
     """(weights[n_out, n_features], intercept[n_out]) of a decision_function, if linear."""
-    from sklearn.linear_model import LogisticRegression, SGDClassifier
-    from sklearn.svm import LinearSVC
-
     if not isinstance(estimator, LinearSVC | LogisticRegression | SGDClassifier):
         return None
     coef = np.asarray(estimator.coef_, dtype=np.float64)
@@ -423,8 +429,6 @@ def _linear_response(estimator) -> tuple[np.ndarray, np.ndarray] | None:
 
 def _sigmoid_fold(fold, classes: np.ndarray, outputs: int):
     """Per-class sigmoids over one-vs-rest decisions, normalized (method="sigmoid")."""
-    from sklearn.calibration import _SigmoidCalibration
-
     if not all(isinstance(c, _SigmoidCalibration) for c in fold.calibrators):
         return None
     n_classes = len(classes)
@@ -451,8 +455,6 @@ def _sigmoid_fold(fold, classes: np.ndarray, outputs: int):
 
 def _temperature_fold(fold, classes: np.ndarray, outputs: int):
     """One temperature over all classes' decisions, softmax (method="temperature")."""
-    from sklearn.calibration import _TemperatureScaling
-
     [scaler] = fold.calibrators if len(fold.calibrators) == 1 else [None]
     if not isinstance(scaler, _TemperatureScaling):
         return None
@@ -478,8 +480,6 @@ def _temperature_fold(fold, classes: np.ndarray, outputs: int):
 
 def compile_classifier(classifier) -> Callable[[sparse.csr_matrix], np.ndarray] | None:
     """Calibrated linear models (sigmoid or temperature) as one matrix product; else None."""
-    from sklearn.calibration import CalibratedClassifierCV
-
     if not isinstance(classifier, CalibratedClassifierCV):
         return None
     fold_builders = {"sigmoid": _sigmoid_fold, "temperature": _temperature_fold}
@@ -517,17 +517,45 @@ def compile_classifier(classifier) -> Callable[[sparse.csr_matrix], np.ndarray] 
     return predict_proba
 
 
+# --- reasons ---------------------------------------------------------------------------------
+
+
+def _merged_top(names: np.ndarray, columns, values, count: int) -> list[Reason]:
+    """The `count` strongest positive features; `refund` in the subject and in the text are
+    two features but one reason to a reader, so equal names are merged."""
+    merged: dict[str, float] = {}
+    for column, value in zip(columns, values, strict=True):
+        if value > 0:
+            name = names[column]
+            merged[name] = merged.get(name, 0.0) + value
+    top = sorted(merged.items(), key=lambda item: -item[1])[:count]
+    return [Reason(str(name), round(value, 4)) for name, value in top]
+
+
+def coefficient_reasons(
+    names: np.ndarray, weights: np.ndarray, matrix: sparse.csr_matrix, row: int, class_index: int
+) -> list[Reason]:
+    """Linear models: value x weight toward the predicted class, strongest first."""
+    start, end = matrix.indptr[row], matrix.indptr[row + 1]
+    columns = matrix.indices[start:end]
+    contribution = matrix.data[start:end] * weights[class_index, columns]
+    # Merge among the strongest candidates only (a few times more than shown).
+    limit = 3 * REASON_COUNT
+    if len(contribution) > limit:
+        candidates = np.argpartition(-contribution, limit)[:limit]
+    else:
+        candidates = np.arange(len(contribution))
+    return _merged_top(
+        names, columns[candidates].tolist(), contribution[candidates].tolist(), REASON_COUNT
+    )
+
+
 # --- one task --------------------------------------------------------------------------------
-
-
-def _short_name(name: str) -> str:
-    prefix, _, rest = name.partition(":")
-    return rest if prefix in {"words", "subject"} else name
 
 
 @dataclass
 class TaskModel:
-    """One task's current model with what the API needs to explain and report it."""
+    """One task's model with what every caller needs to predict, explain and report it."""
 
     task: str
     version: str
@@ -535,8 +563,9 @@ class TaskModel:
     loaded_at: datetime
     pipeline: object
     classes: np.ndarray
-    weights: np.ndarray  # readable per-class feature weights, for reasons
+    weights: np.ndarray | None  # readable per-class feature weights; None: not linear
     names: np.ndarray  # short feature names
+    readable: np.ndarray  # features a reader understands (not character n-grams)
     features: Callable[[PreparedTickets], sparse.csr_matrix] | None
     classify: Callable[[sparse.csr_matrix], np.ndarray] | None
     routing_threshold: float | None = None  # None: nothing is routed automatically
@@ -546,38 +575,60 @@ class TaskModel:
     def is_compiled(self) -> bool:
         return self.features is not None
 
-    def probabilities(
-        self, prepared: PreparedTickets, frame: Callable[[], pd.DataFrame]
-    ) -> tuple[np.ndarray, sparse.csr_matrix]:
+    def _classifier_proba(self, matrix: sparse.csr_matrix) -> np.ndarray:
+        if self.classify is not None:
+            return self.classify(matrix)
+        return self.pipeline.named_steps["classifier"].predict_proba(matrix)
+
+    def probabilities(self, prepared: PreparedTickets) -> tuple[np.ndarray, sparse.csr_matrix]:
         """(probabilities[n, classes], feature matrix) by the compiled or the general path."""
         if self.features is not None:
             matrix = self.features(prepared)
         else:
-            matrix = sparse.csr_matrix(self.pipeline[:-1].transform(frame()))
-        if self.classify is not None:
-            return self.classify(matrix), matrix
-        return self.pipeline.named_steps["classifier"].predict_proba(matrix), matrix
+            matrix = sparse.csr_matrix(self.pipeline[:-1].transform(prepared.frame()))
+        return self._classifier_proba(matrix), matrix
 
-    def reasons(self, matrix: sparse.csr_matrix, row: int, class_index: int) -> list[Reason]:
-        start, end = matrix.indptr[row], matrix.indptr[row + 1]
-        columns = matrix.indices[start:end]
-        contribution = matrix.data[start:end] * self.weights[class_index, columns]
-        # `refund` in the subject and in the text are two features but one reason to a reader:
-        # merge equal names among the strongest candidates (a few times more than shown).
-        limit = 3 * REASON_COUNT
-        if len(contribution) > limit:
-            candidates = np.argpartition(-contribution, limit)[:limit]
-        else:
-            candidates = np.arange(len(contribution))
-        merged: dict[str, float] = {}
-        for column, value in zip(
-            columns[candidates].tolist(), contribution[candidates].tolist(), strict=True
-        ):
-            if value > 0:
-                name = self.names[column]
-                merged[name] = merged.get(name, 0.0) + value
-        top = sorted(merged.items(), key=lambda item: -item[1])[:REASON_COUNT]
-        return [Reason(str(name), round(value, 4)) for name, value in top]
+    def reasons(self, matrix: sparse.csr_matrix, best: np.ndarray) -> list[list[Reason]]:
+        """Each row's top reasons toward its predicted class (index `best[row]`)."""
+        if self.weights is not None:
+            return [
+                coefficient_reasons(self.names, self.weights, matrix, row, int(class_index))
+                for row, class_index in enumerate(best)
+            ]
+        contributions = occlusion_contributions(self._classifier_proba, matrix, best, self.readable)
+        reasons = []
+        for columns, drops in contributions:
+            top = _merged_top(self.names, columns.tolist(), drops.tolist(), REASON_COUNT)
+            if not top and len(columns):
+                # No single removal moves a saturated prediction: name the row's strongest
+                # readable features (tried in that order), with no weight.
+                top = [Reason(str(self.names[c]), 0.0) for c in columns[:REASON_COUNT]]
+            reasons.append(top)
+        return reasons
+
+    def predict(self, prepared: PreparedTickets) -> list[TaskPrediction]:
+        probabilities, matrix = self.probabilities(prepared)
+        best = probabilities.argmax(axis=1)
+        labels = [str(label) for label in self.classes]
+        reasons = self.reasons(matrix, best)
+        predictions = []
+        for row, class_index in enumerate(best.tolist()):
+            values = probabilities[row]
+            confidence = float(values[class_index])
+            predictions.append(
+                TaskPrediction(
+                    label=labels[class_index],
+                    confidence=round(confidence, 6),
+                    probabilities={
+                        label: round(value, 6)
+                        for label, value in zip(labels, values.tolist(), strict=True)
+                    },
+                    reasons=reasons[row],
+                    model_version=self.version,
+                    routable=bool(is_routable(confidence, self.routing_threshold)),
+                )
+            )
+        return predictions
 
 
 def probe_tickets(classes: Sequence[str] = ()) -> list[dict]:
@@ -618,7 +669,7 @@ def _check_equivalence(model: TaskModel) -> str:
     frame = tickets_frame(tickets)
     expected = model.pipeline.predict_proba(frame)
     expected_matrix = sparse.csr_matrix(model.pipeline[:-1].transform(frame))
-    got, matrix = model.probabilities(prepare_tickets(tickets), lambda: frame)
+    got, matrix = model.probabilities(prepare_tickets(tickets))
     if matrix.shape != expected_matrix.shape:
         return f"feature count {matrix.shape[1]} != pipeline's {expected_matrix.shape[1]}"
     difference = abs(matrix - expected_matrix).max() if matrix.nnz or expected_matrix.nnz else 0
@@ -630,27 +681,29 @@ def _check_equivalence(model: TaskModel) -> str:
     return ""
 
 
-def load_task_model(models_dir: Path, task: str, version: str | None = None) -> TaskModel:
-    """Load one registered model, compile it, and keep the compiled path only if it agrees."""
-    registered = registry.load_model(models_dir, task, version)
-    pipeline = registered.load_pipeline()
+def compile_task_model(
+    task: str, version: str, pipeline, metadata: dict | None = None
+) -> TaskModel:
+    """A fitted pipeline as a TaskModel: compiled where the compiler knows every part and the
+    compiled path reproduces the pipeline, the fitted parts themselves otherwise."""
     classes, weights = readable_weights(pipeline)
-    names = np.asarray([_short_name(str(name)) for name in feature_names(pipeline)], dtype=object)
+    names = np.asarray([short_feature_name(str(n)) for n in feature_names(pipeline)], dtype=object)
     model = TaskModel(
         task=task,
-        version=registered.version,
-        trained_at=registered.metadata.get("trained_at"),
+        version=version,
+        trained_at=(metadata or {}).get("trained_at"),
         loaded_at=datetime.now(UTC),
         pipeline=pipeline,
         classes=np.asarray(pipeline.classes_),
-        weights=np.asarray(weights, dtype=np.float64),
+        weights=np.asarray(weights, dtype=np.float64) if has_weights((classes, weights)) else None,
         names=names,
+        readable=readable_columns(pipeline),
         features=compile_features(pipeline),
         classify=compile_classifier(pipeline.named_steps["classifier"]),
-        routing_threshold=scoring.routing_threshold(registered.metadata),
+        routing_threshold=routing_threshold(metadata),
     )
     if list(classes) != list(model.classes):
-        raise ValueError(f"{task}/{registered.version}: weight classes differ from the model's")
+        raise ValueError(f"{task}/{version}: weight classes differ from the model's")
     if model.features is None and model.classify is None:
         model.compiled_note = "pipeline parts not known to the compiler: general path"
     else:
@@ -662,6 +715,14 @@ def load_task_model(models_dir: Path, task: str, version: str | None = None) -> 
         else:
             model.compiled_note = "compiled path matches the pipeline"
     return model
+
+
+def load_task_model(models_dir: Path, task: str, version: str | None = None) -> TaskModel:
+    """One registered model, compiled (see compile_task_model)."""
+    registered = registry.load_model(models_dir, task, version)
+    return compile_task_model(
+        task, registered.version, registered.load_pipeline(), registered.metadata
+    )
 
 
 # --- all tasks -------------------------------------------------------------------------------
@@ -678,41 +739,20 @@ class TicketPredictor:
     def versions(self) -> dict[str, str]:
         return {task: model.version for task, model in self.models.items()}
 
-    def predict(self, tickets: Sequence[dict]) -> list[dict[str, TaskPrediction]]:
-        """One dict task -> prediction per ticket, in input order."""
+    def predict_prepared(self, prepared: PreparedTickets) -> list[dict[str, TaskPrediction]]:
         if not self.models:
             raise ModelUnavailable(
                 f"no current model under {self.models_dir}: run `supportlake train` first"
             )
-        prepared = prepare_tickets(tickets)
-        frame_cache: list[pd.DataFrame] = []
-
-        def frame() -> pd.DataFrame:
-            if not frame_cache:
-                frame_cache.append(tickets_frame(tickets))
-            return frame_cache[0]
-
-        results: list[dict[str, TaskPrediction]] = [{} for _ in tickets]
+        results: list[dict[str, TaskPrediction]] = [{} for _ in range(len(prepared))]
         for task, model in self.models.items():
-            probabilities, matrix = model.probabilities(prepared, frame)
-            best = probabilities.argmax(axis=1)
-            labels = [str(label) for label in model.classes]
-            for row, class_index in enumerate(best):
-                values = probabilities[row]
-                results[row][task] = TaskPrediction(
-                    label=labels[class_index],
-                    confidence=round(float(values[class_index]), 6),
-                    probabilities={
-                        label: round(float(value), 6)
-                        for label, value in zip(labels, values, strict=True)
-                    },
-                    reasons=model.reasons(matrix, row, class_index),
-                    model_version=model.version,
-                    routable=bool(
-                        scoring.is_routable(values[class_index], model.routing_threshold)
-                    ),
-                )
+            for row, prediction in enumerate(model.predict(prepared)):
+                results[row][task] = prediction
         return results
+
+    def predict(self, tickets: Sequence[Mapping]) -> list[dict[str, TaskPrediction]]:
+        """One dict task -> prediction per ticket, in input order and TASKS order."""
+        return self.predict_prepared(prepare_tickets(tickets))
 
 
 def current_versions(models_dir: Path, tasks: Sequence[str] = TASKS) -> dict[str, str]:
@@ -726,7 +766,7 @@ def current_versions(models_dir: Path, tasks: Sequence[str] = TASKS) -> dict[str
 
 
 def load_predictor(models_dir: Path, tasks: Sequence[str] = TASKS) -> TicketPredictor:
-    """Every task in `tasks` with a current model; tasks without one are left out."""
+    """Every task in `tasks` with a current model, in that order; tasks without one are left out."""
     models = {
         task: load_task_model(models_dir, task, version)
         for task, version in current_versions(models_dir, tasks).items()
