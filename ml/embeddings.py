@@ -161,8 +161,9 @@ class EmbedSummary:
         )
 
 
-def _stage_pending(connection, embedding_model: str, partition_texts: int) -> tuple[int, int]:
-    """A temp table of texts that still lack an embedding (this model) or a sentiment score."""
+def stage_pending(connection, embedding_model: str, partition_texts: int) -> tuple[int, int]:
+    """Temp table pending_texts: the texts that still lack an embedding (this model) or a
+    sentiment score, numbered into partitions; returns (texts pending, partitions)."""
     connection.execute(
         """
         create or replace temp table pending_hashes as
@@ -221,19 +222,12 @@ def embed_tickets(
     ensure_embedding_tables(connection)
     encoder = encoder or load_encoder(backend, models_dir)
     tickets = refresh_text_hashes(connection)
-    pending, partitions = _stage_pending(connection, encoder.embedding_model, partition_texts)
+    pending, partitions = stage_pending(connection, encoder.embedding_model, partition_texts)
     embedded = scored = 0
     encode_seconds = 0.0
     task = progress.add_task("embedding texts", total=pending) if progress else None
     for partition in range(partitions):
-        rows = connection.sql(
-            """
-            select text_hash, ticket_text, needs_embedding, needs_sentiment
-            from pending_texts where partition_number = ?
-            order by length(ticket_text)
-            """,
-            params=[partition],
-        ).to_arrow_table()
+        rows = pending_partition(connection, partition)
         if rows.num_rows == 0:
             continue
         count, seconds = _embed_partition(connection, encoder, rows, batch_size, progress, task)
@@ -256,11 +250,24 @@ def embed_tickets(
     )
 
 
-def _embed_partition(
-    connection, encoder, rows: pa.Table, batch_size, progress, task
-) -> tuple[int, float]:
-    wanted = rows.filter(rows["needs_embedding"])
-    texts = wanted["ticket_text"].to_pylist()
+def pending_partition(connection, partition: int) -> pa.Table:
+    """One partition of pending_texts, shortest texts first (the encoder's batches)."""
+    return connection.sql(
+        """
+        select text_hash, ticket_text, needs_embedding, needs_sentiment
+        from pending_texts where partition_number = ?
+        order by length(ticket_text), text_hash
+        """,
+        params=[partition],
+    ).to_arrow_table()
+
+
+def encode_in_chunks(
+    encoder: Encoder, texts: Sequence[str], batch_size: int | None, on_chunk=None
+) -> tuple[np.ndarray, float]:
+    """Vectors for `texts` in ENCODE_CHUNK calls, and the seconds spent in the encoder. The
+    distributed path (flows/distributed.py) encodes each partition through this too, so its
+    batches, and therefore its vectors, are the single-process run's."""
     vectors = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
     seconds = 0.0
     for start in range(0, len(texts), ENCODE_CHUNK):
@@ -268,15 +275,29 @@ def _embed_partition(
         began = time.perf_counter()
         vectors[start : start + len(chunk)] = encoder.encode(chunk, batch_size=batch_size)
         seconds += time.perf_counter() - began
-        if progress is not None:
-            progress.advance(task, len(chunk))
+        if on_chunk is not None:
+            on_chunk(len(chunk))
+    return vectors, seconds
+
+
+def _embed_partition(
+    connection, encoder, rows: pa.Table, batch_size, progress, task
+) -> tuple[int, float]:
+    wanted = rows.filter(rows["needs_embedding"])
+    texts = wanted["ticket_text"].to_pylist()
+    on_chunk = (lambda done: progress.advance(task, done)) if progress is not None else None
+    vectors, seconds = encode_in_chunks(encoder, texts, batch_size, on_chunk)
     if progress is not None and rows.num_rows > len(texts):
         progress.advance(task, rows.num_rows - len(texts))  # rows needing only a score
     if not texts:
         return 0, 0.0
-    new_embeddings = pa.table(
-        {"text_hash": wanted["text_hash"], "embedding": vectors_to_arrow(vectors)}
-    )
+    write_embeddings(connection, wanted["text_hash"], vectors, encoder.embedding_model)
+    return len(texts), seconds
+
+
+def write_embeddings(connection, text_hashes, vectors: np.ndarray, embedding_model: str) -> None:
+    """Insert one partition's vectors in one statement (the only writer of the table)."""
+    new_embeddings = pa.table({"text_hash": text_hashes, "embedding": vectors_to_arrow(vectors)})
     connection.register("new_embeddings", new_embeddings)
     try:
         connection.execute(
@@ -285,23 +306,24 @@ def _embed_partition(
             select text_hash, $model, embedding::float[{DIMENSIONS}], current_timestamp::timestamp
             from new_embeddings
             """,
-            {"model": encoder.embedding_model},
+            {"model": embedding_model},
         )
     finally:
         connection.unregister("new_embeddings")
-    return len(texts), seconds
 
 
 def _score_partition(connection, rows: pa.Table) -> int:
     wanted = rows.filter(rows["needs_sentiment"])
     if wanted.num_rows == 0:
         return 0
-    scores = pa.table(
-        {
-            "text_hash": wanted["text_hash"],
-            "sentiment_score": score_sentiment(wanted["ticket_text"].to_pylist()),
-        }
+    write_sentiments(
+        connection, wanted["text_hash"], score_sentiment(wanted["ticket_text"].to_pylist())
     )
+    return wanted.num_rows
+
+
+def write_sentiments(connection, text_hashes, scores: np.ndarray) -> None:
+    scores = pa.table({"text_hash": text_hashes, "sentiment_score": scores})
     connection.register("new_scores", scores)
     try:
         connection.execute(
@@ -312,7 +334,6 @@ def _score_partition(connection, rows: pa.Table) -> int:
         )
     finally:
         connection.unregister("new_scores")
-    return wanted.num_rows
 
 
 def embed_texts(texts: Sequence[str], *, backend: str = "auto", models_dir=None) -> np.ndarray:
