@@ -16,6 +16,7 @@ from functools import cache
 
 import yaml
 
+from supportlake.catalog import table_ddl
 from supportlake.settings import PROJECT_ROOT, Settings
 from supportlake.warehouse import open_warehouse
 
@@ -101,12 +102,17 @@ def record_successful_build(settings: Settings, plan: BuildPlan) -> None:
     with open_warehouse(settings) as connection:
         connection.execute("create schema if not exists build_state")
         connection.execute(
-            f"create table if not exists {BUILT_LOADS} ("
-            "load_id varchar primary key, built_at timestamp not null)"
+            table_ddl(  # DuckLake has no key constraints: the insert below skips known loads
+                connection,
+                f"create table if not exists {BUILT_LOADS} ("
+                "load_id varchar primary key, built_at timestamp not null)",
+            )
         )
         if plan.loads:
             connection.execute(
-                f"insert or ignore into {BUILT_LOADS} "
-                "select unnest($loads), current_localtimestamp()",
+                f"insert into {BUILT_LOADS} "
+                "select distinct load_id, current_localtimestamp() "
+                "from unnest($loads) as loads(load_id) "
+                f"where load_id not in (select load_id from {BUILT_LOADS})",
                 {"loads": plan.loads},
             )

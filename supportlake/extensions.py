@@ -20,8 +20,9 @@ import duckdb
 from supportlake.settings import Settings, get_settings
 
 # The extensions the project uses: BM25 search, HNSW vector indexes, DuckLake catalogs, and
-# code pages beyond utf-8/utf-16/latin-1 for CSV exports (cp1252 from Excel on Windows).
-EXTENSIONS = ("fts", "vss", "ducklake", "encodings")
+# code pages beyond utf-8/utf-16/latin-1 for CSV exports (cp1252 from Excel on Windows), and
+# PostgreSQL for a DuckLake catalog kept there (supportlake/catalog.py).
+EXTENSIONS = ("fts", "vss", "ducklake", "encodings", "postgres_scanner")
 
 
 class ExtensionUnavailable(RuntimeError):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import duckdb
 
+from supportlake.catalog import table_ddl
 from supportlake.sources import SOURCES, Source
 
 MANIFEST_DDL = """
@@ -90,7 +91,7 @@ def ensure_raw_schema(connection: duckdb.DuckDBPyConnection) -> None:
     """Create schema raw and its tables when missing, and add columns a source gained since
     its table was created (idempotent)."""
     connection.execute("create schema if not exists raw")
-    connection.execute(MANIFEST_DDL)
+    connection.execute(table_ddl(connection, MANIFEST_DDL))  # no key constraint on DuckLake
     connection.execute(QUARANTINE_DDL)
     connection.execute(VALUE_TRANSLATIONS_DDL)
     for source in SOURCES.values():

@@ -6,7 +6,7 @@ import os
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -67,12 +67,34 @@ class Settings(BaseSettings):
     quality_min_rows_in_marts_share: float = 0.95
     quality_max_invalid_share: float = 0.05
     stale_source_hours: float = 48.0  # `supportlake status`: a source not loaded for this long
+    # DuckLake instead of the single file (docs/scale-out.md): `ducklake:<file>.ducklake` for a
+    # catalog on this machine, or `postgres:<libpq string>` for one in PostgreSQL; the data goes
+    # to parquet under lake/ducklake. Kept as DuckDB's ATTACH path, with an absolute file.
+    catalog: str | None = None
+    # Readers open the catalog as of this snapshot id or timestamp (audits, `--as-of`).
+    catalog_as_of: str | None = None
 
     @model_validator(mode="after")
     def _serving_copy_beside_the_warehouse(self) -> Settings:
         if self.serving_warehouse is None:
             self.serving_warehouse = Path(self.warehouse).parent / "serving.duckdb"
         return self
+
+    @field_validator("catalog")
+    @classmethod
+    def _catalog_as_attach_path(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if value.startswith("postgres:"):
+            return f"ducklake:{value}"
+        if not value.startswith("ducklake:"):
+            raise ValueError(
+                f"SUPPORTLAKE_CATALOG={value!r}: expected ducklake:<file> or postgres:<connection>"
+            )
+        rest = value.removeprefix("ducklake:")
+        if rest.startswith("postgres:"):
+            return value
+        return f"ducklake:{Path(rest).expanduser().resolve()}"
 
     @classmethod
     def in_folder(cls, root: Path, **overrides) -> Settings:
@@ -116,7 +138,11 @@ class Settings(BaseSettings):
                 self.quality_min_rows_in_marts_share
             ),
             "SUPPORTLAKE_QUALITY_MAX_INVALID_SHARE": str(self.quality_max_invalid_share),
-        }
+        } | (  # profiles.yml's ducklake target attaches the catalog and builds into it
+            {"SUPPORTLAKE_DBT_TARGET": "ducklake", "SUPPORTLAKE_CATALOG": self.catalog}
+            if self.catalog
+            else {}
+        )
 
 
 def apply_offline_environment(settings: Settings | None = None) -> None:

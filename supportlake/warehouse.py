@@ -8,6 +8,8 @@ from pathlib import Path
 
 import duckdb
 
+from supportlake.catalog import attach as attach_catalog
+from supportlake.catalog import uses_ducklake
 from supportlake.extensions import load_extension, offline_config
 from supportlake.settings import Settings, get_settings
 from supportlake.warehouse_lock import open_when_free
@@ -25,6 +27,8 @@ def connect(
     """Open the warehouse file offline (the project's extension directory, no downloads) with
     the memory limit applied, and load the named extensions."""
     settings = settings or get_settings()
+    if uses_ducklake(settings):  # SUPPORTLAKE_CATALOG: many writers, no file lock to wait for
+        return _connect_ducklake(settings, read_only=read_only, extensions=extensions)
     path = Path(settings.warehouse)
     if read_only and not path.exists():
         raise FileNotFoundError(
@@ -43,6 +47,26 @@ def connect(
             settings.warehouse_lock_timeout_seconds,
         )
     try:
+        for name in extensions:
+            load_extension(connection, name)
+    except Exception:
+        connection.close()
+        raise
+    return connection
+
+
+def _connect_ducklake(
+    settings: Settings, *, read_only: bool, extensions: tuple[str, ...]
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the DuckLake catalog attached as its default database;
+    readers see settings.catalog_as_of's snapshot when one is set."""
+    config = offline_config(settings) | {"memory_limit": settings.duckdb_memory_limit}
+    if settings.duckdb_threads:
+        config["threads"] = str(settings.duckdb_threads)
+    connection = duckdb.connect(config=config)
+    try:
+        as_of = settings.catalog_as_of if read_only else None
+        attach_catalog(connection, settings, read_only=read_only, as_of=as_of)
         for name in extensions:
             load_extension(connection, name)
     except Exception:

@@ -1,0 +1,149 @@
+"""DuckLake: the second storage backend, for several writers and readers at once.
+
+With SUPPORTLAKE_CATALOG set, every connection is an in-memory DuckDB that ATTACHes the DuckLake
+catalog (a local `.ducklake` file, or a PostgreSQL database) as `lake` and makes it the
+default database, so the same SQL (`raw.tickets`, `marts.tickets`) reads and writes it. The
+data are parquet files under lake/ducklake. DuckLake commits optimistically: two writers that
+touch the same table conflict at commit, and `retry_on_conflict` runs the loser again.
+Every commit is a snapshot; `snapshots()` lists them and a reader can attach as of one.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TypeVar
+
+import duckdb
+
+from supportlake.extensions import load_extension
+from supportlake.settings import Settings
+
+CATALOG_ALIAS = "lake"
+# DuckLake's commit-time conflicts (another writer changed the same table or schema first).
+CONFLICT_MARKERS = ("conflict", "concurrent", "transaction")
+
+T = TypeVar("T")
+
+
+class CatalogMissing(FileNotFoundError):
+    """A reader asked for a DuckLake catalog file that no writer has created yet."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    snapshot_id: int
+    taken_at: datetime
+    changes: str  # DuckLake's own summary, e.g. "tables_inserted_into: [raw.tickets]"
+
+
+def uses_ducklake(settings: Settings) -> bool:
+    return bool(settings.catalog)
+
+
+def data_path(settings: Settings) -> Path:
+    return Path(settings.lake).resolve() / "ducklake"
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def catalog_file(settings: Settings) -> Path | None:
+    """The local catalog file, or None for a PostgreSQL catalog."""
+    rest = (settings.catalog or "").removeprefix("ducklake:")
+    return None if rest.startswith("postgres:") else Path(rest)
+
+
+def _as_of_option(as_of: str) -> str:
+    """A snapshot id (digits) or anything DuckDB reads as a timestamp."""
+    if as_of.strip().isdigit():
+        return f"snapshot_version {int(as_of)}"
+    return f"snapshot_time {_literal(as_of)}"
+
+
+def attach(
+    connection: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    *,
+    read_only: bool = False,
+    as_of: str | None = None,
+) -> None:
+    """ATTACH the catalog as `lake` and USE it. A reader with as_of sees that snapshot."""
+    file = catalog_file(settings)
+    if file is None:
+        load_extension(connection, "postgres_scanner")
+    elif read_only and not file.exists():
+        raise CatalogMissing(
+            f"DuckLake catalog {file} does not exist yet: run `supportlake ingest` and "
+            "`supportlake build` with SUPPORTLAKE_CATALOG set"
+        )
+    else:
+        file.parent.mkdir(parents=True, exist_ok=True)
+    load_extension(connection, "ducklake")
+    folder = data_path(settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    options = [f"data_path {_literal(str(folder) + '/')}"]
+    if read_only or as_of:
+        options.append("read_only")
+    if as_of:
+        options.append(_as_of_option(as_of))
+    connection.execute(
+        f"attach {_literal(settings.catalog)} as {CATALOG_ALIAS} ({', '.join(options)})"
+    )
+    connection.execute(f"use {CATALOG_ALIAS}")
+
+
+def is_conflict(error: BaseException) -> bool:
+    text = str(error).lower()
+    return isinstance(error, duckdb.Error) and any(m in text for m in CONFLICT_MARKERS)
+
+
+def retry_on_conflict(work: Callable[[], T], *, attempts: int = 8, first_wait: float = 0.2) -> T:
+    """Run `work` (one whole transaction) again when DuckLake reports a commit conflict,
+    waiting a little longer (with jitter) each time; any other error is raised at once."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return work()
+        except duckdb.Error as error:
+            if attempt == attempts or not is_conflict(error):
+                raise
+            time.sleep(first_wait * 2 ** (attempt - 1) * (0.5 + random.random()))
+    raise AssertionError("unreachable")
+
+
+def snapshots(connection: duckdb.DuckDBPyConnection) -> list[Snapshot]:
+    """Every snapshot of the attached catalog, oldest first."""
+    rows = connection.execute(
+        "select snapshot_id, snapshot_time, changes "
+        f"from ducklake_snapshots({_literal(CATALOG_ALIAS)}) order by snapshot_id"
+    ).fetchall()
+    return [Snapshot(int(row[0]), row[1], _changes_text(row[2])) for row in rows]
+
+
+def _changes_text(changes) -> str:
+    if not changes:
+        return ""
+    if isinstance(changes, dict):
+        return "; ".join(f"{key}: {', '.join(map(str, value))}" for key, value in changes.items())
+    return str(changes)
+
+
+def is_ducklake(connection: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the connection's default database is a DuckLake catalog."""
+    row = connection.execute(
+        "select type from duckdb_databases() where database_name = current_database()"
+    ).fetchone()
+    return bool(row) and row[0] == "ducklake"
+
+
+def table_ddl(connection: duckdb.DuckDBPyConnection, ddl: str) -> str:
+    """DuckLake has no PRIMARY KEY/UNIQUE constraints: there, the writer keeps keys unique
+    (the load manifest's load ids are fresh uuids; built loads are inserted if absent)."""
+    if not is_ducklake(connection):
+        return ddl
+    return ddl.replace(" primary key", "").replace(" unique", "")
