@@ -15,7 +15,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: demo test lint sqllint dbt-fixtures pytest browser venv clean
+.PHONY: demo test lint sqllint dbt-fixtures pytest browser postgres venv clean
 
 venv: $(EXTENSIONS_STAMP)
 
@@ -54,7 +54,15 @@ browser:
 	@test -x /usr/bin/chromium || ! command -v apt-get >/dev/null || \
 		(apt-get update -qq && apt-get install -y -qq chromium)
 
-pytest: venv browser
+# A local PostgreSQL for DuckLake catalogs (docs/scale-out.md): Debian's postgresql package,
+# a cluster in .state/postgres on 127.0.0.1:54329 (as the postgres user when run as root, as in
+# CI). Idempotent. The tests that need it skip, saying why, when it cannot start.
+postgres: venv
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || ! command -v apt-get >/dev/null || \
+		(apt-get update -qq && apt-get install -y -qq postgresql)
+	$(BIN)/python -m supportlake.local_postgres
+
+pytest: venv browser postgres
 	$(BIN)/pytest
 
 test: lint sqllint dbt-fixtures pytest
