@@ -225,32 +225,97 @@ def _analyzer_key(vectorizer) -> tuple:
     )
 
 
+# Words whose character n-gram columns are kept per vectorizer; a full cache is emptied, so
+# memory stays bounded whatever callers send.
+WORD_CACHE_LIMIT = 200_000
+
+
+def _char_wb_counter(vectorizer, column: str):
+    """Column counts of a `char_wb` vectorizer, word by word from a cache.
+
+    char_wb n-grams never cross a word (sklearn pads each whitespace-separated word with one
+    space and cuts its n-grams inside), so a text's n-gram counts are the sum of its words'.
+    The n-grams of a word and their columns are computed once; a text then costs one cached
+    lookup per word instead of a dozen string slices and hashes."""
+    preprocess = vectorizer.build_preprocessor()
+    vocabulary = vectorizer.vocabulary_
+    min_n, max_n = vectorizer.ngram_range
+    cache: dict[str, tuple[int, ...]] = {}
+    split_key = ("char_wb words", vectorizer.strip_accents, vectorizer.lowercase, column)
+
+    def word_columns(word: str) -> tuple[int, ...]:
+        padded = " " + word + " "
+        grams = []
+        for n in range(min_n, max_n + 1):  # sklearn's _char_wb_ngrams, for one word
+            offset = 0
+            grams.append(padded[offset : offset + n])
+            while offset + n < len(padded):
+                offset += 1
+                grams.append(padded[offset : offset + n])
+            if offset == 0:
+                break
+        return tuple(index for index in map(vocabulary.get, grams) if index is not None)
+
+    def documents(prepared: PreparedTickets) -> list[tuple[list[int], list[int]]]:
+        split = prepared.cache.get(split_key)
+        if split is None:
+            split = [preprocess(text).split() for text in prepared.column(column)]
+            prepared.cache[split_key] = split
+        found = []
+        for words in split:
+            columns: list[int] = []
+            for word in words:
+                known = cache.get(word)
+                if known is None:
+                    if len(cache) >= WORD_CACHE_LIMIT:
+                        cache.clear()
+                    known = cache[word] = word_columns(word)
+                columns.extend(known)
+            counted = Counter(columns)
+            found.append((list(counted), list(counted.values())))
+        return found
+
+    return documents
+
+
+def _token_counter(vectorizer, column: str):
+    """Column counts of any other vectorizer: its own analyzer, tokens looked up per text."""
+    analyze = vectorizer.build_analyzer()
+    vocabulary = vectorizer.vocabulary_
+    key = ("tokens", _analyzer_key(vectorizer), column)
+
+    def documents(prepared: PreparedTickets) -> list[tuple[list[int], list[int]]]:
+        tokens = prepared.cache.get(key)
+        if tokens is None:
+            # Counter counts in C; vectorizers with equal analysis share the tokens.
+            tokens = [Counter(analyze(text)) for text in prepared.column(column)]
+            prepared.cache[key] = tokens
+        # map() with dict.get runs the lookups in C; unknown tokens come back as -1.
+        return [(list(map(vocabulary.get, d, repeat(-1))), list(d.values())) for d in tokens]
+
+    return documents
+
+
 def _compile_tfidf(vectorizer, column: str) -> tuple[Block, int] | None:
     if vectorizer.input != "content" or vectorizer.norm not in ("l2", None):
         return None
-    analyze = vectorizer.build_analyzer()
-    vocabulary = vectorizer.vocabulary_
+    if vectorizer.analyzer == "char_wb" and vectorizer.preprocessor is None:
+        count_columns = _char_wb_counter(vectorizer, column)
+    else:
+        count_columns = _token_counter(vectorizer, column)
     idf = vectorizer.idf_ if vectorizer.use_idf else None
-    width = len(vocabulary)
-    key = ("tokens", _analyzer_key(vectorizer), column)
+    width = len(vectorizer.vocabulary_)
 
     def block(prepared: PreparedTickets) -> Triplets:
-        documents = prepared.cache.get(key)
-        if documents is None:
-            # Counter counts in C; each distinct token is then looked up once per task.
-            documents = [Counter(analyze(text)) for text in prepared.column(column)]
-            prepared.cache[key] = documents
-        # map() with dict.get runs the lookups in C; unknown tokens come back as -1.
+        documents = count_columns(prepared)
         indices: list[int] = []
         counts: list[int] = []
-        lengths = []
-        for document in documents:
-            indices.extend(map(vocabulary.get, document, repeat(-1)))
-            counts.extend(document.values())
-            lengths.append(len(document))
+        for document_columns, document_counts in documents:
+            indices.extend(document_columns)
+            counts.extend(document_counts)
         columns = np.asarray(indices, dtype=np.int64)
-        rows = np.repeat(np.arange(len(documents)), lengths)
-        known = columns >= 0
+        rows = np.repeat(np.arange(len(documents)), [len(d[0]) for d in documents])
+        known = columns >= 0  # the token path marks unknown tokens -1
         columns, rows = columns[known], rows[known]
         data = np.asarray(counts, dtype=np.float64)[known]
         if vectorizer.binary:
