@@ -5,8 +5,11 @@ that lead to its flat columns: created by the customer (New, its priority and qu
 the request as a public comment), assigned (sometimes to another agent first, then handed
 over), first public agent reply at first_response_at, Pending while the customer answers,
 reopened (Resolved, then the customer writes again) reopened_count times, Resolved at
-resolved_at, Closed after. Internal notes on some tickets. The flat columns and the events
-agree: tests/ticket_history/test_generated_history.py checks it through the warehouse.
+resolved_at, Closed after. Internal notes on some tickets. Some customers write the same
+request twice: the duplicate (a ticket of its own, id `<ticket>-dup`, in the events only) is
+merged into the original by its agent before the first reply and closed as merged. The
+flat columns and the events agree: tests/ticket_history/test_generated_history.py checks it
+through the warehouse.
 
 Tickets whose flat row cannot have a consistent history get no events, counted by reason in
 the summary (the ticket generator's injected mess: no id, unreadable or inverted times, a
@@ -31,6 +34,7 @@ REASSIGNED_SHARE = 0.25  # of assigned tickets: another agent holds it before it
 EXTRA_EXCHANGE_SHARE = 0.5  # of answered tickets: the customer writes back once more
 INTERNAL_NOTE_SHARE = 0.3  # of answered tickets
 REPEATED_EVENT_SHARE = 0.01  # of events: exported twice
+MERGED_DUPLICATE_SHARE = 0.05  # of assigned tickets: a duplicate request merged into it
 
 
 @dataclass
@@ -40,6 +44,7 @@ class EventGenerationSummary:
     tickets_with_events: int
     events: int
     repeated_events: int
+    merged_duplicates: int = 0  # events-only duplicate tickets merged into a generated one
     skipped: Counter = field(default_factory=Counter)  # reason -> tickets without events
 
 
@@ -54,6 +59,7 @@ def generate_ticket_events(
     skipped: Counter = Counter()
     events: list[dict] = []
     with_events = 0
+    merged = 0
     for row in tickets:
         reason = _unusable(row)
         if reason:
@@ -62,6 +68,9 @@ def generate_ticket_events(
         ticket_rng = np.random.default_rng([seed, zlib.crc32(row["ticket_id"].encode())])
         events.extend(_history(row, agents, ticket_rng))
         with_events += 1
+        if row["agent_id"] and ticket_rng.random() < MERGED_DUPLICATE_SHARE:
+            events.extend(_merged_duplicate(row, ticket_rng))
+            merged += 1
     repeated = [event for event in events if rng.random() < REPEATED_EVENT_SHARE]
     # File order is not time order: events are written ticket by ticket, repeats at the end.
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -75,6 +84,7 @@ def generate_ticket_events(
         tickets_with_events=with_events,
         events=len(events) + len(repeated),
         repeated_events=len(repeated),
+        merged_duplicates=merged,
         skipped=skipped,
     )
 
@@ -217,3 +227,41 @@ def _history(row: dict, agents: list[str], rng: np.random.Generator) -> list[dic
             closed = max(resolved, row["updated_at"] or resolved)
             change(closed, None, "system", "status", "closed", "solved")
     return events
+
+
+def _merged_duplicate(row: dict, rng: np.random.Generator) -> list[dict]:
+    """The customer's second copy of the request, a few minutes after the first, merged by
+    the ticket's agent into the original and closed: an events-only ticket that is closed
+    by a merge, not solved. Its events come after the original's creation and, when the
+    original was answered, before the first reply, so the original's history is unchanged."""
+    ticket, customer, agent = row["ticket_id"], row["customer_id"], row["agent_id"]
+    created = row["created_at"]
+    latest = row["first_response_at"] or row["updated_at"] or created + timedelta(hours=1)
+    span = max((latest - created).total_seconds(), 2.0)
+    duplicate_at = created + timedelta(seconds=int(span * rng.uniform(0.01, 0.4)))
+    merged_at = duplicate_at + timedelta(
+        seconds=max(int((latest - duplicate_at).total_seconds() * rng.uniform(0.1, 0.9)), 1)
+    )
+    duplicate = f"{ticket}-dup"
+    stamp = "%Y-%m-%dT%H:%M:%SZ"
+    rows = [
+        (duplicate_at, customer, "end-user", {"event_type": "Create", "field_name": "status",
+                                              "value": "new"}),
+        (duplicate_at, customer, "end-user", {"event_type": "Comment", "is_public": True,
+                                              "body": row["subject"] or "(no subject)"}),
+        (merged_at, agent, "agent", {"event_type": "Change", "field_name": "merged_into",
+                                     "value": ticket}),
+        (merged_at, agent, "agent", {"event_type": "Change", "field_name": "status",
+                                     "value": "closed", "previous_value": "new"}),
+    ]  # fmt: skip
+    return [
+        {
+            "event_id": f"{duplicate}-{number:03d}",
+            "ticket_id": duplicate,
+            "created_at": at.strftime(stamp),
+            "author_id": author,
+            "author_role": role,
+            **event,
+        }
+        for number, (at, author, role, event) in enumerate(rows, start=1)
+    ]

@@ -46,7 +46,9 @@ def test_every_consistent_ticket_got_a_history(warehouse: tuple[Settings, str]) 
     with_events = int(re.search(r"for ([\d,]+) of", output).group(1).replace(",", ""))
     assert with_events > 400  # 600 tickets, a few dozen of them injected mess
     assert query(
-        settings, "select count(*) from marts.ticket_event_metrics where trusted_event_count > 0"
+        settings,
+        "select count(*) from marts.ticket_event_metrics "
+        "where trusted_event_count > 0 and not is_merged",
     ) == [(with_events,)]
     # The events written twice are dropped again: the repeats the generator announced.
     repeated = int(re.search(r"\(([\d,]+) written twice\)", output).group(1).replace(",", ""))
@@ -132,3 +134,25 @@ def test_the_build_summary_counts_the_event_load(warehouse: tuple[Settings, str]
     summary = output[output.index("data quality per load") :]
     [row] = [line for line in summary.splitlines() if "ticket-events-7.jsonl" in line]
     assert "repeated event" in row, summary
+
+
+def test_merged_duplicates_are_closed_not_solved(warehouse: tuple[Settings, str]) -> None:
+    # A customer's duplicate request (events only) merged into their generated ticket: closed
+    # by the merge, not solved by an agent, and pointing at a ticket of the ticket export.
+    settings, _ = warehouse
+    merged = query(
+        settings,
+        """
+        select metrics.ticket_id, metrics.merged_into_ticket_id, metrics.current_status,
+            metrics.is_solved, metrics.is_closed_by_merge, metrics.first_solved_at,
+            metrics.created_at_basis, tickets.ticket_id is not null as target_is_a_ticket
+        from marts.ticket_event_metrics as metrics
+        left join marts.tickets as tickets on metrics.merged_into_ticket_id = tickets.ticket_id
+        where metrics.is_merged
+        """,
+    )
+    assert len(merged) > 5  # 5% of ~500 assigned tickets
+    for ticket_id, into, status, solved, by_merge, first_solved, basis, known in merged:
+        assert ticket_id == f"{into}-dup"
+        assert (status, solved, by_merge, first_solved) == ("Closed", False, True, None)
+        assert basis == "first event" and known
