@@ -7,6 +7,6 @@
     {#- the node's meta is known when the hook runs (execute), not while dbt parses -#}
     {%- set meta = (model.config.meta if execute else none) or {} -%}
     {%- if meta.get('export_parquet', true) -%}
-    copy (select * from {{ this }}) to '{{ var("export_root") }}/{{ this.identifier }}.parquet' (format parquet)
+        copy (select * from {{ this }}) to '{{ var("export_root") }}/{{ this.identifier }}.parquet' (format parquet)
     {%- endif -%}
 {%- endmacro %}

@@ -1,8 +1,46 @@
+{#- Incremental per load: a build decides again only the tickets that received a row since the
+    newest load this mart holds (_loaded_at), from every row of those tickets, so a ticket
+    updated in a later load is replaced by its newest copy (delete+insert on ticket_id);
+    `supportlake build --full-refresh` rebuilds it from all rows. -#}
+-- The macro steps of the incremental branch keep their own indentation.
+-- noqa: disable=LT02
+-- depends_on: {{ ref('stg_helpdesk__tickets') }}
+-- depends_on: {{ ref('int_ticket_duplicates_ranked') }}
+-- depends_on: {{ ref('int_business_days_accumulated') }}
+-- depends_on: {{ ref('category_taxonomy') }}
+-- depends_on: {{ ref('priority_levels') }}
+-- depends_on: {{ ref('sla_targets') }}
 with
+
+{% if is_incremental() -%}
+
+changed_tickets as (
+    -- every row of a ticket that got a new one: its newest copy and duplicate count may change
+    select * from {{ ref('stg_helpdesk__tickets') }}
+    where ticket_id in (
+        select loaded.ticket_id from {{ ref('stg_helpdesk__tickets') }} as loaded
+        where loaded._loaded_at > {{ newest_loaded_at(this) }}
+    )
+),
+
+-- The pipeline's steps, from macros/tickets/ticket_pipeline.sql, over the changed rows.
+conformed as (
+{{ tickets_conformed('changed_tickets') }}
+),
+
+deduplicated as (
+{{ tickets_deduplicated('conformed') }}
+),
+
+tickets as (
+{{ tickets_sla_measured('deduplicated') }}
+),
+{%- else %}
 
 tickets as (
     select * from {{ ref('int_tickets_sla_measured') }}
 ),
+{%- endif %}
 
 final as (
     select
