@@ -218,3 +218,39 @@ KNOWLEDGE_BASE = Source(
 )
 
 SOURCES[KNOWLEDGE_BASE.name] = KNOWLEDGE_BASE
+
+# --- agent assist (docs/agent_assist.md): which ticket cites which article, and agents' -----
+# verdicts on recommendations; both feed the ticket graph and knowledge-gap marts.
+TICKET_ARTICLE_LINKS = Source(
+    name="ticket_article_links",
+    columns=(
+        "ticket_id",
+        "article_id",  # knowledge_base.article_id
+        "linked_at",
+        "linked_by",  # the agent who linked it
+    ),
+    description=(
+        "Knowledge-base articles cited on tickets (Salesforce CaseArticle, Zendesk knowledge "
+        "capture): one row per ticket and article; a link exported twice counts once."
+    ),
+)
+
+RECOMMENDATION_FEEDBACK = Source(
+    name="recommendation_feedback",
+    columns=(
+        "feedback_id",
+        "ticket_id",  # the ticket the agent asked about
+        "agent_id",
+        "given_at",
+        "verdict",  # helpful | not_helpful | used
+        "evidence_id",  # the article section or ticket judged; blank: the answer as a whole
+        "confidence",  # the answer's confidence as shown
+        "was_confident",  # whether the answer cleared the bar (false: 'no confident answer')
+    ),
+    description=(
+        "Agents' verdicts on resolution recommendations (supportlake recommend, POST "
+        "/recommend-resolution): helpful, not helpful or used, per answer or per evidence."
+    ),
+)
+
+SOURCES.update({s.name: s for s in (TICKET_ARTICLE_LINKS, RECOMMENDATION_FEEDBACK)})
