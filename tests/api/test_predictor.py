@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
+from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import FunctionTransformer
 
@@ -134,3 +135,41 @@ def test_no_model_says_how_to_get_one(tmp_path):
     with pytest.raises(predictor_module.ModelUnavailable, match="supportlake train"):
         predictor.predict([{"message": "hello"}])
     assert json.dumps(predictor.versions) == "{}"
+
+
+def test_a_non_linear_model_gets_occlusion_reasons_on_the_compiled_features(tmp_path):
+    frame = make_training_frame(per_pair=3).rename(columns={"category": LABEL})
+    pipeline = build_pipeline(
+        detect_feature_set(frame),
+        RandomForestClassifier(n_estimators=30, random_state=0),
+        training_rows=len(frame),
+    )
+    pipeline.fit(frame.drop(columns=[LABEL, "priority"]), frame[LABEL])
+    registry.save_model(tmp_path, "category", "forest-1", pipeline, {"trained_at": "now"})
+    registry.set_current(tmp_path, "category", "forest-1")
+
+    predictor = load_predictor(tmp_path)
+    model = predictor.models["category"]
+    tickets = _tickets()
+    predictions = [p["category"] for p in predictor.predict(tickets)]
+
+    assert model.weights is None and model.is_compiled, model.compiled_note
+    assert [p.label for p in predictions] == [
+        str(label) for label in pipeline.predict(tickets_frame(tickets))
+    ]
+    assert all(0 < len(p.reasons) <= predictor_module.REASON_COUNT for p in predictions)
+    # Character n-grams explain nothing to a reader and are never offered as reasons.
+    names = {reason.feature for p in predictions for reason in p.reasons}
+    assert not any(name.startswith("chars:") for name in names)
+    assert any(reason.weight > 0 for p in predictions for reason in p.reasons)
+
+
+def test_the_word_cache_changes_nothing_on_a_second_pass(trained_models):
+    models_dir, _ = trained_models
+    predictor = load_predictor(models_dir)
+    tickets = _tickets()
+
+    first = predictor.predict(tickets)  # fills the character n-gram word cache
+    second = predictor.predict(tickets)  # answers from it
+
+    assert first == second
