@@ -29,6 +29,7 @@ HISTORY_QUERIES: dict[str, tuple[tuple[str, ...], str]] = {
         select
             count(*) as ticket_count,
             count(*) filter (where is_solved) as solved_ticket_count,
+            count(*) filter (where is_closed_by_merge) as merged_ticket_count,
             avg(is_one_touch_resolution::int) filter (where is_solved) as one_touch_rate,
             avg(is_two_touch_resolution::int) filter (where is_solved) as two_touch_rate,
             avg(is_multi_touch_resolution::int) filter (where is_solved) as multi_touch_rate,
@@ -97,6 +98,25 @@ HISTORY_QUERIES: dict[str, tuple[tuple[str, ...], str]] = {
         group by all order by age_bucket
         """,
     ),
+    "agent_leaderboard": (
+        ("marts.ticket_event_metrics", "marts.ticket_history_agents"),
+        """
+        select
+            agent_id,
+            public_reply_count,
+            assigned_ticket_count,
+            solved_ticket_count,
+            one_touch_rate,
+            median_first_reply_minutes,
+            handle_minutes,
+            handoffs_received,
+            mean_satisfaction_score
+        from marts.ticket_history_agents
+        where $agent_id::varchar is null or agent_id = $agent_id::varchar
+        order by solved_ticket_count desc, public_reply_count desc, agent_id
+        limit 15
+        """,
+    ),
 }
 
 SECTION_NOTES = {
@@ -105,6 +125,9 @@ SECTION_NOTES = {
     "reply_time_distribution": "Answered replies by how long the requester waited.",
     "weekly_sla_breaches": "SLA clocks by the week they started (seeds/sla_policies.csv).",
     "backlog_by_age": "Unsolved tickets at the end of the selection's last day, by age.",
+    "agent_leaderboard": "Agents with the most solves among their current tickets, over all "
+    "loaded history: one-touch rate, median first reply and handle time (minutes assigned "
+    "while New or Open); a ticket closed by a merge is no solve.",
 }
 NO_HISTORY = (
     "Ticket-history metrics need ticket events: load an audit, changelog or conversations "

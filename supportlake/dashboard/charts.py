@@ -13,7 +13,7 @@ import pandas as pd  # noqa: E402
 PSI_MODERATE, PSI_MAJOR = 0.1, 0.25  # as the drift mart's levels
 
 
-def _save(figure, path: Path) -> Path:
+def save_figure(figure, path: Path) -> Path:
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)
@@ -37,7 +37,7 @@ def plot_class_volume(predictions: pd.DataFrame, task: str, path: Path) -> Path:
         bottom = table[predicted_class] if bottom is None else bottom + table[predicted_class]
     axis.set_title(f"Predictions per day by {task}")
     axis.legend(fontsize=7, ncols=2)
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def plot_latency(requests: pd.DataFrame, path: Path) -> Path:
@@ -54,7 +54,7 @@ def plot_latency(requests: pd.DataFrame, path: Path) -> Path:
     axis.set_ylim(bottom=0)
     axis.set_title("Latency of POST /predict-ticket")
     axis.legend(fontsize=8)
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def plot_errors(requests: pd.DataFrame, path: Path) -> Path:
@@ -75,7 +75,7 @@ def plot_errors(requests: pd.DataFrame, path: Path) -> Path:
     axis.set_ylim(bottom=0)
     axis.set_title("Error and refusal rate")
     axis.legend(fontsize=8)
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def plot_drift(drift: pd.DataFrame, path: Path) -> Path:
@@ -90,7 +90,7 @@ def plot_drift(drift: pd.DataFrame, path: Path) -> Path:
     axis.set_ylabel("PSI")
     axis.set_title("Input drift against the training tickets (population stability index)")
     axis.legend(fontsize=8, ncols=3)
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def plot_agreement(agreement: pd.DataFrame, path: Path) -> Path:
@@ -104,7 +104,7 @@ def plot_agreement(agreement: pd.DataFrame, path: Path) -> Path:
     axis.set_ylabel("% agreeing")
     axis.set_title("Agreement of predictions with agents' corrections")
     axis.tick_params(axis="x", labelsize=7)
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def draw_monitoring_charts(monitoring: dict[str, pd.DataFrame], folder: Path) -> dict[str, Path]:

@@ -9,8 +9,11 @@ from pathlib import Path
 import pandas as pd
 from jinja2 import Environment, select_autoescape
 
+from supportlake.analytics.plots import PLOTS
+from supportlake.analytics.ticket_history import NO_HISTORY
 from supportlake.dashboard.charts import draw_monitoring_charts
 from supportlake.dashboard.data import DashboardData, read_dashboard_data
+from supportlake.dashboard.history_charts import HISTORY_PLOTS, draw_history_charts
 from supportlake.settings import Settings
 
 TEMPLATE = """<!doctype html>
@@ -56,6 +59,15 @@ Predictions reach these charts with the next ingest and build (the API's logs cl
 {% for name in analytics_charts if name in charts %}<div class="wide">
 <img src="{{ charts[name] }}" alt="{{ name }}"></div>{% endfor %}
 {% for title, table in analytics_tables %}<h3>{{ title }}</h3>{{ table | safe }}{% endfor %}
+
+<h2 id="ticket-history">Ticket history</h2>
+{% if history_tiles %}<div class="tiles">{% for tile in history_tiles %}
+<div class="tile"><div class="value">{{ tile.value }}</div>
+<div class="label">{{ tile.label }}</div></div>{% endfor %}</div>
+<div class="grid">{% for name in history_charts if name in charts %}
+<img src="{{ charts[name] }}" alt="{{ name }}">{% endfor %}</div>
+{% if leaderboard_table %}<h3>Agent leaderboard</h3>{{ leaderboard_table | safe }}{% endif %}
+{% else %}<p>{{ no_history }}</p>{% endif %}
 </body></html>
 """
 
@@ -145,6 +157,28 @@ def headline_tiles(data: DashboardData) -> list[dict]:
     ]  # fmt: skip
 
 
+def history_tiles(data: DashboardData) -> list[dict]:
+    """The ticket-history figures of the analytics selection; none without history."""
+    kpis = data.analytics.tables.get("history_kpis") if data.analytics else None
+    if kpis is None or kpis.empty or int(kpis["ticket_count"].iloc[0]) == 0:
+        return []
+    row = kpis.iloc[0]
+
+    def share(value) -> str:
+        return "-" if pd.isna(value) else f"{100 * value:.1f}%"
+
+    def minutes(value) -> str:
+        return "-" if pd.isna(value) else f"{value:,.0f} min"
+
+    return [
+        {"label": "tickets with history", "value": f"{int(row['ticket_count']):,}"},
+        {"label": "one-touch resolution", "value": share(row["one_touch_rate"])},
+        {"label": "median first reply", "value": minutes(row["median_first_reply_minutes"])},
+        {"label": "reopened after solve", "value": share(row["reopen_rate"])},
+        {"label": "closed by merge", "value": f"{int(row['merged_ticket_count']):,}"},
+    ]
+
+
 def _html_table(frame: pd.DataFrame | None, float_format: str = "{:,.3f}") -> str:
     if frame is None or frame.empty:
         return ""
@@ -173,6 +207,12 @@ def render_page(data: DashboardData, charts: dict[str, Path], folder: Path) -> s
         escalations_table=_html_table(data.monitoring.get("recent_escalations")),
         insight=analytics.insight if analytics else None,
         kpis_table=_html_table(analytics.tables["kpis"], "{:,.2f}") if analytics else "",
+        history_tiles=history_tiles(data),
+        history_charts=tuple(HISTORY_PLOTS),
+        leaderboard_table=_html_table(analytics.tables.get("agent_leaderboard"), "{:,.2f}")
+        if analytics
+        else "",
+        no_history=NO_HISTORY,
         analytics_tables=[
             (title, _html_table(analytics.tables[name], "{:,.2f}"))
             for title, name in ANALYTICS_TABLES
@@ -183,8 +223,6 @@ def render_page(data: DashboardData, charts: dict[str, Path], folder: Path) -> s
 
 def write_dashboard(settings: Settings, output_dir: Path | None = None) -> Dashboard:
     """Read the marts (read-only), draw, and write <reports>/dashboard/index.html."""
-    from supportlake.analytics.plots import PLOTS
-
     folder = Path(output_dir or settings.reports / "dashboard")
     plots = folder / "plots"
     data = read_dashboard_data(settings)
@@ -194,6 +232,7 @@ def write_dashboard(settings: Settings, output_dir: Path | None = None) -> Dashb
             path = PLOTS[name](data.analytics, plots / f"analytics_{name}.png")
             if path is not None:
                 charts[name] = path
+        charts |= draw_history_charts(data.analytics.tables, plots)
     page = folder / "index.html"
     partial = folder / ".index.html.partial"
     partial.write_text(render_page(data, charts, folder), encoding="utf-8")

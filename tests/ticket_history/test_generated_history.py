@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from supportlake.cli import app
+from supportlake.dashboard.page import write_dashboard
 from supportlake.settings import Settings
 from supportlake.warehouse import open_warehouse
 from tests.quality.conftest import environment_for
@@ -156,3 +157,32 @@ def test_merged_duplicates_are_closed_not_solved(warehouse: tuple[Settings, str]
         assert ticket_id == f"{into}-dup"
         assert (status, solved, by_merge, first_solved) == ("Closed", False, True, None)
         assert basis == "first event" and known
+
+
+def test_the_dashboard_shows_the_history_metrics(warehouse: tuple[Settings, str]) -> None:
+    # The dashboard page reads the serving copy the build published: its ticket-history
+    # section has the tiles, the three charts and the agent leaderboard, from the same marts.
+    settings, _ = warehouse
+    dashboard = write_dashboard(settings)
+    page = dashboard.page.read_text()
+    section = page[page.index('<h2 id="ticket-history">') :]
+    assert {"sla_breaches", "backlog_by_age", "reply_times"} <= set(dashboard.charts)
+    for name in ("sla_breaches", "backlog_by_age", "reply_times"):
+        assert f'alt="{name}"' in section
+        assert dashboard.charts[name].stat().st_size > 5_000  # a drawn chart, not a blank one
+    [(one_touch_rate, merged, top_agent)] = query(
+        settings,
+        """
+        select
+            (select avg(is_one_touch_resolution::int) from marts.ticket_event_metrics
+             where is_solved and trusted_event_count > 0),
+            (select count(*) from marts.ticket_event_metrics
+             where is_closed_by_merge and trusted_event_count > 0),
+            (select agent_id from marts.ticket_history_agents
+             order by solved_ticket_count desc, public_reply_count desc, agent_id limit 1)
+        """,
+    )
+    assert f"{100 * one_touch_rate:.1f}%" in section
+    assert f'<div class="value">{merged:,}</div>' in section and merged > 0
+    assert "Agent leaderboard" in section and f"<td>{top_agent}</td>" in section
+    assert "handle_minutes" in section
