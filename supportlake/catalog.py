@@ -92,25 +92,32 @@ def attach(
         options.append("read_only")
     if as_of:
         options.append(_as_of_option(as_of))
-    connection.execute(
-        f"attach {_literal(settings.catalog)} as {CATALOG_ALIAS} ({', '.join(options)})"
-    )
+    statement = f"attach {_literal(settings.catalog)} as {CATALOG_ALIAS} ({', '.join(options)})"
+    # Two processes attaching a new catalog at once both try to create its tables: the loser
+    # fails "to initialize DuckLake" and finds the winner's catalog on its next try.
+    retry_on_conflict(lambda: connection.execute(statement), markers=("initialize",))
     connection.execute(f"use {CATALOG_ALIAS}")
 
 
-def is_conflict(error: BaseException) -> bool:
+def is_conflict(error: BaseException, markers: tuple[str, ...] = CONFLICT_MARKERS) -> bool:
     text = str(error).lower()
-    return isinstance(error, duckdb.Error) and any(m in text for m in CONFLICT_MARKERS)
+    return isinstance(error, duckdb.Error) and any(marker in text for marker in markers)
 
 
-def retry_on_conflict(work: Callable[[], T], *, attempts: int = 8, first_wait: float = 0.2) -> T:
+def retry_on_conflict(
+    work: Callable[[], T],
+    *,
+    attempts: int = 8,
+    first_wait: float = 0.2,
+    markers: tuple[str, ...] = CONFLICT_MARKERS,
+) -> T:
     """Run `work` (one whole transaction) again when DuckLake reports a commit conflict,
     waiting a little longer (with jitter) each time; any other error is raised at once."""
     for attempt in range(1, attempts + 1):
         try:
             return work()
         except duckdb.Error as error:
-            if attempt == attempts or not is_conflict(error):
+            if attempt == attempts or not is_conflict(error, markers):
                 raise
             time.sleep(first_wait * 2 ** (attempt - 1) * (0.5 + random.random()))
     raise AssertionError("unreachable")
@@ -147,3 +154,16 @@ def table_ddl(connection: duckdb.DuckDBPyConnection, ddl: str) -> str:
     if not is_ducklake(connection):
         return ddl
     return ddl.replace(" primary key", "").replace(" unique", "")
+
+
+def as_of(settings: Settings, snapshot: str | None) -> Settings:
+    """The settings whose readers see the catalog as of `snapshot` (an id or a timestamp);
+    the single-file warehouse keeps no history, so asking it for one is an error."""
+    if not snapshot:
+        return settings
+    if not uses_ducklake(settings):
+        raise ValueError(
+            "--as-of needs a DuckLake catalog (SUPPORTLAKE_CATALOG): the single-file "
+            "warehouse keeps no snapshots"
+        )
+    return settings.model_copy(update={"catalog_as_of": snapshot})

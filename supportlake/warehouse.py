@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import duckdb
@@ -14,8 +14,9 @@ from supportlake.extensions import load_extension, offline_config
 from supportlake.settings import Settings, get_settings
 from supportlake.warehouse_lock import open_when_free
 
-# Failures a later attempt can fix (a locked or unreachable file), unlike bad content.
-IO_ERRORS = (OSError, duckdb.IOException)
+# Failures a later attempt can fix (a locked or unreachable file, or a commit that lost to a
+# concurrent writer: DuckLake's optimistic concurrency), unlike bad content.
+IO_ERRORS = (OSError, duckdb.IOException, duckdb.TransactionException)
 
 
 def connect(
@@ -93,3 +94,18 @@ def open_warehouse(
         yield connection
     finally:
         connection.close()
+
+
+@contextmanager
+def transaction(connection: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The block's statements commit together, or not at all when it raises. A rollback that
+    fails (DuckDB already ended the transaction, say after a full disk at commit) never
+    replaces why the block failed."""
+    connection.begin()
+    try:
+        yield connection
+        connection.commit()
+    except BaseException:
+        with suppress(duckdb.Error):
+            connection.rollback()
+        raise

@@ -7,7 +7,17 @@ from __future__ import annotations
 
 import typer
 
-from supportlake.cli import analytics, export, generate, ml, pipeline, recommend, serve, topics
+from supportlake.cli import (
+    analytics,
+    export,
+    generate,
+    lake,
+    ml,
+    pipeline,
+    recommend,
+    serve,
+    topics,
+)
 from supportlake.settings import apply_offline_environment, get_settings
 
 app = typer.Typer(
@@ -22,5 +32,5 @@ def _setup() -> None:
     apply_offline_environment(get_settings())
 
 
-for group in (pipeline, generate, export, ml, topics, recommend, serve, analytics):
+for group in (pipeline, generate, export, ml, topics, recommend, serve, analytics, lake):
     group.register(app)

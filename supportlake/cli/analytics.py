@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from supportlake.catalog import as_of as catalog_as_of
 from supportlake.console import console
 from supportlake.settings import get_settings
 
@@ -20,13 +21,20 @@ def analytics(
     refresh_models: bool = typer.Option(
         False, "--refresh-models", help="retrain the satisfaction-drivers model first"
     ),
+    as_of: str = typer.Option(
+        None, help="DuckLake: the marts as of this snapshot id or time (`supportlake snapshots`)"
+    ),
 ) -> None:
     """Report on the marts: JSON, CSV/parquet tables and an HTML page with plots."""
     # imported when run: pandas, matplotlib and scikit-learn cost seconds of `--help`
     from supportlake.analytics.report import ReportFilters
     from supportlake.analytics.run import print_report, run_analytics
 
-    settings = get_settings()
+    try:
+        settings = catalog_as_of(get_settings(), as_of)
+    except ValueError as error:
+        console.print(f"[red]error:[/] {error}")
+        raise typer.Exit(1) from None
     filters = ReportFilters(
         start_date=start_date.date() if start_date else None,
         end_date=end_date.date() if end_date else None,
