@@ -1,5 +1,14 @@
 """SQL for the analytics report. Filters are bound parameters ($start_date, $end_date,
-$agent_id), never pasted into the SQL text."""
+$agent_id), never pasted into the SQL text.
+
+The metrics are defined once, in dbt: every rate, mean and median here re-aggregates
+marts.agg_ticket_measures_daily (counts and sums per day x agent x category x priority x
+channel x queue), a rate as sum(numerator) / sum(denominator), so the unfiltered report equals
+the roll-up marts built from the same mart. Labels and units are the marts': 'Unknown' for a
+missing category, priority, channel or queue, rates as fractions 0-1, durations in minutes
+(the HTML page shows percent and hours). Only what is not a metric (histograms, arrivals,
+backlog by week, tickets per customer) is counted from marts.tickets directly.
+"""
 
 from __future__ import annotations
 
@@ -13,61 +22,93 @@ with filtered as (
 )
 """
 
-# name -> query body run after FILTERED_TICKETS; every table lands in the report as CSV + parquet.
-# Measures carry the marts' names and units (agg_support_kpis, agents): durations in minutes,
-# rates as fractions 0-1; the HTML page shows rates as percent and durations in hours.
+FILTERED_MEASURES = """
+measures as (
+    select *
+    from marts.agg_ticket_measures_daily
+    where ($start_date::date is null or created_date >= $start_date::date)
+      and ($end_date::date is null or created_date <= $end_date::date)
+      and ($agent_id::varchar is null or agent_id = $agent_id::varchar)
+)
+"""
+
+
+def rate(numerator: str, denominator: str) -> str:
+    """A rate over a selection of the measures mart: null when nothing is known."""
+    return f"sum({numerator}) / nullif(sum({denominator}), 0)"
+
+
+def percentile(values: str, fraction: float) -> str:
+    """An exact percentile over the sorted duration lists of the selected cells."""
+    return f"list_aggregate(flatten(list({values})), 'quantile_cont', {fraction})"
+
+
+TOTAL = "cast(coalesce(sum(ticket_count), 0) as bigint)"
+
+# name -> query body run after FILTERED_TICKETS and FILTERED_MEASURES; every table lands in the
+# report as CSV + parquet.
 REPORT_QUERIES: dict[str, str] = {
-    "kpis": """
+    "kpis": f"""
         select
-            count(*) as ticket_count,
-            count(*) filter (where is_resolved) as resolved_ticket_count,
-            count(*) filter (where not is_resolved) as open_ticket_count,
-            avg(resolution_minutes) as mean_resolution_minutes,
-            median(resolution_minutes) as median_resolution_minutes,
-            avg(first_response_minutes) as mean_first_response_minutes,
-            median(first_response_minutes) as median_first_response_minutes,
-            avg(is_first_response_sla_met::int) as first_response_sla_rate,
-            avg(is_resolution_sla_met::int) as resolution_sla_rate,
-            avg(is_resolution_sla_met_in_business_hours::int)
+            {TOTAL} as ticket_count,
+            cast(coalesce(sum(resolved_ticket_count), 0) as bigint) as resolved_ticket_count,
+            cast(coalesce(sum(ticket_count - resolved_ticket_count), 0) as bigint)
+                as open_ticket_count,
+            {rate("resolution_minutes_sum", "timed_ticket_count")} as mean_resolution_minutes,
+            {percentile("resolution_minutes_values", 0.5)} as median_resolution_minutes,
+            {rate("first_response_minutes_sum", "responded_ticket_count")}
+                as mean_first_response_minutes,
+            {percentile("first_response_minutes_values", 0.5)} as median_first_response_minutes,
+            {rate("first_response_sla_met_count", "first_response_judged_count")}
+                as first_response_sla_rate,
+            {rate("resolution_sla_met_count", "resolution_judged_count")} as resolution_sla_rate,
+            {
+        rate(
+            "resolution_sla_met_in_business_hours_count",
+            "resolution_judged_in_business_hours_count",
+        )
+    }
                 as resolution_sla_rate_in_business_hours,
-            avg(is_escalated::int) as escalation_rate,
-            avg(is_reopened::int) filter (where is_resolved) as reopen_rate,
-            avg(satisfaction_score) as mean_satisfaction_score,
-            avg((satisfaction_score >= 4)::int) as satisfied_rate,
-            avg(has_missing_resolution::int) as missing_resolution_rate,
-            avg(has_invalid_value::int) as invalid_value_rate,
-            avg(is_duplicated::int) as duplicated_ticket_rate
-        from filtered
+            {rate("escalated_ticket_count", "escalation_known_count")} as escalation_rate,
+            {rate("reopened_ticket_count", "reopen_known_count")} as reopen_rate,
+            {rate("satisfaction_score_sum", "rated_ticket_count")} as mean_satisfaction_score,
+            {rate("satisfied_ticket_count", "rated_ticket_count")} as satisfied_rate,
+            {rate("missing_resolution_count", "missing_resolution_known_count")}
+                as missing_resolution_rate,
+            {rate("invalid_value_count", "invalid_value_known_count")} as invalid_value_rate,
+            {rate("duplicated_ticket_count", "duplicated_known_count")} as duplicated_ticket_rate
+        from measures
     """,
-    "category_distribution": """
+    "category_distribution": f"""
         select
-            coalesce(category, '(missing)') as category,
-            count(*) as ticket_count,
-            count(*) / sum(count(*)) over () as ticket_share
-        from filtered group by all order by ticket_count desc
+            category,
+            {TOTAL} as ticket_count,
+            sum(ticket_count) / sum(sum(ticket_count)) over () as ticket_share
+        from measures group by all order by ticket_count desc, category
     """,
-    "priority_distribution": """
+    "priority_distribution": f"""
         select
-            coalesce(priority, '(missing or invalid)') as priority,
-            count(*) as ticket_count,
-            count(*) / sum(count(*)) over () as ticket_share
-        from filtered group by all order by ticket_count desc
+            priority,
+            {TOTAL} as ticket_count,
+            sum(ticket_count) / sum(sum(ticket_count)) over () as ticket_share
+        from measures group by all order by ticket_count desc, priority
     """,
-    "daily_volume": """
-        select created_date, count(*) as ticket_count
-        from filtered where created_date is not null group by all order by created_date
+    "daily_volume": f"""
+        select created_date, {TOTAL} as ticket_count
+        from measures where created_date is not null group by all order by created_date
     """,
-    "weekly_trends": """
+    "weekly_trends": f"""
         -- Per ISO week of creation: volume, resolution-SLA breaches and CSAT; the backlog
         -- (open at the week's end, and how old those tickets were) comes from weekly_backlog.
         select
             date_trunc('week', created_date)::date as week_start,
-            count(*) as ticket_count,
-            count(*) filter (where not is_resolution_sla_met) as resolution_sla_breach_count,
-            avg(is_resolution_sla_met::int) as resolution_sla_rate,
-            count(satisfaction_score) as rated_ticket_count,
-            avg(satisfaction_score) as mean_satisfaction_score
-        from filtered where created_date is not null group by all order by week_start
+            {TOTAL} as ticket_count,
+            cast(sum(resolution_judged_count - resolution_sla_met_count) as bigint)
+                as resolution_sla_breach_count,
+            {rate("resolution_sla_met_count", "resolution_judged_count")} as resolution_sla_rate,
+            cast(sum(rated_ticket_count) as bigint) as rated_ticket_count,
+            {rate("satisfaction_score_sum", "rated_ticket_count")} as mean_satisfaction_score
+        from measures where created_date is not null group by all order by week_start
     """,
     "weekly_backlog": """
         -- Open at the end of each week (created by then, not resolved by then) and their age.
@@ -90,14 +131,14 @@ REPORT_QUERIES: dict[str, str] = {
             and (filtered.resolved_at is null or filtered.resolved_at >= weeks.week_start + 7)
         group by all order by weeks.week_start
     """,
-    "resolution_by_category": """
+    "resolution_by_category": f"""
         select
-            coalesce(category, '(missing)') as category,
-            count(resolution_minutes) as resolved_ticket_count,
-            avg(resolution_minutes) as mean_resolution_minutes,
-            median(resolution_minutes) as median_resolution_minutes,
-            quantile_cont(resolution_minutes, 0.9) as p90_resolution_minutes
-        from filtered group by all order by mean_resolution_minutes desc nulls last
+            category,
+            cast(sum(timed_ticket_count) as bigint) as resolved_ticket_count,
+            {rate("resolution_minutes_sum", "timed_ticket_count")} as mean_resolution_minutes,
+            {percentile("resolution_minutes_values", 0.5)} as median_resolution_minutes,
+            {percentile("resolution_minutes_values", 0.9)} as p90_resolution_minutes
+        from measures group by all order by mean_resolution_minutes desc nulls last, category
     """,
     "resolution_hours_histogram": """
         select
@@ -105,44 +146,51 @@ REPORT_QUERIES: dict[str, str] = {
             count(*) as ticket_count
         from filtered where resolution_minutes is not null group by all order by 1
     """,
-    "escalation_by_category": """
+    "escalation_by_category": f"""
         select
-            coalesce(category, '(missing)') as category,
-            count(*) as ticket_count,
-            avg(is_escalated::int) as escalation_rate
-        from filtered group by all order by escalation_rate desc
+            category,
+            {TOTAL} as ticket_count,
+            {rate("escalated_ticket_count", "escalation_known_count")} as escalation_rate
+        from measures group by all order by escalation_rate desc nulls last, category
     """,
-    "sla_by_priority": """
+    "sla_by_priority": f"""
         select
-            coalesce(priority, '(missing or invalid)') as priority,
-            count(*) as ticket_count,
-            avg(is_first_response_sla_met::int) as first_response_sla_rate,
-            avg(is_resolution_sla_met::int) as resolution_sla_rate,
-            avg(is_resolution_sla_met_in_business_hours::int)
+            priority,
+            {TOTAL} as ticket_count,
+            {rate("first_response_sla_met_count", "first_response_judged_count")}
+                as first_response_sla_rate,
+            {rate("resolution_sla_met_count", "resolution_judged_count")} as resolution_sla_rate,
+            {
+        rate(
+            "resolution_sla_met_in_business_hours_count",
+            "resolution_judged_in_business_hours_count",
+        )
+    }
                 as resolution_sla_rate_in_business_hours
-        from filtered group by all order by priority
+        from measures group by all order by priority
     """,
-    "csat_by_channel": """
+    "csat_by_channel": f"""
         select
-            coalesce(channel, '(missing)') as channel,
-            count(satisfaction_score) as rated_ticket_count,
-            avg(satisfaction_score) as mean_satisfaction_score
-        from filtered group by all order by mean_satisfaction_score desc nulls last
+            channel,
+            cast(sum(rated_ticket_count) as bigint) as rated_ticket_count,
+            {rate("satisfaction_score_sum", "rated_ticket_count")} as mean_satisfaction_score
+        from measures group by all having sum(rated_ticket_count) > 0
+        order by mean_satisfaction_score desc, channel
     """,
-    "agent_performance": """
+    "agent_performance": f"""
         -- The agents mart's measures, over the report's selection; busiest agents first.
         select
             agent_id,
-            count(*) as ticket_count,
-            count(*) filter (where is_resolved) as resolved_ticket_count,
-            median(resolution_minutes) as median_resolution_minutes,
-            median(first_response_minutes) as median_first_response_minutes,
-            avg(is_resolution_sla_met::int) as resolution_sla_rate,
-            count(satisfaction_score) as rated_ticket_count,
-            avg(satisfaction_score) as mean_satisfaction_score,
-            avg(is_escalated::int) as escalation_rate,
-            avg(is_reopened::int) filter (where is_resolved) as reopen_rate
-        from filtered where agent_id is not null group by all
+            {TOTAL} as ticket_count,
+            cast(sum(resolved_ticket_count) as bigint) as resolved_ticket_count,
+            {percentile("resolution_minutes_values", 0.5)} as median_resolution_minutes,
+            {percentile("first_response_minutes_values", 0.5)} as median_first_response_minutes,
+            {rate("resolution_sla_met_count", "resolution_judged_count")} as resolution_sla_rate,
+            cast(sum(rated_ticket_count) as bigint) as rated_ticket_count,
+            {rate("satisfaction_score_sum", "rated_ticket_count")} as mean_satisfaction_score,
+            {rate("escalated_ticket_count", "escalation_known_count")} as escalation_rate,
+            {rate("reopened_ticket_count", "reopen_known_count")} as reopen_rate
+        from measures where agent_id is not null group by all
         order by ticket_count desc, agent_id
     """,
     "arrival_heatmap": """
@@ -197,23 +245,26 @@ TOPIC_QUERIES: dict[str, tuple[tuple[str, ...], str]] = {
     ),
 }
 
-# The figures of the notebook this report replaces, computed its way: drop tickets with a
-# missing resolution time first, then aggregate what is left. Rounding happens in Python,
-# half to even, as pandas' .round(2) did.
+# The figures of the notebook this report replaces, computed its way: tickets with a missing
+# resolution time dropped first (the measures' timed_* columns), then aggregated, in percent as
+# the notebook printed them (the names say so). Rounding happens in Python, half to even, as
+# pandas' .round(2) did.
 NOTEBOOK_PROCESSED = "processed as (select * from filtered where resolution_minutes is not null)"
 NOTEBOOK_QUERIES: dict[str, str] = {
-    "totals": """
+    "totals": f"""
         select
-            count(*) as total_processed_tickets,
-            100.0 * avg(is_escalated::int) as escalation_rate
-        from processed
+            cast(coalesce(sum(timed_ticket_count), 0) as bigint) as total_processed_tickets,
+            100.0 * {rate("timed_escalated_ticket_count", "timed_escalation_known_count")}
+                as escalation_rate
+        from measures
     """,
-    "by_category": """
+    "by_category": f"""
         select
             category,
-            avg(resolution_minutes) as average_resolution_minutes,
-            100.0 * avg(is_escalated::int) as escalation_rate
-        from processed group by category order by category nulls last
+            {rate("resolution_minutes_sum", "timed_ticket_count")} as average_resolution_minutes,
+            100.0 * {rate("timed_escalated_ticket_count", "timed_escalation_known_count")}
+                as escalation_rate
+        from measures group by category having sum(timed_ticket_count) > 0 order by category
     """,
     "tickets_per_customer": """
         select customer_id, count(*) as tickets

@@ -1,4 +1,7 @@
-"""Compute the analytics report from the marts and write it as JSON, tables and an HTML page."""
+"""Compute the analytics report from the marts and write it as JSON, tables and an HTML page.
+
+The metrics come from dbt (marts.agg_ticket_measures_daily, re-aggregated over the selection:
+supportlake/analytics/queries.py), so the unfiltered report equals the roll-up marts."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from supportlake.analytics.queries import (
+    FILTERED_MEASURES,
     FILTERED_TICKETS,
     NOTEBOOK_PROCESSED,
     NOTEBOOK_QUERIES,
@@ -90,7 +94,7 @@ def round_half_even(value: float | None, digits: int = 2) -> float | None:
 def run_query(
     connection: duckdb.DuckDBPyConnection, body: str, filters: ReportFilters, *extra_ctes: str
 ) -> pd.DataFrame:
-    ctes = "".join(f", {cte}" for cte in extra_ctes)
+    ctes = "".join(f", {cte}" for cte in (FILTERED_MEASURES, *extra_ctes))
     return connection.execute(FILTERED_TICKETS + ctes + body, filters.parameters()).df()
 
 

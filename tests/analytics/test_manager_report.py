@@ -13,9 +13,10 @@ import yaml
 
 from supportlake.analytics.html import hours, percent
 from supportlake.analytics.report import ReportFilters, compute_report, write_report
+from tests.analytics.conftest import build_report_warehouse, open_copy
 from tests.analytics.test_report import make_tickets
 
-MARTS = Path(__file__).resolve().parents[2] / "dbt_project" / "models" / "marts"
+MARTS = Path(__file__).resolve().parents[2] / "dbt_project" / "models" / "marts" / "tickets"
 
 
 def mart_columns(yml: str) -> set[str]:
@@ -23,17 +24,19 @@ def mart_columns(yml: str) -> set[str]:
     return {column["name"] for column in model["columns"]}
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def tickets() -> pd.DataFrame:
     return make_tickets(600)
 
 
+@pytest.fixture(scope="module")
+def warehouse(tickets: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_report_warehouse(tickets, tmp_path_factory.mktemp("manager_report"))
+
+
 @pytest.fixture
-def connection(tickets: pd.DataFrame) -> duckdb.DuckDBPyConnection:
-    connection = duckdb.connect()
-    connection.execute("create schema marts; create schema ml")
-    connection.register("frame", tickets)
-    connection.execute("create table marts.tickets as select * from frame")
+def connection(warehouse: Path, tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    connection = open_copy(warehouse, tmp_path)
     yield connection
     connection.close()
 
@@ -125,8 +128,9 @@ def test_leaderboard_anomalies_and_topics_over_time_are_shown(connection, ticket
     assert 'src="plots/topic_volume.png"' in html
 
 
-def test_empty_sections_say_why(connection, tmp_path):
-    connection.execute("update marts.tickets set agent_id = null")
+def test_empty_sections_say_why(tickets, tmp_path):
+    unassigned = "update marts.tickets set agent_id = null"
+    connection = duckdb.connect(str(build_report_warehouse(tickets, tmp_path, then=unassigned)))
 
     _, html = page(connection, tmp_path)
 
@@ -145,11 +149,12 @@ def test_an_empty_selection_still_renders_with_explanations(connection, tmp_path
     assert percent(None) == "-" and hours(float("nan")) == "-"
 
 
-def test_a_file_without_dates_or_resolutions_explains_the_empty_plots(connection, tmp_path):
-    connection.execute(
+def test_a_file_without_dates_or_resolutions_explains_the_empty_plots(tickets, tmp_path):
+    undated = (
         "update marts.tickets set created_at = null, created_date = null, resolved_at = null, "
         "resolution_minutes = null"
     )
+    connection = duckdb.connect(str(build_report_warehouse(tickets, tmp_path, then=undated)))
 
     _, html = page(connection, tmp_path)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -11,6 +12,7 @@ import pandas as pd
 import pytest
 
 from supportlake.analytics.report import ReportFilters, compute_report, write_report
+from tests.analytics.conftest import build_report_warehouse, open_copy
 
 CATEGORIES = ["Technical", "Billing", "Account"]
 
@@ -42,7 +44,9 @@ def make_tickets(rows: int = 400, seed: int = 7) -> pd.DataFrame:
             "resolution_minutes": resolution,
             "first_response_minutes": rng.gamma(2.0, 30.0, rows),
             "is_resolved": ~np.isnan(resolution),
+            "business_resolution_minutes": resolution * 0.6,
             "is_first_response_sla_met": rng.random(rows) < 0.8,
+            "is_first_response_sla_met_in_business_hours": rng.random(rows) < 0.85,
             "is_resolution_sla_met": rng.random(rows) < 0.7,
             "is_resolution_sla_met_in_business_hours": rng.random(rows) < 0.75,
             "has_missing_resolution": np.isnan(resolution),
@@ -52,17 +56,19 @@ def make_tickets(rows: int = 400, seed: int = 7) -> pd.DataFrame:
     )
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def tickets_frame() -> pd.DataFrame:
     return make_tickets()
 
 
+@pytest.fixture(scope="module")
+def warehouse(tickets_frame: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_report_warehouse(tickets_frame, tmp_path_factory.mktemp("report"))
+
+
 @pytest.fixture
-def connection(tickets_frame: pd.DataFrame) -> duckdb.DuckDBPyConnection:
-    connection = duckdb.connect()
-    connection.execute("create schema marts")
-    connection.register("frame", tickets_frame)
-    connection.execute("create table marts.tickets as select * from frame")
+def connection(warehouse: Path, tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    connection = open_copy(warehouse, tmp_path)
     yield connection
     connection.close()
 

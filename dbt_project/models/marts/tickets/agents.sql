@@ -20,7 +20,8 @@ agents as (
         count(satisfaction_score) as rated_ticket_count,
         avg(satisfaction_score) as mean_satisfaction_score,
         {{ share_true('is_escalated') }} as escalation_rate,
-        {{ share_true('is_reopened') }} as reopen_rate,
+        -- Reopen rate as everywhere: share of the resolved tickets reopened at least once.
+        {{ share_true('(case when is_resolved then is_reopened end)') }} as reopen_rate,
         min(created_at) as first_ticket_at,
         max(created_at) as last_ticket_at
     from tickets

@@ -1,63 +1,36 @@
+-- From the additive measures (agg_ticket_measures_daily), where CSAT is defined: the
+-- analytics report re-aggregates the same columns for any date and agent selection.
+{%- set drivers = {
+    'category': 'category',
+    'channel': 'channel',
+    'agent': "coalesce(agent_id, 'Unknown')",
+    'priority': 'priority',
+} %}
+
 with
 
-tickets as (
-    select * from {{ ref('tickets') }}
-),
-
-rated as (
-    select
-        category,
-        channel,
-        agent_id,
-        priority,
-        satisfaction_score
-    from tickets
-    where satisfaction_score is not null
+measures as (
+    select * from {{ ref('agg_ticket_measures_daily') }}
 ),
 
 by_driver as (
-    -- One long table instead of one per driver, so a BI tool filters on `driver`.
-    select
-        'category' as driver,
-        coalesce(category, 'Unknown') as driver_value,
-        count(*) as rated_ticket_count,
-        avg(satisfaction_score) as mean_satisfaction_score,
-        {{ share_true('satisfaction_score >= 4') }} as satisfied_rate
-    from rated
-    group by coalesce(category, 'Unknown')
+    -- One long table instead of one per driver, so a BI tool filters on `driver`; values
+    -- without a rated ticket are left out.
+    {%- for driver, value in drivers.items() %}
+        select
+            '{{ driver }}' as driver,
+            {{ value }} as driver_value,
+            sum(rated_ticket_count) as rated_ticket_count,
+            sum(satisfaction_score_sum) / sum(rated_ticket_count) as mean_satisfaction_score,
+            sum(satisfied_ticket_count) / sum(rated_ticket_count) as satisfied_rate
+        from measures
+        group by {{ value }}
+        having sum(rated_ticket_count) > 0
+        {%- if not loop.last %}
 
-    union all
-
-    select
-        'channel' as driver,
-        coalesce(channel, 'Unknown') as driver_value,
-        count(*) as rated_ticket_count,
-        avg(satisfaction_score) as mean_satisfaction_score,
-        {{ share_true('satisfaction_score >= 4') }} as satisfied_rate
-    from rated
-    group by coalesce(channel, 'Unknown')
-
-    union all
-
-    select
-        'agent' as driver,
-        coalesce(agent_id, 'Unknown') as driver_value,
-        count(*) as rated_ticket_count,
-        avg(satisfaction_score) as mean_satisfaction_score,
-        {{ share_true('satisfaction_score >= 4') }} as satisfied_rate
-    from rated
-    group by coalesce(agent_id, 'Unknown')
-
-    union all
-
-    select
-        'priority' as driver,
-        coalesce(priority, 'Unknown') as driver_value,
-        count(*) as rated_ticket_count,
-        avg(satisfaction_score) as mean_satisfaction_score,
-        {{ share_true('satisfaction_score >= 4') }} as satisfied_rate
-    from rated
-    group by coalesce(priority, 'Unknown')
+            union all
+        {% endif %}
+    {%- endfor %}
 ),
 
 final as (

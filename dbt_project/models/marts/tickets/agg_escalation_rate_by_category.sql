@@ -1,23 +1,27 @@
+-- From the additive measures (agg_ticket_measures_daily), where the rate is defined: the
+-- analytics report re-aggregates the same columns for any date and agent selection.
 with
 
-tickets as (
-    select * from {{ ref('tickets') }}
+measures as (
+    select * from {{ ref('agg_ticket_measures_daily') }}
 ),
 
 by_category as (
     select
-        coalesce(category, 'Unknown') as category,
-        count(*) as ticket_count,
-        count(is_escalated) as known_escalation_count,
-        {{ count_true('is_escalated') }} as escalated_ticket_count,
-        {{ share_true('is_escalated') }} as escalation_rate
-    from tickets
-    group by coalesce(category, 'Unknown')
+        category,
+        sum(ticket_count) as ticket_count,
+        sum(escalation_known_count) as known_escalation_count,
+        sum(escalated_ticket_count) as escalated_ticket_count,
+        sum(escalated_ticket_count) / nullif(sum(escalation_known_count), 0) as escalation_rate
+    from measures
+    group by category
 ),
 
 overall as (
-    select {{ share_true('is_escalated') }} as overall_escalation_rate
-    from tickets
+    select
+        sum(escalated_ticket_count)
+        / nullif(sum(escalation_known_count), 0) as overall_escalation_rate
+    from measures
 ),
 
 final as (

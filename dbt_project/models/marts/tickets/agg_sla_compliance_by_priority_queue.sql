@@ -1,29 +1,35 @@
+-- From the additive measures (agg_ticket_measures_daily), where the rates are defined: shares
+-- of the tickets that can be judged (responded / resolved, with a valid priority); open
+-- tickets have not met or missed their SLA yet. The analytics report re-aggregates the same
+-- columns for any date and agent selection.
 with
 
-tickets as (
-    select * from {{ ref('tickets') }}
+measures as (
+    select * from {{ ref('agg_ticket_measures_daily') }}
 ),
 
 by_priority_queue as (
-    -- Rates are shares of the tickets that can be judged (responded / resolved, with a valid
-    -- priority); open tickets have not met or missed their SLA yet.
     select
-        coalesce(priority, 'Unknown') as priority,
-        coalesce(queue, 'Unknown') as queue,
-        count(*) as ticket_count,
-        count(is_first_response_sla_met) as first_response_judged_count,
-        {{ share_true('is_first_response_sla_met') }} as first_response_sla_rate,
-        {{ share_true('is_first_response_sla_met_in_business_hours') }}
+        priority,
+        queue,
+        sum(ticket_count) as ticket_count,
+        sum(first_response_judged_count) as first_response_judged_count,
+        sum(first_response_sla_met_count)
+        / nullif(sum(first_response_judged_count), 0) as first_response_sla_rate,
+        sum(first_response_sla_met_in_business_hours_count)
+        / nullif(sum(first_response_judged_in_business_hours_count), 0)
             as first_response_sla_rate_in_business_hours,
-        count(is_resolution_sla_met) as resolution_judged_count,
-        {{ count_true('not is_resolution_sla_met') }} as resolution_sla_missed_count,
-        {{ share_true('is_resolution_sla_met') }} as resolution_sla_rate,
-        {{ count_true('not is_resolution_sla_met_in_business_hours') }}
+        sum(resolution_judged_count) as resolution_judged_count,
+        sum(resolution_judged_count - resolution_sla_met_count) as resolution_sla_missed_count,
+        sum(resolution_sla_met_count)
+        / nullif(sum(resolution_judged_count), 0) as resolution_sla_rate,
+        sum(resolution_judged_in_business_hours_count - resolution_sla_met_in_business_hours_count)
             as resolution_sla_missed_in_business_hours_count,
-        {{ share_true('is_resolution_sla_met_in_business_hours') }}
+        sum(resolution_sla_met_in_business_hours_count)
+        / nullif(sum(resolution_judged_in_business_hours_count), 0)
             as resolution_sla_rate_in_business_hours
-    from tickets
-    group by coalesce(priority, 'Unknown'), coalesce(queue, 'Unknown')
+    from measures
+    group by priority, queue
 ),
 
 final as (

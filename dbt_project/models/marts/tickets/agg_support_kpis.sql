@@ -1,7 +1,10 @@
+-- The rates, means and medians from the additive measures (agg_ticket_measures_daily), where
+-- they are defined: the analytics report re-aggregates the same columns for any date and
+-- agent selection, so its unfiltered headline equals this row.
 with
 
-tickets as (
-    select * from {{ ref('tickets') }}
+measures as (
+    select * from {{ ref('agg_ticket_measures_daily') }}
 ),
 
 customers as (
@@ -14,35 +17,45 @@ agents as (
 
 kpis as (
     select
-        count(*) as ticket_count,
-        {{ count_true('not is_resolved') }} as open_ticket_count,
+        sum(ticket_count) as ticket_count,
+        sum(ticket_count - resolved_ticket_count) as open_ticket_count,
         -- Distinct counts come from the customers and agents marts: one row each, already
         -- grouped, instead of two more distinct-counts over every ticket.
         (select count(*) from customers) as customer_count,
         (select count(*) from agents) as agent_count,
         min(created_date) as first_ticket_date,
         max(created_date) as last_ticket_date,
-        avg(resolution_minutes) as mean_resolution_minutes,
-        {{ percentile('resolution_minutes', 0.5) }} as median_resolution_minutes,
-        {{ percentile('first_response_minutes', 0.5) }} as median_first_response_minutes,
-        {{ share_true('is_first_response_sla_met') }} as first_response_sla_rate,
-        {{ share_true('is_resolution_sla_met') }} as resolution_sla_rate,
-        {{ share_true('is_resolution_sla_met_in_business_hours') }}
+        sum(resolution_minutes_sum) / nullif(sum(timed_ticket_count), 0)
+            as mean_resolution_minutes,
+        list_aggregate(flatten(list(resolution_minutes_values)), 'quantile_cont', 0.5)
+            as median_resolution_minutes,
+        list_aggregate(flatten(list(first_response_minutes_values)), 'quantile_cont', 0.5)
+            as median_first_response_minutes,
+        sum(first_response_sla_met_count) / nullif(sum(first_response_judged_count), 0)
+            as first_response_sla_rate,
+        sum(resolution_sla_met_count) / nullif(sum(resolution_judged_count), 0)
+            as resolution_sla_rate,
+        sum(resolution_sla_met_in_business_hours_count)
+        / nullif(sum(resolution_judged_in_business_hours_count), 0)
             as resolution_sla_rate_in_business_hours,
-        {{ share_true('is_escalated') }} as escalation_rate,
-        {{ share_true('(case when is_resolved then is_reopened end)') }} as reopen_rate,
-        avg(satisfaction_score) as mean_satisfaction_score,
-        {{ share_true('satisfaction_score >= 4') }} as satisfied_rate,
-        {{ share_true('has_missing_resolution') }} as missing_resolution_rate,
-        {{ share_true('has_invalid_value') }} as invalid_value_rate,
-        {{ share_true('is_duplicated') }} as duplicated_ticket_rate
-    from tickets
+        sum(escalated_ticket_count) / nullif(sum(escalation_known_count), 0) as escalation_rate,
+        sum(reopened_ticket_count) / nullif(sum(reopen_known_count), 0) as reopen_rate,
+        sum(satisfaction_score_sum) / nullif(sum(rated_ticket_count), 0)
+            as mean_satisfaction_score,
+        sum(satisfied_ticket_count) / nullif(sum(rated_ticket_count), 0) as satisfied_rate,
+        sum(missing_resolution_count) / nullif(sum(missing_resolution_known_count), 0)
+            as missing_resolution_rate,
+        sum(invalid_value_count) / nullif(sum(invalid_value_known_count), 0)
+            as invalid_value_rate,
+        sum(duplicated_ticket_count) / nullif(sum(duplicated_known_count), 0)
+            as duplicated_ticket_rate
+    from measures
 ),
 
 final as (
     select
-        cast(ticket_count as bigint) as ticket_count,
-        cast(open_ticket_count as bigint) as open_ticket_count,
+        cast(coalesce(ticket_count, 0) as bigint) as ticket_count,
+        cast(coalesce(open_ticket_count, 0) as bigint) as open_ticket_count,
         cast(customer_count as bigint) as customer_count,
         cast(agent_count as bigint) as agent_count,
         cast(first_ticket_date as date) as first_ticket_date,
