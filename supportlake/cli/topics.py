@@ -20,12 +20,21 @@ def embed(
     batch_size: int | None = typer.Option(
         None, help="texts per model call [default: the backend's fastest here]"
     ),
+    cluster: str = typer.Option(
+        None, help="encode partitions on the Dask scheduler at tcp://host:8786 (docs/scale-out.md)"
+    ),
+    workers: int = typer.Option(
+        0, min=0, help="encode partitions on a local Dask cluster of N processes (0: in-process)"
+    ),
 ) -> None:
     """Embed every ticket text not embedded before (ml.ticket_embeddings)."""
     from ml.embeddings import embed_tickets
 
     backend = checked_backend(backend)
     settings = get_settings()
+    if cluster or workers:
+        _embed_on_dask(settings, cluster, workers, backend, partition_texts, batch_size)
+        return
     try:
         with open_warehouse(settings) as connection, progress_bar() as progress:
             summary = embed_tickets(
@@ -42,6 +51,25 @@ def embed(
     console.print(
         f"[green]embedded[/] {summary.line()} -> {settings.warehouse} ml.ticket_embeddings"
     )
+
+
+def _embed_on_dask(settings, address, workers, backend, partition_texts, batch_size) -> None:
+    from flows.distributed import embed_on_dask
+
+    try:
+        summary = embed_on_dask(
+            settings,
+            workers=workers or 2,
+            address=address,
+            backend=backend,
+            partition_texts=partition_texts,
+            batch_size=batch_size,
+        )
+    except LookupError as error:
+        console.print(f"[red]nothing to embed:[/] {error}")
+        raise typer.Exit(1) from None
+    where = address or f"a local Dask cluster of {workers or 2} processes"
+    console.print(f"[green]embedded on {where}[/] {summary.line()} -> ml.ticket_embeddings")
 
 
 def cluster(
