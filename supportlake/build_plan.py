@@ -6,6 +6,9 @@ warehouse, so it travels with it); a load not listed there is new. Every new loa
 changes the load manifest and possibly the quarantine, so the reconciliation and
 data-quality models downstream of those two are rebuilt with it. No record yet (a warehouse
 never built, or built before this record existed): everything is built.
+The incremental marts (marts.tickets) take only the rows loaded since their newest load; a
+load retired after it was built (`ingest --reload`) took rows out of raw that they still hold,
+so the next build rebuilds everything from scratch (full refresh) and forgets that load.
 Deciding needs DuckDB only, not dbt: a build with nothing new returns in about a second.
 """
 
@@ -25,6 +28,7 @@ BUILT_LOADS = "build_state.built_loads"
 RAW_SCHEMA = "raw"
 # Written with every load, whatever its source: the reconciliation and quality models read them.
 MANIFEST_TABLES = ("load_manifest", "quarantine")
+RETIRED = "retired"  # the manifest status of a load that `ingest --reload` replaced
 
 
 @dataclass
@@ -35,6 +39,8 @@ class BuildPlan:
     reason: str  # one line for the user
     loads: list[str] = field(default_factory=list)  # load ids a success covers
     sources: list[str] = field(default_factory=list)  # raw tables with new loads
+    full_refresh: bool = False  # rebuild the incremental marts from every row
+    retired: list[str] = field(default_factory=list)  # built loads retired since
 
     @property
     def nothing_to_build(self) -> bool:
@@ -68,18 +74,33 @@ def plan_build(settings: Settings, *, everything: bool = False) -> BuildPlan:
         loads = []
         if f"{RAW_SCHEMA}.load_manifest" in tables:
             loads = connection.execute(
-                "select load_id, source, rows_loaded from raw.load_manifest order by loaded_at"
+                "select load_id, source, rows_loaded, status from raw.load_manifest "
+                "order by loaded_at"
             ).fetchall()
         built: set[str] = set()
         if BUILT_LOADS in tables:
             rows = connection.execute(f"select load_id from {BUILT_LOADS}").fetchall()
             built = {row[0] for row in rows}
-    every_load = [load_id for load_id, _, _ in loads]
+    every_load = [load_id for load_id, _, _, status in loads if status != RETIRED]
+    retired = [load_id for load_id, _, _, status in loads if status == RETIRED and load_id in built]
+    if retired:
+        return BuildPlan(
+            None,
+            f"everything from scratch: {len(retired)} built load(s) were retired since "
+            "(ingest --reload), the incremental marts still hold their rows",
+            every_load,
+            full_refresh=True,
+            retired=retired,
+        )
     if everything:
         return BuildPlan(None, "everything (--all)", every_load)
     if BUILT_LOADS not in tables:
         return BuildPlan(None, "everything: no successful build recorded yet", every_load)
-    new = [(load_id, source, rows) for load_id, source, rows in loads if load_id not in built]
+    new = [
+        (load_id, source, rows)
+        for load_id, source, rows, status in loads
+        if load_id not in built and status != RETIRED
+    ]
     if not new:
         return BuildPlan([], "nothing new loaded since the last successful build")
     sources = sorted({source for _, source, rows in new if rows})
@@ -115,4 +136,9 @@ def record_successful_build(settings: Settings, plan: BuildPlan) -> None:
                 "from unnest($loads) as loads(load_id) "
                 f"where load_id not in (select load_id from {BUILT_LOADS})",
                 {"loads": plan.loads},
+            )
+        if plan.retired and plan.full_refresh:  # rebuilt without their rows: forgotten
+            connection.execute(
+                f"delete from {BUILT_LOADS} where list_contains($retired, load_id)",
+                {"retired": plan.retired},
             )

@@ -18,19 +18,23 @@ def run_build(
     select: str | None = None,
     unit_tests: bool = False,
     fail_on_quality: bool = False,
+    full_refresh: bool = False,
     raise_on_failure: bool = True,
     progress: Callable[[int, int], None] | None = None,
 ) -> DbtResult:
     """`dbt build` of `select` (no plan) or of the plan's selection (everything when it has
     none); a successful planned build is recorded, so the next one builds only what is new.
     dbt's unit tests run only on request (CI runs them); data tests always run, as errors
-    with `fail_on_quality`."""
+    with `fail_on_quality`. `full_refresh` (or a plan that needs it: a built load was retired)
+    rebuilds the incremental marts from every row instead of adding the new loads."""
     chosen = select or (" ".join(plan.select) if plan is not None and plan.select else None)
     args = ["build"] + (["--select", chosen] if chosen else [])
     if not unit_tests:
         args += WITHOUT_UNIT_TESTS
     if fail_on_quality:
         args += ["--vars", "{quality_severity: error}"]
+    if full_refresh or (plan is not None and plan.full_refresh):
+        args.append("--full-refresh")
     result = run_dbt(args, settings, raise_on_failure=raise_on_failure, progress=progress)
     if result.success and plan is not None:
         record_successful_build(settings, plan)

@@ -106,6 +106,13 @@ def build(
     everything: bool = typer.Option(
         False, "--all", help="build every model, whatever was loaded (say, after a dbt change)"
     ),
+    full_refresh: bool = typer.Option(
+        False,
+        "--full-refresh",
+        help="every model from scratch: the incremental marts (marts.tickets) from every row "
+        "instead of only the tickets new loads changed (after a change to the dbt project "
+        "or the seeds)",
+    ),
     unit_tests: bool = typer.Option(
         False,
         "--unit-tests",
@@ -125,7 +132,7 @@ def build(
         wait_until_writable(settings)
     except WarehouseLocked as error:
         fail(str(error), code=3)
-    plan = None if select else plan_build(settings, everything=everything)
+    plan = None if select else plan_build(settings, everything=everything or full_refresh)
     if plan is not None and plan.nothing_to_build:
         console.print(f"{plan.reason}: nothing to build (--all rebuilds everything)")
         print_quality(collect_quality(settings))
@@ -140,6 +147,7 @@ def build(
             select=select,
             unit_tests=unit_tests,
             fail_on_quality=fail_on_quality,
+            full_refresh=full_refresh,
             raise_on_failure=False,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
