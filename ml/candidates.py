@@ -7,6 +7,8 @@
 - hist_gradient_boosting: scikit-learn's HistGradientBoosting over the text reduced by
   TruncatedSVD, plus the dense cues (urgency, sentiment, time, meta) as they are.
 - averaged_ensemble: the average of the calibrated probabilities of the two best candidates.
+- fine_tuned_transformer: all-MiniLM-L6-v2 fine-tuned with a classification head
+  (ml.transformer_classifier), reading the ticket's words in order from the word-sequence view.
 
 All of them run inside the same Pipeline(prepare -> features -> classifier) the registry saves,
 so scoring, the API and the reasons treat every winner alike.
@@ -24,11 +26,14 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from ml.features import FeatureSet, build_features
+from ml.transformer_classifier import TransformerClassifier
+from ml.word_sequence import WordPositions
 
 PLAIN_BASELINE = "plain_baseline"
 HIST_GRADIENT_BOOSTING = "hist_gradient_boosting"
 AVERAGED_ENSEMBLE = "averaged_ensemble"
-ADVANCED_FAMILIES = (HIST_GRADIENT_BOOSTING, AVERAGED_ENSEMBLE)
+FINE_TUNED_TRANSFORMER = "fine_tuned_transformer"
+ADVANCED_FAMILIES = (HIST_GRADIENT_BOOSTING, AVERAGED_ENSEMBLE, FINE_TUNED_TRANSFORMER)
 
 # The ticket text as TicketPreparer leaves it (markup, quoted replies, greetings and
 # signatures removed), so every view runs through the one preparer the API compiles.
@@ -36,6 +41,7 @@ TEXT = "text"
 PRODUCT_VIEW = "product"  # the house features (ml.features.build_features)
 PLAIN_VIEW = "plain"  # the plain baseline's two TF-IDF blocks on the raw text
 BOTH_VIEW = "both"
+SEQUENCE_VIEW = "sequence"  # the words in order (ml.word_sequence), for the transformer
 EARLY_STOPPING_MIN_ROWS = 20  # both side by side, for an average of one model on each
 PLAIN_BLOCKS = ("plain_words", "plain_chars")
 # Feature blocks that hold text n-grams; every other block is a dense cue.
@@ -74,6 +80,9 @@ def build_view(view: str, feature_set: FeatureSet, *, training_rows: int) -> Col
             sparse_threshold=1.0,
             transformer_weights=product.transformer_weights,
         )
+    if view == SEQUENCE_VIEW:
+        # Named `words` so the reasons read like the linear models' (`refund`, not a prefix).
+        return ColumnTransformer([("words", WordPositions(), TEXT)], sparse_threshold=1.0)
     raise ValueError(f"unknown feature view {view!r}")
 
 
@@ -220,6 +229,9 @@ def configure(classifier, features: ColumnTransformer):
     target = classifier if target is None else target
     if isinstance(target, ReducedBoosting):
         target.set_params(text_columns=block_columns(features, TEXT_BLOCKS))
+    elif isinstance(target, TransformerClassifier):
+        vocabulary = features.named_transformers_["words"].get_feature_names_out()
+        target.set_params(vocabulary=vocabulary)
     elif isinstance(target, AveragedClassifier):
         columns = view_columns(features)
         target.set_params(view_columns=columns)

@@ -70,9 +70,11 @@ def family_of(classifier) -> str:
     """The family name of a (possibly calibrated) classifier instance."""
     from ml.candidates import (
         AVERAGED_ENSEMBLE,
+        FINE_TUNED_TRANSFORMER,
         HIST_GRADIENT_BOOSTING,
         AveragedClassifier,
         ReducedBoosting,
+        TransformerClassifier,
     )
 
     if isinstance(classifier, CalibratedClassifierCV):
@@ -80,6 +82,7 @@ def family_of(classifier) -> str:
     for family, kind in (
         (HIST_GRADIENT_BOOSTING, ReducedBoosting),
         (AVERAGED_ENSEMBLE, AveragedClassifier),
+        (FINE_TUNED_TRANSFORMER, TransformerClassifier),
         (NAIVE_BAYES, MultinomialNB),
         (LOGISTIC_REGRESSION, LogisticRegression),
         (LINEAR_SVM, LinearSVC),

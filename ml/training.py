@@ -33,12 +33,15 @@ from ml.candidates import (
     ADVANCED_FAMILIES,
     AVERAGED_ENSEMBLE,
     BOTH_VIEW,
+    FINE_TUNED_TRANSFORMER,
     HIST_GRADIENT_BOOSTING,
     PLAIN_BASELINE,
     PLAIN_VIEW,
     PRODUCT_VIEW,
+    SEQUENCE_VIEW,
     AveragedClassifier,
     ReducedBoosting,
+    TransformerClassifier,
     build_view,
     configure,
     make_plain_classifier,
@@ -63,12 +66,14 @@ from ml.datasets import (
 )
 from ml.evaluation import Evaluation, evaluate_predictions
 from ml.features import FeatureSet, TicketPreparer, detect_feature_set
+from ml.transformer_classifier import device_name, estimate_fit_seconds
 
 DEFAULT_MAX_ROWS = 50_000
 DEFAULT_BUDGET_MINUTES = 15.0
 ZERO_SHOT_MAX_ROWS = 2_000  # embedding is the slow part; a sample this size is plenty to score
 OTHER_LABEL = "other"
 RARE_LABEL_POLICIES = ("keep", "other")
+TRANSFORMER_MODES = ("auto", "on", "off")
 
 ProgressCallback = Callable[[str, int, int], None]  # (step, done, total)
 
@@ -95,6 +100,13 @@ class TrainingOptions:
     families: tuple[str, ...] = ()
     boosting_components: int = 100
     boosting_iterations: int = 150
+    # The fine-tuned transformer: `auto` tries it only where torch sees a GPU (on the 2 CPU
+    # cores here one fine-tune of 3,000 tickets was estimated at hours), `on` on any device
+    # (still within the budget), `off` never.
+    transformer: str = "auto"
+    transformer_epochs: int = 3
+    transformer_max_length: int = 128
+    transformer_batch_size: int = 16
 
 
 @dataclass
@@ -288,7 +300,56 @@ def build_candidates(options: TrainingOptions) -> list[Candidate]:
                 advanced=True,
             )
         )
+    if FINE_TUNED_TRANSFORMER in options.advanced and not options.quick:
+        tuning = {
+            "epochs": options.transformer_epochs,
+            "max_length": options.transformer_max_length,
+            "batch_size": options.transformer_batch_size,
+        }
+        candidates.append(
+            Candidate(
+                FINE_TUNED_TRANSFORMER,
+                tuning,
+                SEQUENCE_VIEW,
+                lambda: TransformerClassifier(seed=options.seed, **tuning),
+                advanced=True,
+            )
+        )
     return candidates
+
+
+def _transformer_skip(
+    candidate: Candidate, options: TrainingOptions, rows: int, folds: int, left: float
+) -> str | None:
+    """Why the transformer is not tried in this run, or None when it fits the budget.
+
+    The estimate comes from one timed training step on this machine: the cross-validation,
+    the calibrated fit and the refit are each `folds` fine-tunes of about this many rows.
+    """
+    if options.transformer == "off":
+        return "skipped: switched off (transformer=off)"
+    if left <= 0:
+        return f"skipped: --budget-minutes {options.budget_minutes:g} spent before it could start"
+    device = device_name()
+    if options.transformer == "auto" and device == "cpu":
+        return (
+            "skipped: no GPU (transformer=auto tries it on a GPU only; "
+            "--transformer on tries it on the CPU within the budget)"
+        )
+    each = estimate_fit_seconds(
+        rows,
+        epochs=candidate.parameters["epochs"],
+        max_length=candidate.parameters["max_length"],
+        batch_size=candidate.parameters["batch_size"],
+    )
+    needed = each * 3 * folds
+    if needed > left:
+        return (
+            f"skipped: one fine-tune of {rows:,} rows on the {device} is estimated at "
+            f"{each:,.0f} s; search, calibration and refit need about {needed:,.0f} s, "
+            f"over what is left of --budget-minutes {options.budget_minutes:g}"
+        )
+    return None
 
 
 def _fit_quietly(classifier, features, labels):
@@ -366,6 +427,8 @@ def _ensemble(
             for index, score in enumerate(scores)
             if score.status == "scored"
             and score.family != MAJORITY
+            # The average reads the product and plain views; the word sequence is neither.
+            and candidates[index].view != SEQUENCE_VIEW
             and all(probabilities is not None for probabilities in fold_probabilities[index])
         ),
         key=lambda index: -scores[index].cv_macro_f1,
@@ -494,7 +557,12 @@ def search_candidates(
     for index in advanced:
         candidate = candidates[index]
         results = []
-        for number, fold in enumerate(splits):
+        skipped = None
+        if candidate.family == FINE_TUNED_TRANSFORMER:
+            rows = len(splits[0][0])
+            left = budget - (time.perf_counter() - started)
+            skipped = _transformer_skip(candidate, options, rows, folds, left)
+        for number, fold in enumerate(splits if skipped is None else []):
             elapsed = time.perf_counter() - started
             projected = elapsed
             if results:
@@ -523,7 +591,8 @@ def search_candidates(
                 float("nan"),
                 float(np.mean([r[1] for r in results])) if results else float("nan"),
                 view=candidate.view,
-                status=f"skipped: projected time over --budget-minutes {options.budget_minutes:g}",
+                status=skipped
+                or f"skipped: projected time over --budget-minutes {options.budget_minutes:g}",
             )
             done += folds - len(results)
     ordered = [scores[index] for index in range(len(candidates))]
@@ -628,6 +697,11 @@ def fit_task(
     progress: ProgressCallback | None = None,
 ) -> TrainingOutcome:
     """Search, calibrate and evaluate one task; the returned pipeline is ready to save."""
+    if options.transformer not in TRANSFORMER_MODES:
+        raise ValueError(
+            f"transformer must be one of {', '.join(TRANSFORMER_MODES)}, "
+            f"not {options.transformer!r}"
+        )
     if options.rare_labels not in RARE_LABEL_POLICIES:
         raise ValueError(
             f"rare_labels must be one of {', '.join(RARE_LABEL_POLICIES)}, "

@@ -105,8 +105,8 @@ def train(
         15.0,
         "--budget-minutes",
         min=0.0,
-        help="time for the advanced candidates (gradient boosting); the linear grid and the "
-        "plain baseline always run",
+        help="time for the advanced candidates (gradient boosting, the fine-tuned transformer); "
+        "the linear grid and the plain baseline always run",
     ),
     rare_labels: str = typer.Option(
         "keep",
@@ -131,6 +131,12 @@ def train(
     taxonomy: Path = typer.Option(
         None, "--taxonomy", help="category,description CSV (default: seeds/category_taxonomy.csv)"
     ),
+    transformer: str = typer.Option(
+        "auto",
+        "--transformer",
+        help="fine-tuned all-MiniLM-L6-v2 candidate: auto (only on a GPU), on (any device, "
+        "within --budget-minutes) or off",
+    ),
 ) -> None:
     """Train and register classifiers: grid search, calibration, holdout report."""
     from ml.datasets import (
@@ -140,7 +146,13 @@ def train(
         load_labelled_file,
         task_name_for,
     )
-    from ml.training import RARE_LABEL_POLICIES, TrainingOptions, load_training_data, train_task
+    from ml.training import (
+        RARE_LABEL_POLICIES,
+        TRANSFORMER_MODES,
+        TrainingOptions,
+        load_training_data,
+        train_task,
+    )
 
     settings = get_settings()
     labels = split_names(label) or (("category", "priority") if data is None else ())
@@ -150,6 +162,8 @@ def train(
         fail("--task names one model; give one --label with it")
     if rare_labels not in RARE_LABEL_POLICIES:
         fail(f"--rare-labels takes {' or '.join(RARE_LABEL_POLICIES)}, not {rare_labels!r}")
+    if transformer not in TRANSFORMER_MODES:
+        fail(f"--transformer takes {', '.join(TRANSFORMER_MODES)}, not {transformer!r}")
     command = "supportlake " + shlex.join(["train", *sys.argv[2:]])
     for label_column in labels:
         task_name = task or task_name_for(label_column, data)
@@ -168,6 +182,7 @@ def train(
             rare_labels=rare_labels,
             min_class_rows=min_class_rows,
             families=split_names(families),
+            transformer=transformer,
         )
         try:
             with console.status(f"loading {task_name} training data"):
