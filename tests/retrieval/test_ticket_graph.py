@@ -37,12 +37,25 @@ def graph(tmp_path_factory: pytest.TempPathFactory):
         handle.write(json.dumps({**first, "article_id": UNKNOWN_ARTICLE}) + "\n")
         handle.write(json.dumps({**first, "article_id": " "}) + "\n")
         handle.write(json.dumps(first) + "\n")  # the same link exported twice
+    # Agents' verdicts: twelve answers marked not helpful, one of them exported twice.
+    gap_tickets = [
+        json.loads(line)["ticket_id"] for line in summary.links_path.read_text().splitlines()[:12]
+    ]
+    feedback = landing / "recommendation_feedback"
+    feedback.mkdir(parents=True)
+    rows = ["feedback_id,ticket_id,agent_id,given_at,verdict,evidence_id,confidence,was_confident"]
+    rows += [
+        f"fb-{n},{ticket},AGT-0001,2025-12-0{1 + n % 9}T10:00:00Z,Not helpful,,0.62,true"
+        for n, ticket in enumerate(gap_tickets)
+    ]
+    rows += [rows[1], "fb-bad,,AGT-0001,2025-12-01T10:00:00Z,helpful,,0.9,true"]
+    (feedback / "verdicts.csv").write_text("\n".join(rows) + "\n")
     with pytest.MonkeyPatch.context() as monkeypatch:
         environment_for(monkeypatch, settings)
         ingest_path(landing, settings)
         run_dbt(["build", "--exclude-resource-type", "unit_test"], settings)
         refresh_topics(backend="torch", n_clusters=6)
-    return settings, summary, first
+    return settings, summary, first, gap_tickets
 
 
 def query(settings: Settings, sql: str) -> list[tuple]:
@@ -51,14 +64,14 @@ def query(settings: Settings, sql: str) -> list[tuple]:
 
 
 def test_every_resolved_ticket_problem_has_an_article(graph) -> None:
-    _, summary, _ = graph
+    _, summary, _, _ = graph
     assert summary.articles == len(build_articles()) > 200
     assert summary.tickets_without_article == 0
     assert 0.5 * summary.tickets_read < summary.links < summary.tickets_read
 
 
 def test_links_reconcile_and_bad_links_are_flagged_not_lost(graph) -> None:
-    settings, summary, first = graph
+    settings, summary, first, _ = graph
     ((read, kept, invalid, repeated, reconciled),) = query(
         settings,
         "select rows_read, links_kept, invalid_rows, repeated_links, is_reconciled "
@@ -84,7 +97,7 @@ def test_links_reconcile_and_bad_links_are_flagged_not_lost(graph) -> None:
 
 
 def test_graph_edges_cover_every_relation(graph) -> None:
-    settings, _, _ = graph
+    settings, _, _, _ = graph
     counts = dict(query(settings, "select relation, count(*) from marts.graph_edges group by 1"))
     tickets, resolved, with_customer = query(
         settings,
@@ -98,7 +111,7 @@ def test_graph_edges_cover_every_relation(graph) -> None:
 
 
 def test_which_articles_resolve_most_tickets_of_a_topic(graph) -> None:
-    settings, _, _ = graph
+    settings, _, _, _ = graph
     # The question as a BI user writes it, over the edge table alone.
     by_sql = query(
         settings,
@@ -141,3 +154,27 @@ def test_which_articles_resolve_most_tickets_of_a_topic(graph) -> None:
         "where rank_in_topic = 1 and article_title is not null and tickets_resolved >= 2",
     )
     assert titles == [(6,)]
+
+
+def test_topics_agents_found_unanswered_are_knowledge_gaps(graph) -> None:
+    settings, _, _, gap_tickets = graph
+    assert query(
+        settings,
+        "select rows_read, invalid_rows, verdicts_kept, is_reconciled "
+        "from marts.recommendation_feedback_reconciliations",
+    ) == [(14, 1, 12, True)]
+    topics = dict(query(settings, "select ticket_id, cluster_id from marts.graph_ticket_topics"))
+    per_topic: dict[str, list[str]] = {}
+    for ticket in gap_tickets:
+        per_topic.setdefault(str(topics[ticket]), []).append(ticket)
+    expected = {topic: sorted(tickets) for topic, tickets in per_topic.items() if len(tickets) >= 2}
+    flagged = query(
+        settings,
+        "select series_value, ticket_count, explanation from marts.ticket_anomalies "
+        "where anomaly_type = 'knowledge_gap' and series_type = 'cluster'",
+    )
+    assert {topic: count for topic, count, _ in flagged} == {
+        topic: len(tickets) for topic, tickets in expected.items()
+    }
+    for topic, _, explanation in flagged:
+        assert expected[topic][0] in explanation  # example tickets are named

@@ -5,6 +5,7 @@
     'int_anomalies_volume_spikes',
     'int_anomalies_cluster_growth',
     'int_anomalies_sentiment_shifts',
+    'int_anomalies_knowledge_gaps',
 ] -%}
 
 with
