@@ -12,11 +12,13 @@ import logging
 import queue
 import re
 import sys
+import threading
 import time
 import uuid
+from contextlib import suppress
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from logging.handlers import QueueHandler, QueueListener
+from logging.handlers import QueueHandler
 
 import orjson
 from fastapi import HTTPException
@@ -62,15 +64,50 @@ class _FormattedQueueHandler(QueueHandler):
         return record
 
 
-def configure_json_logging(level: str = "info") -> QueueListener:
+class BatchedLineWriter:
+    """The listener side of the log queue: waits for one formatted line, takes every line
+    queued behind it, and writes them with one write and one flush. Under load that is one
+    system call per burst instead of one per request line (QueueListener's way)."""
+
+    _STOP = object()
+
+    def __init__(self, records: queue.SimpleQueue, stream) -> None:
+        self.records = records
+        self.stream = stream
+        self.thread = threading.Thread(target=self._run, name="api-log-writer", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        """Write what is queued, then end the thread (at exit)."""
+        if self.thread.is_alive():
+            self.records.put(self._STOP)
+            self.thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while True:
+            batch = [self.records.get()]
+            with suppress(queue.Empty):
+                while len(batch) < 1000:
+                    batch.append(self.records.get_nowait())
+            stop = any(record is self._STOP for record in batch)
+            lines = [record.msg for record in batch if record is not self._STOP]
+            if lines:
+                with suppress(OSError, ValueError):  # a closed stderr loses logs, not requests
+                    self.stream.write("\n".join(lines) + "\n")
+                    self.stream.flush()
+            if stop:
+                return
+
+
+def configure_json_logging(level: str = "info") -> BatchedLineWriter:
     """JSON lines on stderr for the API's and uvicorn's loggers, written by a background
     thread (uvicorn's access log is off: the API writes its own, with the request id).
-    Returns the running listener; stop() it to flush at exit."""
-    stream = logging.StreamHandler(sys.stderr)
-    stream.setFormatter(logging.Formatter("%(message)s"))
+    Returns the running writer; stop() it to flush at exit."""
     records: queue.SimpleQueue = queue.SimpleQueue()
-    listener = QueueListener(records, stream)
-    listener.start()
+    writer = BatchedLineWriter(records, sys.stderr)
+    writer.start()
     handler = _FormattedQueueHandler(records)
     handler.setFormatter(JsonFormatter())
     for name in ("supportlake", "uvicorn", "uvicorn.error"):
@@ -79,7 +116,7 @@ def configure_json_logging(level: str = "info") -> QueueListener:
         logger.setLevel(level.upper())
         logger.propagate = False
     logging.getLogger("uvicorn.access").disabled = True
-    return listener
+    return writer
 
 
 class ApiMetrics:
