@@ -1,16 +1,19 @@
-"""API load benchmark: many clients against one `supportlake serve` worker while a flow ingests.
+"""API load benchmark: one `supportlake serve` worker under an open-loop load, alone and beside
+an ingest, optionally against the API of an earlier git revision in the same run.
 
-    .venv/bin/python benchmarks/bench_api_load.py --seconds 30 --clients 100 --rate 500 [--record]
+    .venv/bin/python benchmarks/bench_api_load.py --seconds 20 --clients 50 --rate 500 \
+        [--baseline-ref REV] [--record]
 
 The server runs as `supportlake serve` (one uvicorn worker, JSON request logs on, landing logs
-written) in its own process; the load comes from this process (asyncio keep-alive connections
-with pre-encoded requests: httpx cost more CPU per request than the server); a third process
-runs `supportlake ingest` (the Prefect ingest flow) on generated parquet in a loop, on its own
-warehouse, for the whole run. Each client sends POST /predict-ticket on a fixed schedule
-(`--rate` requests/s over all clients; 0 = as fast as each client can), with real generated
-tickets, so latency is what one request waits, not a queue of 100 the clients built themselves.
-Goal from the issue: p99 <= 25 ms, >= 500 requests/s, no errors. --record writes the
-`## API load` section of docs/benchmarks.md.
+written) in its own process. The load comes from Debian's `hey` (compiled, `apt-get install -y
+hey`): ten processes, each POSTing one generated ticket to /predict-ticket at a fixed rate
+(`--rate` requests/s over all `--clients` connections), so the client costs little CPU beside
+the server; `--client python` uses the asyncio clients instead (2,000 distinct tickets). Each
+implementation is measured alone and then while a third process runs `supportlake ingest` on
+generated parquet in a loop. The server's CPU seconds per request come from /proc: that
+figure does not depend on how busy the machine is. Goal from the issue: p99 <= 25 ms at 500
+requests/s, no errors, both ways. --record writes the `## API load` section of
+docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from measure import BENCHMARKS_DOC, machine_line  # noqa: E402
 
 SUPPORTLAKE = Path(sys.executable).with_name("supportlake")
+REPOSITORY = Path(__file__).resolve().parents[1]
 
 
 @dataclass
@@ -139,10 +143,12 @@ def request_bodies(tickets: pd.DataFrame, count: int) -> list[bytes]:
     return bodies
 
 
-def start_server(port: int, environment: dict[str, str], log: Path) -> subprocess.Popen:
-    command = [str(SUPPORTLAKE), "serve", "--port", str(port), "--log-level", "info"]
+def start_server(
+    port: int, environment: dict[str, str], log: Path, command=None, cwd=None
+) -> subprocess.Popen:
+    command = command or [str(SUPPORTLAKE), "serve", "--port", str(port), "--log-level", "info"]
     with log.open("wb") as handle:
-        process = subprocess.Popen(command, env=environment, stdout=handle, stderr=handle)
+        process = subprocess.Popen(command, env=environment, stdout=handle, stderr=handle, cwd=cwd)
     deadline = time.monotonic() + 180
     while True:
         try:
@@ -237,16 +243,6 @@ async def run_load(port: int, bodies: list[bytes], clients: int, rate: float, se
     )
 
 
-def server_side_latency(prediction_log: Path) -> np.ndarray:
-    values = []
-    for path in prediction_log.glob("*.jsonl"):
-        for line in path.read_text().splitlines():
-            record = json.loads(line)
-            if record.get("status") == "ok" and record.get("latency_ms") is not None:
-                values.append(record["latency_ms"])
-    return np.asarray(values)
-
-
 def percentiles(values: np.ndarray) -> dict[str, float]:
     if not len(values):
         return {}
@@ -255,16 +251,125 @@ def percentiles(values: np.ndarray) -> dict[str, float]:
     }
 
 
+HEY = shutil.which("hey")
+HEY_PROCESSES = 10  # hey sends one body: ten processes, ten different tickets
+
+
+def run_hey(port: int, bodies: list[bytes], connections: int, rate: float, seconds: float, work):
+    """Debian's `hey` (compiled, Go): HEY_PROCESSES processes, each POSTing its own ticket on
+    connections/HEY_PROCESSES connections at an equal share of `rate` for `seconds`."""
+    per_process = max(1, connections // HEY_PROCESSES)
+    per_connection = rate / (HEY_PROCESSES * per_process)
+    url = f"http://127.0.0.1:{port}/predict-ticket"
+    processes = []
+    for index in range(HEY_PROCESSES):
+        body = work / f"hey-body-{index}.json"
+        body.write_bytes(bodies[index % len(bodies)])
+        command = [HEY, "-z", f"{seconds:g}s", "-c", str(per_process), "-q", f"{per_connection:g}"]
+        command += ["-m", "POST", "-T", "application/json", "-D", str(body), "-o", "csv", url]
+        handle = (work / f"hey-{index}.csv").open("wb")
+        processes.append((subprocess.Popen(command, stdout=handle), handle))
+    started = time.perf_counter()
+    cpu = 0.0
+    for process, handle in processes:
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        handle.close()
+        cpu += usage.ru_utime + usage.ru_stime
+    elapsed = max(time.perf_counter() - started, seconds)
+    frames = [pd.read_csv(work / f"hey-{index}.csv") for index in range(HEY_PROCESSES)]
+    answers = pd.concat(frames, ignore_index=True)
+    statuses = answers["status-code"].astype(str).value_counts().to_dict()
+    latencies = answers["response-time"].to_numpy() * 1000
+    return LoadResult(elapsed, latencies, statuses, 0, cpu)
+
+
+def start_baseline_server(ref: str, port: int, environment: dict, work: Path) -> subprocess.Popen:
+    """The API as it was at git `ref`, from an exported tree, same uvicorn settings."""
+    tree = work / f"baseline-{ref}"
+    tree.mkdir()
+    archive = subprocess.run(
+        ["git", "archive", ref], cwd=REPOSITORY, capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    code = (
+        "import uvicorn; uvicorn.run('supportlake.api.app:create_served_app', factory=True, "
+        f"host='127.0.0.1', port={port}, workers=1, log_config=None, log_level='info', "
+        "access_log=False)"
+    )
+    return start_server(
+        port,
+        environment | {"PYTHONPATH": str(tree)},
+        work / f"api-{ref}.log",
+        command=[sys.executable, "-c", code],
+        cwd=tree,
+    )
+
+
+def measure(server, port: int, bodies, args, work: Path, ingest_landing: Path | None) -> dict:
+    """One load round against a running server; `ingest_landing`: loop the ingest beside it."""
+    url = f"http://127.0.0.1:{port}/predict-ticket"
+    for body in bodies[:200]:  # warm-up: first requests fill caches and the connection
+        httpx.post(url, content=body, headers={"content-type": "application/json"}, timeout=30)
+    ingest = IngestLoop(ingest_landing.parent, work) if ingest_landing else None
+    ingest_thread = threading.Thread(target=ingest.run, daemon=True) if ingest else None
+    if ingest_thread:
+        ingest_thread.start()
+        time.sleep(3)  # let the ingest get going before measuring
+    server_cpu_before = process_cpu_seconds(server.pid)
+    if args.client == "hey":
+        result = run_hey(port, bodies, args.clients, args.rate, args.seconds, work)
+    else:
+        runner = asyncio.run
+        try:
+            import uvloop  # the same event loop the server uses; cheaper per request
+
+            runner = uvloop.run
+        except ImportError:
+            pass
+        result = runner(run_load(port, bodies, args.clients, args.rate, args.seconds))
+    server_cpu = process_cpu_seconds(server.pid) - server_cpu_before
+    load_average = os.getloadavg()[0]
+    if ingest:
+        ingest.stop.set()
+        ingest_thread.join(timeout=90)
+    client = percentiles(result.latencies_ms)
+    return {
+        "load_average_1m": round(load_average, 2),
+        "seconds": round(result.seconds, 1),
+        "requests": result.requests,
+        "throughput_rps": round(result.requests / result.seconds, 1),
+        "errors": result.errors,
+        "statuses": result.statuses,
+        "late_sends": result.late_sends,
+        "client_latency_ms": {k: round(v, 2) for k, v in client.items()},
+        "server_cpu_seconds": round(server_cpu, 1),
+        "server_cpu_ms_per_request": round(1000 * server_cpu / max(result.requests, 1), 2),
+        "client_cpu_seconds": round(result.client_cpu_seconds, 1),
+        "ingest_runs": ingest.runs if ingest else None,
+        "ingest_failures": ingest.failures if ingest else None,
+    }
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    server.send_signal(signal.SIGTERM)  # the API closes its logs on shutdown
+    server.wait(timeout=60)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=30)
-    parser.add_argument("--clients", type=int, default=100)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--clients", type=int, default=50, help="connections in all")
     parser.add_argument("--rate", type=float, default=500, help="requests/s in all; 0: no pause")
+    parser.add_argument("--client", choices=["hey", "python"], default="hey" if HEY else "python")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--models-dir", type=Path, help="registry to serve (default: train one)")
     parser.add_argument("--train-rows", type=int, default=5000)
     parser.add_argument("--ingest-rows", type=int, default=200_000)
-    parser.add_argument("--no-ingest", action="store_true", help="no ingest flow beside the load")
+    parser.add_argument("--no-ingest", action="store_true", help="no round beside the ingest")
+    parser.add_argument(
+        "--baseline-ref", help="git revision whose API is measured the same way in the same run"
+    )
     parser.add_argument("--record", action="store_true", help="write docs/benchmarks.md")
     parser.add_argument("--note", default="", help="a sentence recorded under the table")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, data)")
@@ -283,7 +388,8 @@ def main() -> None:
         generate_tickets(
             landing, rows=args.ingest_rows, seed=3, rows_per_partition=50_000, progress=False
         )
-
+        os.environ["SUPPORTLAKE_LAKE"] = str(work / "ingest-lake")
+        os.environ["PREFECT_HOME"] = str(work / "prefect")
     environment = {
         **os.environ,
         "SUPPORTLAKE_MODELS_DIR": str(models_dir),
@@ -293,61 +399,40 @@ def main() -> None:
         # All simulated clients share 127.0.0.1: the per-client rate limit would refuse them.
         "SUPPORTLAKE_API_RATE_LIMIT": "1000000/minute",
     }
-    server = start_server(args.port, environment, work / "api.log")
-    url = f"http://127.0.0.1:{args.port}/predict-ticket"
-    for body in bodies[:50]:  # warm-up: first requests fill caches and the connection
-        httpx.post(url, content=body, headers={"content-type": "application/json"}, timeout=30)
-
-    ingest = IngestLoop(landing.parent, work)
-    ingest_thread = threading.Thread(target=ingest.run, daemon=True)
-    if not args.no_ingest:
-        os.environ.update({"SUPPORTLAKE_LAKE": str(work / "ingest-lake")})
-        os.environ["PREFECT_HOME"] = str(work / "prefect")
-        ingest_thread.start()
-        time.sleep(3)  # let the ingest get going before measuring
-    server_cpu_before = process_cpu_seconds(server.pid)
-    runner = asyncio.run
-    try:
-        import uvloop  # the same event loop the server uses; cheaper per request
-
-        runner = uvloop.run
-    except ImportError:
-        pass
-    result = runner(run_load(args.port, bodies, args.clients, args.rate, args.seconds))
-    server_cpu = process_cpu_seconds(server.pid) - server_cpu_before
-    load_average = os.getloadavg()[0]
-    ingest.stop.set()
-    if ingest_thread.is_alive():
-        ingest_thread.join(timeout=90)
-    server.send_signal(signal.SIGTERM)  # the API closes its logs on shutdown
-    server.wait(timeout=60)
-    server_side = server_side_latency(work / "lake" / "landing" / "prediction_log")
-
-    client = percentiles(result.latencies_ms)
+    implementations = [("current", None)]
+    if args.baseline_ref:
+        implementations.append((f"baseline {args.baseline_ref}", args.baseline_ref))
+    rounds = []
+    for name, ref in implementations:
+        if ref is None:
+            server = start_server(args.port, environment, work / "api.log")
+        else:
+            server = start_baseline_server(ref, args.port, environment, work)
+        try:
+            for beside in [None] if args.no_ingest else [None, landing]:
+                row = measure(server, args.port, bodies, args, work, beside)
+                row |= {"implementation": name, "with_ingest": beside is not None}
+                print(json.dumps(row), flush=True)
+                rounds.append(row)
+        finally:
+            stop_server(server)
     report = {
         "cpu_count": os.cpu_count(),
-        "load_average_1m": round(load_average, 2),
-        "seconds": round(result.seconds, 1),
+        "client": args.client,
         "clients": args.clients,
         "target_rate": args.rate,
-        "requests": result.requests,
-        "throughput_rps": round(result.requests / result.seconds, 1),
-        "errors": result.errors,
-        "statuses": result.statuses,
-        "late_sends": result.late_sends,
-        "client_latency_ms": {k: round(v, 2) for k, v in client.items()},
-        "server_latency_ms": {k: round(v, 2) for k, v in percentiles(server_side).items()},
-        "server_cpu_seconds": round(server_cpu, 1),
-        "server_cpu_ms_per_request": round(1000 * server_cpu / max(result.requests, 1), 2),
-        "client_cpu_seconds": round(result.client_cpu_seconds, 1),
-        "ingest_runs": ingest.runs,
-        "ingest_running": not args.no_ingest,
-        "ingest_failures": ingest.failures,
+        "rounds": rounds,
         "models": versions,
     }
     print(json.dumps(report, indent=2))
-    goal = client.get("p99", 1e9) <= 25 and report["throughput_rps"] >= 500 and not result.errors
-    print(f"goal (p99 <= 25 ms, >= 500 req/s, no errors): {'met' if goal else 'NOT met'}")
+    for row in rounds:
+        p99 = row["client_latency_ms"].get("p99", 1e9)
+        met = p99 <= 25 and row["throughput_rps"] >= 0.98 * args.rate and not row["errors"]
+        print(
+            f"{row['implementation']}, {'with' if row['with_ingest'] else 'without'} ingest: "
+            f"p99 {p99:.1f} ms, {row['throughput_rps']} req/s, {row['errors']} errors, "
+            f"{row['server_cpu_ms_per_request']} CPU ms/request: goal {'met' if met else 'NOT met'}"
+        )
     if args.record:
         _record(report, args)
     if args.keep:
@@ -358,32 +443,39 @@ def main() -> None:
 
 def _record(report: dict, args) -> None:
     """Replace the body of `## API load` (or add the section), leaving other sections alone."""
-    client, server = report["client_latency_ms"], report["server_latency_ms"]
+    client_name = (
+        f"Debian's `hey` (Go), {HEY_PROCESSES} processes with one generated ticket each"
+        if report["client"] == "hey"
+        else "keep-alive asyncio clients cycling 2,000 generated tickets"
+    )
+    rows = []
+    for row in report["rounds"]:
+        latency = row["client_latency_ms"]
+        rows.append(
+            f"| {row['implementation']} | {'yes' if row['with_ingest'] else 'no'} | "
+            f"{row['seconds']} | {row['requests']:,} | {row['throughput_rps']} | "
+            f"{row['errors']} | {latency.get('p50', '')} | {latency.get('p90', '')} | "
+            f"{latency.get('p99', '')} | {latency.get('max', '')} | "
+            f"{row['server_cpu_ms_per_request']} | {row['load_average_1m']} | "
+            f"{row['ingest_runs'] if row['ingest_runs'] is not None else ''} |"
+        )
     body = (
         "## API load\n\n"
-        "`benchmarks/bench_api_load.py --seconds S --clients C --rate R`: `supportlake serve` "
-        "(one uvicorn worker, JSON request logs and landing logs on) in its own process; C "
-        "keep-alive clients in one asyncio process, each on a fixed schedule (R requests/s in "
-        "all), "
-        "POST /predict-ticket with generated tickets; `supportlake ingest` (the Prefect flow) "
-        "loading generated parquet in a loop in a third process for the whole run. Goal: p99 <= "
-        "25 ms, >= 500 requests/s, no errors.\n\n"
-        f"Measured {machine_line()} (os.cpu_count() = {report['cpu_count']}; load average "
-        f"{report['load_average_1m']} at the end).\n\n"
-        "| clients | target req/s | seconds | requests | req/s | errors | p50 ms | p90 ms | "
-        "p99 ms | max ms | server p99 ms | server CPU s | client CPU s | ingest runs |\n"
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
-        f"| {report['clients']} | {report['target_rate']:g} | {report['seconds']} | "
-        f"{report['requests']:,} | {report['throughput_rps']} | {report['errors']} | "
-        f"{client.get('p50', '')} | {client.get('p90', '')} | {client.get('p99', '')} | "
-        f"{client.get('max', '')} | {server.get('p99', '')} | {report['server_cpu_seconds']} | "
-        f"{report['client_cpu_seconds']} | {report['ingest_runs']} |\n\n"
-        f"The server spent {report['server_cpu_ms_per_request']} ms of CPU per request (model, "
-        "HTTP, logs), so one dedicated core serves at most about "
-        f"{1000 / max(report['server_cpu_ms_per_request'], 0.01):,.0f} requests/s; "
-        f"{report['late_sends']:,} sends left after their slot because the server was behind. "
-        f"Ingest runs completed during the load: {report['ingest_runs']} (a run includes "
-        "starting Prefect's ephemeral server).\n" + (f"\n{args.note}\n" if args.note else "")
+        "`benchmarks/bench_api_load.py --seconds S --clients C --rate R [--baseline-ref REV]`: "
+        "`supportlake serve` (one uvicorn worker, JSON request logs and landing logs on) in its "
+        f"own process; the load from {client_name}, R requests/s offered over C keep-alive "
+        "connections for S s, POST /predict-ticket; a round beside `supportlake ingest` looping "
+        "on generated parquet in a third process; with --baseline-ref the API of that git "
+        "revision is measured the same way in the same run. Goal: p99 <= 25 ms at 500 "
+        "requests/s, no errors, both ways.\n\n"
+        f"Measured {machine_line()} (os.cpu_count() = {report['cpu_count']}), {report['clients']} "
+        f"connections, {report['target_rate']:g} requests/s offered.\n\n"
+        "| API | ingest beside | seconds | requests | req/s | errors | p50 ms | p90 ms | p99 ms "
+        "| max ms | server CPU ms/request | load average | ingest runs |\n"
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+        + "\n".join(rows)
+        + "\n\nServer CPU ms per request is load-independent: one dedicated core serves about "
+        "1000 / that many requests/s.\n" + (f"\n{args.note}\n" if args.note else "")
     )
     text = BENCHMARKS_DOC.read_text() if BENCHMARKS_DOC.exists() else "# Benchmarks\n"
     pattern = re.compile(r"^## API load\n.*?(?=^## |\Z)", re.S | re.M)
