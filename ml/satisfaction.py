@@ -1,4 +1,8 @@
-"""Satisfaction drivers: a small model of CSAT from ticket handling, and its importances."""
+"""Satisfaction drivers: a small model of CSAT from ticket handling, and its importances.
+
+Kept in the model registry (ml/registry.py) like the classifiers, as the task `satisfaction`:
+one versioned folder per fit (model and metadata with the drivers), a `current` pointer, its
+history and `supportlake models rollback`."""
 
 from __future__ import annotations
 
@@ -7,7 +11,6 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
@@ -18,9 +21,12 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OrdinalEncoder
 
+from ml import registry
+
 NUMERIC_FEATURES = ["resolution_hours", "first_response_hours", "reopened_count", "is_escalated"]
 CATEGORICAL_FEATURES = ["priority", "category", "channel", "queue"]
 TARGET = "satisfaction_score"
+REGISTRY_TASK = "satisfaction"
 MIN_TRAINING_ROWS = 50
 
 
@@ -115,15 +121,26 @@ def fit_satisfaction_model(
     return pipeline, drivers
 
 
-def save_satisfaction_model(pipeline: Pipeline, drivers: SatisfactionDrivers, folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    joblib.dump(pipeline, folder / "model.joblib")
-    (folder / "drivers.json").write_text(drivers.to_json())
-    return folder
+def save_satisfaction_model(
+    pipeline: Pipeline, drivers: SatisfactionDrivers, models_dir: Path, training_rows: pd.DataFrame
+) -> str:
+    """Register the fit as a new version of the `satisfaction` task and make it current;
+    returns the version."""
+    version = registry.new_version(REGISTRY_TASK, registry.data_hash(training_rows), models_dir)
+    metadata = {
+        "task": REGISTRY_TASK,
+        "model_family": "hist_gradient_boosting_regressor",
+        "features": NUMERIC_FEATURES + CATEGORICAL_FEATURES,
+        "drivers": asdict(drivers),
+    }
+    registry.save_model(models_dir, REGISTRY_TASK, version, pipeline, metadata)
+    registry.set_current(models_dir, REGISTRY_TASK, version)
+    return version
 
 
-def load_satisfaction_drivers(folder: Path) -> SatisfactionDrivers | None:
-    path = folder / "drivers.json"
-    if not path.exists():
+def load_satisfaction_drivers(models_dir: Path) -> SatisfactionDrivers | None:
+    """The drivers of the current satisfaction model; None before the first fit."""
+    if registry.current_version(models_dir, REGISTRY_TASK) is None:
         return None
-    return SatisfactionDrivers(**json.loads(path.read_text()))
+    model = registry.load_model(models_dir, REGISTRY_TASK)
+    return SatisfactionDrivers(**model.metadata["drivers"])

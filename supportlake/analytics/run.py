@@ -26,18 +26,14 @@ from supportlake.warehouse import open_warehouse
 SATISFACTION_SAMPLE_ROWS = 200_000
 
 
-def satisfaction_model_dir(settings: Settings) -> Path:
-    return settings.models_dir / "satisfaction"
-
-
 def refresh_satisfaction_model(settings: Settings) -> dict[str, object]:
-    """Retrain the CSAT-drivers model from marts.tickets and save it beside the other models."""
+    """Retrain the CSAT-drivers model from marts.tickets and register it beside the classifiers."""
     with open_warehouse(settings, read_only=True) as connection:
         tickets = connection.execute(
             SATISFACTION_TRAINING_ROWS, {"limit": SATISFACTION_SAMPLE_ROWS}
         ).df()
     pipeline, drivers = fit_satisfaction_model(tickets)
-    save_satisfaction_model(pipeline, drivers, satisfaction_model_dir(settings))
+    save_satisfaction_model(pipeline, drivers, settings.models_dir, tickets)
     return drivers.__dict__
 
 
@@ -51,7 +47,7 @@ def run_analytics(
 ) -> AnalyticsReport:
     if refresh_models:
         refresh_satisfaction_model(settings)
-    drivers = load_satisfaction_drivers(satisfaction_model_dir(settings))
+    drivers = load_satisfaction_drivers(settings.models_dir)
     with open_warehouse(settings, read_only=True) as connection:
         report = compute_report(connection, filters, drivers.__dict__ if drivers else None)
     if not dry_run:
