@@ -19,7 +19,12 @@ from tests.api.conftest import API_KEY, start_api
 from tests.api.synthetic import train_registry
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "landing"
-MONITORING = ["path:models/staging/api", "path:models/marts/monitoring"]
+# The monitoring marts, and the measures the page's support analytics read.
+MONITORING = [
+    "path:models/staging/api",
+    "path:models/marts/monitoring",
+    "agg_ticket_measures_daily",
+]
 
 BILLING = {"subject": "Invoice", "message": "I was charged twice on my invoice. No rush at all."}
 URGENT = {"subject": "Outage", "message": "Production is down for all users, urgent! Fix now."}
