@@ -7,7 +7,6 @@ that multinomial naive Bayes can use the same matrix as the linear models.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -167,10 +166,11 @@ def urgency_row(text: str) -> tuple[float, float, float, float]:
     hits = len(_URGENCY.findall(text))
     words = _WORD.findall(text)
     shouted = sum(1 for word in words if word.isupper())
+    # numpy's log1p, not math's: they differ in the last bit, and saved models saw numpy's.
     return (
-        math.log1p(hits),
+        float(np.log1p(hits)),
         float(hits > 0),
-        math.log1p(text.count("!")),
+        float(np.log1p(text.count("!"))),
         shouted / len(words) if words else 0.0,
     )
 
