@@ -1,47 +1,12 @@
 with
 
-feedback as (
-    select * from {{ ref('stg_api__feedback') }}
+latest_corrections as (
+    -- One correction per ticket and task, the one training applies.
+    select * from {{ ref('ticket_corrections_latest') }}
 ),
 
 predictions as (
     select * from {{ ref('api_predictions') }}
-),
-
-corrections as (
-    -- One correction per ticket and task, the latest (as training applies them).
-    select
-        ticket_id,
-        'priority' as task,
-        corrected_priority as corrected_label,
-        corrected_at,
-        _loaded_at,
-        _source_file,
-        _row_number
-    from feedback
-    where ticket_id is not null and corrected_priority is not null
-
-    union all
-
-    select
-        ticket_id,
-        'category' as task,
-        corrected_category as corrected_label,
-        corrected_at,
-        _loaded_at,
-        _source_file,
-        _row_number
-    from feedback
-    where ticket_id is not null and corrected_category is not null
-),
-
-latest_corrections as (
-    select *
-    from corrections
-    qualify row_number() over (
-        partition by ticket_id, task
-        order by corrected_at desc nulls last, _loaded_at desc, _source_file desc, _row_number desc
-    ) = 1
 ),
 
 served as (
