@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from measure import BENCHMARKS_DOC, machine_line  # noqa: E402
+from measure import BENCHMARKS_DOC, machine_line
 
 SUPPORTLAKE = Path(sys.executable).with_name("supportlake")
 REPOSITORY = Path(__file__).resolve().parents[1]
@@ -478,7 +478,7 @@ def _record(report: dict, args) -> None:
         "1000 / that many requests/s.\n" + (f"\n{args.note}\n" if args.note else "")
     )
     text = BENCHMARKS_DOC.read_text() if BENCHMARKS_DOC.exists() else "# Benchmarks\n"
-    pattern = re.compile(r"^## API load\n.*?(?=^## |\Z)", re.S | re.M)
+    pattern = re.compile(r"^## API load\n.*?(?=^## |^### |\Z)", re.S | re.M)
     if pattern.search(text):
         text = pattern.sub(lambda _: body + "\n", text)
     else:
