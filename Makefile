@@ -37,6 +37,7 @@ demo: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache  # the layer contract in .importlinter
 
 sqllint: venv
 	$(BIN)/sqlfluff lint dbt_project/models dbt_project/macros dbt_project/data-tests --processes 2

@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from measure import Measurement, append_section, run_measured  # noqa: E402
+from measure import Measurement, append_section, run_measured
 
 ROOT = Path(__file__).resolve().parents[1]
 SUPPORTLAKE = str(ROOT / ".venv" / "bin" / "supportlake")

@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from measure import BENCHMARKS_DOC, machine_line  # noqa: E402
+from measure import BENCHMARKS_DOC, machine_line
 
 SECTION = "## Ticket generator"
 

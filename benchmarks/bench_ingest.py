@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from measure import BENCHMARKS_DOC, machine_line  # noqa: E402
+from measure import BENCHMARKS_DOC, machine_line
 
 CONTENDERS = {
     "supportlake": "ingest_path: DuckDB read_parquet -> raw.tickets, one transaction per file",

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from measure import BENCHMARKS_DOC, machine_line  # noqa: E402
+from measure import BENCHMARKS_DOC, machine_line
 
 SECTION = "## Topics and embeddings"
 INTRO = (

@@ -65,7 +65,7 @@ def load_directly(landing_file: LandingFile, reload: bool = False) -> FileResult
             delay_seconds=RETRY_DELAY_SECONDS,
             worth_retrying=lambda error: is_io_error(None, None, FailedState(error)),
         )
-    except Exception as error:  # noqa: BLE001 -- reported per file, like a failed task run
+    except Exception as error:  # reported per file, like a failed task run
         # The traceback goes to the log (the command points at it), the summary gets one line.
         logging.getLogger("flows.ingest").error(
             "ingest %s failed", landing_file.path, exc_info=error

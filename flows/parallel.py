@@ -24,6 +24,7 @@ from supportlake.generate.tickets import (
     PartitionStats,
     build_model,
     parse_formats,
+    plan_partitions,
     write_partition,
 )
 
@@ -55,13 +56,9 @@ def generate_partitions(
     build_model(seed, rows)  # fail on bad seeds here, not on every worker
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    jobs = [
-        PartitionJob(
-            folder, seed, rows, index, first, min(rows_per_partition, rows - first),
-            parse_formats(formats), MessRates(),
-        )
-        for index, first in enumerate(range(0, rows, rows_per_partition))
-    ]  # fmt: skip
+    jobs = plan_partitions(
+        folder, seed, rows, rows_per_partition, parse_formats(formats), MessRates()
+    )
     futures = write_partition_task.map(jobs)
     stats = sorted((future.result() for future in futures), key=lambda item: item.index)
     return ParallelRun(

@@ -14,7 +14,9 @@ from pathlib import Path
 import pandas as pd
 
 from ml.features import CATEGORICAL_COLUMNS, TIMESTAMP_COLUMN
-from supportlake.ingest.vocabulary import warehouse_value
+from supportlake.mapping import MappingError, load_mapping, resolve_columns
+from supportlake.sources import TICKETS
+from supportlake.vocabulary import warehouse_value
 
 LABEL = "label"
 ID_COLUMN = "ticket_id"
@@ -133,24 +135,10 @@ def to_ticket_schema(raw: pd.DataFrame, spec: TextSpec, *, file_name: str) -> pd
         available = ", ".join(map(str, raw.columns))
         raise DataError(f"{file_name}: no {role} column {name!r} (its columns: {available})")
 
-    result = pd.DataFrame(index=frame.index)
     if spec.text_columns:
-        text = [find(name, "text") for name in spec.text_columns]
-        if len(text) == 1:
-            result["message"] = frame[text[0]]
-        else:
-            result["subject"] = frame[text[0]]
-            result["message"] = _join_text(frame[text[1:]])
+        result = _named_text(frame, [find(name, "text") for name in spec.text_columns])
     else:
-        for name in ("subject", "message"):
-            if name in columns:
-                result[name] = frame[columns[name]]
-        if not len(result.columns):
-            available = ", ".join(map(str, raw.columns))
-            raise DataError(
-                f"{file_name}: no subject or message column; name the text with --text "
-                f"(its columns: {available})"
-            )
+        result = _subject_and_message(frame, columns, raw, file_name)
     for name in KEPT_COLUMNS:
         if name in columns and name not in result:
             result[name] = frame[columns[name]]
@@ -163,6 +151,34 @@ def to_ticket_schema(raw: pd.DataFrame, spec: TextSpec, *, file_name: str) -> pd
     return result.reset_index(drop=True)
 
 
+def _named_text(frame: pd.DataFrame, text: list[str]) -> pd.DataFrame:
+    """One text column is the message; with more, the first is the subject."""
+    result = pd.DataFrame(index=frame.index)
+    if len(text) == 1:
+        result["message"] = frame[text[0]]
+    else:
+        result["subject"] = frame[text[0]]
+        result["message"] = _join_text(frame[text[1:]])
+    return result
+
+
+def _subject_and_message(
+    frame: pd.DataFrame, columns: dict[str, str], raw: pd.DataFrame, file_name: str
+) -> pd.DataFrame:
+    """The file's own subject and/or message columns, or a clear error naming its columns."""
+    result = pd.DataFrame(index=frame.index)
+    for name in ("subject", "message"):
+        if name in columns:
+            result[name] = frame[columns[name]]
+    if not len(result.columns):
+        available = ", ".join(map(str, raw.columns))
+        raise DataError(
+            f"{file_name}: no subject or message column; name the text with --text "
+            f"(its columns: {available})"
+        )
+    return result
+
+
 def _join_text(frame: pd.DataFrame) -> pd.Series:
     return frame.apply(
         lambda row: "\n".join(str(value) for value in row if pd.notna(value) and str(value)),
@@ -173,9 +189,6 @@ def _join_text(frame: pd.DataFrame) -> pd.Series:
 def _apply_mapping(raw: pd.DataFrame, mapping: str | None, file_name: str) -> pd.DataFrame:
     if not mapping:
         return raw
-    from supportlake.ingest.mapping import MappingError, load_mapping, resolve_columns
-    from supportlake.sources import TICKETS
-
     try:
         section = load_mapping(mapping).for_source(TICKETS.name)
         plan = resolve_columns(file_name, [str(column) for column in raw.columns], TICKETS, section)

@@ -8,10 +8,10 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display on servers and in CI
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from sklearn.metrics import (  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from sklearn.metrics import (
     accuracy_score,
     confusion_matrix,
     f1_score,

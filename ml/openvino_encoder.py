@@ -1,7 +1,7 @@
 """The `openvino-int8` backend: all-MiniLM-L6-v2 statically quantized to int8 with NNCF.
 
 The plain ONNX export is read by OpenVINO and quantized once with NNCF's transformer recipe
-(SmoothQuant, then fast bias correction; activations calibrated on generated ticket texts), then
+(SmoothQuant, then fast bias correction; activations calibrated on shipped ticket texts), then
 cached as OpenVINO IR under models_dir. Against onnxruntime's dynamic int8 it runs the whole
 graph in int8 kernels (VNNI where the CPU has them) and keeps closer to the plain model
 (docs/benchmarks.md).
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ml.embedding_backends import (
+from ml.encoders import (
     CompiledEncoder,
     artifacts_dir,
     export_plain_onnx,
@@ -29,7 +29,7 @@ from ml.embedding_backends import (
 BACKEND = "openvino-int8"
 CALIBRATION_TEXTS = 1024
 CALIBRATION_BATCH = 16
-CALIBRATION_SEED = 11  # not the seeds benchmarks and tests draw their texts from
+CALIBRATION_FILE = Path(__file__).with_name("data") / "calibration_texts.txt"
 
 
 def import_openvino():
@@ -58,20 +58,10 @@ def quantized_model_dir(models_dir: Path) -> Path:
 
 
 def calibration_texts(count: int = CALIBRATION_TEXTS) -> list[str]:
-    """Normalised texts of generated tickets: deterministic, offline, shaped like real tickets."""
-    import duckdb
-
-    from ml.embeddings import text_sql
-    from supportlake.generate.tickets import MessRates, build_model, build_partition
-
-    tickets, _ = build_partition(
-        build_model(CALIBRATION_SEED, count), 0, 0, count, MessRates.clean()
-    )
-    # A connection of its own: the module-level default one may be busy in the caller.
-    with duckdb.connect() as connection:
-        connection.register("tickets", tickets)
-        rows = connection.execute(f"select {text_sql('subject', 'message')} from tickets")
-        return [row[0] for row in rows.fetchall() if row[0]]
+    """Normalised ticket texts shipped with the package (ml/data/calibration_texts.txt, one a
+    line, made once from generated tickets): deterministic, offline, shaped like real tickets."""
+    lines = CALIBRATION_FILE.read_text(encoding="utf-8").splitlines()
+    return [line for line in lines if line][:count]
 
 
 def quantize_openvino(models_dir: Path) -> Path:

@@ -19,6 +19,7 @@ from sklearn.model_selection import train_test_split
 
 from ml import registry
 from ml.datasets import LABEL, LabelledData
+from ml.schema import ensure_ml_schema
 
 PROMOTIONS_DDL = """
 create table if not exists ml.model_promotions (
@@ -78,7 +79,7 @@ def split_fresh_holdout(
 
 
 def record_decision(connection, decision: PromotionDecision) -> None:
-    registry.ensure_ml_schema(connection)
+    ensure_ml_schema(connection)
     connection.execute(PROMOTIONS_DDL)
     connection.execute(
         "insert into ml.model_promotions values (?, ?, ?, ?, ?, ?, ?, ?, ?)",

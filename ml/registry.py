@@ -22,45 +22,16 @@ from pathlib import Path
 import joblib
 import pandas as pd
 
+from ml.schema import ensure_ml_schema
+from supportlake.settings import PROJECT_ROOT
+from supportlake.warehouse import transaction
+
 MODEL_FILE = "model.joblib"
 METADATA_FILE = "metadata.json"
 POINTER_FILE = "current"
 HISTORY_FILE = "history"  # one line per pointer move: <UTC time> <version> <why>
 ROLLBACK_REASON = "rollback"
 REGISTRY_FOLDER = "classifiers"
-
-MODEL_RUNS_DDL = """
-create table if not exists ml.model_runs (
-    model_version varchar primary key,  -- <task>-<timestamp>-<data hash>
-    task varchar not null,              -- category, priority, or the label a file was trained on
-    trained_at timestamp not null,
-    model_family varchar not null,      -- naive_bayes, logistic_regression, linear_svm, ...
-    baseline_family varchar not null,
-    data_source varchar not null,       -- file path or warehouse:marts.tickets
-    data_hash varchar not null,         -- sha256 of the training rows (text, meta, label)
-    training_rows bigint not null,
-    holdout_rows bigint not null,
-    holdout_source varchar not null,    -- split of the data, or the --holdout file
-    label_set varchar not null,         -- JSON array of the classes
-    corrections_used bigint not null,   -- labels overridden by human corrections
-    cv_macro_f1 double,                 -- chosen model, stratified cross-validation
-    holdout_accuracy double,
-    holdout_macro_f1 double,
-    baseline_macro_f1 double,
-    majority_macro_f1 double,
-    majority_accuracy double,
-    expected_calibration_error double,
-    parameters varchar,                 -- JSON
-    code_version varchar,               -- git sha (+dirty) of the checkout, when known
-    package_version varchar,
-    model_path varchar not null,
-    report_path varchar,
-    routing_coverage double,            -- holdout share routable at 90% precision
-    scope varchar                       -- warehouse, or file (an outside export)
-)
-"""
-# Columns added after the table's first release: added in place to older warehouses.
-MODEL_RUNS_ADDED_COLUMNS = {"routing_coverage": "double", "scope": "varchar"}
 
 
 @dataclass
@@ -90,16 +61,19 @@ def data_hash(frame: pd.DataFrame) -> str:
 
 def code_version() -> str | None:
     """`<git sha>` of the checkout, with `-dirty` when files differ from it; None outside git."""
-    root = Path(__file__).resolve().parents[1]
     try:
         sha = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10
+            ["git", "rev-parse", "HEAD"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
         )
         if sha.returncode != 0:
             return None
         status = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=root,
+            cwd=PROJECT_ROOT,
             capture_output=True,
             text=True,
             timeout=10,
@@ -243,31 +217,16 @@ def tasks_to_train(models_dir: Path, tasks, *, retrain: bool) -> tuple[list[str]
     return to_train, skipped
 
 
-def ensure_ml_schema(connection) -> None:
-    """Schema ml with its tables (idempotent); dbt declares them as sources."""
-    from ml.scoring import PREDICTIONS_DDL
-
-    connection.execute("create schema if not exists ml")
-    connection.execute(MODEL_RUNS_DDL)
-    for column, kind in MODEL_RUNS_ADDED_COLUMNS.items():
-        connection.execute(f"alter table ml.model_runs add column if not exists {column} {kind}")
-    connection.execute(PREDICTIONS_DDL)
-
-
 def record_model_run(connection, row: dict) -> None:
     """Insert the run's row into ml.model_runs (replacing a row of the same version)."""
     ensure_ml_schema(connection)
     frame = pd.DataFrame([row])
     connection.register("model_run_row", frame)
     try:
-        connection.execute("begin transaction")
-        connection.execute(
-            "delete from ml.model_runs where model_version = ?", [row["model_version"]]
-        )
-        connection.execute("insert into ml.model_runs by name select * from model_run_row")
-        connection.execute("commit")
-    except Exception:
-        connection.execute("rollback")
-        raise
+        with transaction(connection):
+            connection.execute(
+                "delete from ml.model_runs where model_version = ?", [row["model_version"]]
+            )
+            connection.execute("insert into ml.model_runs by name select * from model_run_row")
     finally:
         connection.unregister("model_run_row")

@@ -29,25 +29,13 @@ from ml.inference import (
     prepare_frame,
     routing_threshold,
 )
+from ml.schema import ensure_ml_schema
+from supportlake.warehouse import open_warehouse, transaction
 
 SCORING_TASKS = TASKS  # one task order for the API, `predict` and `score`
 DEFAULT_BATCH_SIZE = 20_000
 __all__ = ["REASON_COUNT", "SCORING_TASKS", "is_routable", "routing_threshold", "score_tickets"]
 
-PREDICTIONS_DDL = """
-create table if not exists ml.ticket_predictions (
-    ticket_id varchar not null,         -- one row per ticket of marts.tickets
-    predicted_category varchar,
-    category_confidence double,         -- calibrated probability of the predicted category
-    category_reasons varchar,           -- the features that pushed hardest toward it
-    category_model_version varchar,     -- registry version, or zero-shot-all-MiniLM-L6-v2
-    predicted_priority varchar,
-    priority_confidence double,
-    priority_reasons varchar,
-    priority_model_version varchar,
-    scored_at timestamp not null        -- UTC
-)
-"""
 PREDICTION_COLUMNS = (
     "ticket_id",
     "predicted_category",
@@ -219,9 +207,6 @@ def score_tickets(
     on_batch: Callable[[int], None] | None = None,
 ) -> ScoreSummary:
     """Score marts.tickets into ml.ticket_predictions, `batch_size` tickets at a time."""
-    from ml.registry import ensure_ml_schema
-    from supportlake.warehouse import open_warehouse
-
     started = time.perf_counter()
     scorers = scorers or load_scorers(
         settings.models_dir,
@@ -245,40 +230,36 @@ def score_tickets(
         # A second connection streams the selection while this one writes; it reads the
         # last committed state, so the rows deleted below are still visible to it.
         reader = connection.cursor()
-        connection.execute("begin transaction")
         try:
-            removed = connection.execute(
-                "delete from ml.ticket_predictions where ticket_id not in "
-                "(select ticket_id from marts.tickets)"
-            ).fetchall()[0][0]
-            connection.execute(
-                "delete from ml.ticket_predictions where ticket_id in "
-                f"(select ticket_id from marts.tickets as tickets {where})",
-                parameters,
-            )
-            stream = reader.sql(
-                f"select {columns} from marts.tickets as tickets {where}", params=parameters
-            ).to_arrow_reader(batch_size)
-            for record_batch in stream:
-                frame = record_batch.to_pandas()
-                if frame.empty:
-                    continue
-                predictions = predict_frame(scorers, frame)
-                predictions.insert(0, "ticket_id", frame["ticket_id"].astype(object))
-                predictions["scored_at"] = scored_at
-                connection.register("scored_batch", predictions)
+            with transaction(connection):
+                removed = connection.execute(
+                    "delete from ml.ticket_predictions where ticket_id not in "
+                    "(select ticket_id from marts.tickets)"
+                ).fetchall()[0][0]
                 connection.execute(
-                    "insert into ml.ticket_predictions by name select * from scored_batch"
+                    "delete from ml.ticket_predictions where ticket_id in "
+                    f"(select ticket_id from marts.tickets as tickets {where})",
+                    parameters,
                 )
-                connection.unregister("scored_batch")
-                rows_scored += len(frame)
-                batches += 1
-                if on_batch:
-                    on_batch(len(frame))
-            connection.execute("commit")
-        except BaseException:
-            connection.execute("rollback")
-            raise
+                stream = reader.sql(
+                    f"select {columns} from marts.tickets as tickets {where}", params=parameters
+                ).to_arrow_reader(batch_size)
+                for record_batch in stream:
+                    frame = record_batch.to_pandas()
+                    if frame.empty:
+                        continue
+                    predictions = predict_frame(scorers, frame)
+                    predictions.insert(0, "ticket_id", frame["ticket_id"].astype(object))
+                    predictions["scored_at"] = scored_at
+                    connection.register("scored_batch", predictions)
+                    connection.execute(
+                        "insert into ml.ticket_predictions by name select * from scored_batch"
+                    )
+                    connection.unregister("scored_batch")
+                    rows_scored += len(frame)
+                    batches += 1
+                    if on_batch:
+                        on_batch(len(frame))
         finally:
             reader.close()
     summary = ScoreSummary(

@@ -13,10 +13,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ml.embedding_backends import MODEL_NAME, Encoder, load_encoder
+from ml.embedding_backends import load_encoder
+from ml.encoders import MODEL_NAME, Encoder, normalise
 from ml.features import TicketPreparer
+from supportlake.settings import PROJECT_ROOT
 
-TAXONOMY_FILE = Path(__file__).resolve().parents[1] / "seeds" / "category_taxonomy.csv"
+TAXONOMY_FILE = PROJECT_ROOT / "seeds" / "category_taxonomy.csv"
 ZERO_SHOT_VERSION = f"zero-shot-{MODEL_NAME}"
 # Cosine similarities of one ticket to different descriptions differ by a few hundredths;
 # a low temperature spreads them into usable confidences.
@@ -39,11 +41,6 @@ def load_taxonomy(path: str | Path | None = None) -> dict[str, str]:
 def ticket_texts(frame: pd.DataFrame) -> list[str]:
     """Cleaned subject + message, as the trained models see them."""
     return TicketPreparer().transform(frame)["text"].tolist()
-
-
-def _normalise(vectors: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-12)
 
 
 class ZeroShotClassifier:
@@ -90,7 +87,7 @@ class ZeroShotClassifier:
         if has_subject.any():
             subjects = prepared.loc[has_subject, "subject"].tolist()
             vectors[has_subject] += self.encoder.encode(subjects, batch_size=batch_size)
-            vectors = _normalise(vectors)
+            vectors = normalise(vectors)
         return vectors
 
     def _softmax(self, similarities: np.ndarray) -> np.ndarray:

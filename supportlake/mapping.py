@@ -36,10 +36,10 @@ from pathlib import Path
 
 import yaml
 
-from supportlake.ingest.encoding import CSV_ENCODINGS as ENCODINGS_READ
-from supportlake.ingest.encoding import canonical as canonical_encoding
-from supportlake.ingest.vocabulary import valid_values
+from supportlake.encoding import CSV_ENCODINGS as ENCODINGS_READ
+from supportlake.encoding import canonical as canonical_encoding
 from supportlake.sources import SOURCES, Source
+from supportlake.vocabulary import valid_values
 
 MAPPING_SUFFIX = ".mapping.yaml"
 FOLDER_MAPPING = "_mapping.yaml"
@@ -131,7 +131,7 @@ def split_list(text: str, separator: str) -> list[str]:
 
 
 def packaged_mappings() -> list[str]:
-    folder = resources.files("supportlake.ingest") / "mappings"
+    folder = resources.files("supportlake") / "mappings"
     return sorted(
         item.name[: -len(".yaml")] for item in folder.iterdir() if item.name.endswith(".yaml")
     )
@@ -143,7 +143,7 @@ def load_mapping(spec: str | Path) -> ColumnMapping:
     if path.is_file():
         return parse_mapping(path.read_text(encoding="utf-8"), label=str(path))
     if str(spec) in packaged_mappings():
-        packaged = resources.files("supportlake.ingest") / "mappings" / f"{spec}.yaml"
+        packaged = resources.files("supportlake") / "mappings" / f"{spec}.yaml"
         return parse_mapping(packaged.read_text(encoding="utf-8"), label=str(spec))
     raise MappingError(
         f"mapping {spec!r} is neither a YAML file nor a packaged mapping "

@@ -119,13 +119,8 @@ def collect_status(settings: Settings, now: datetime | None = None) -> Warehouse
     return status
 
 
-def print_status(status: WarehouseStatus, settings: Settings, console: Console | None = None):
-    console = console or default_console
-    console.print(f"warehouse {status.warehouse}")
-    if not status.loads:
-        console.print("no loads yet: run `supportlake ingest`")
-        return
-    table = Table(title=f"last {len(status.loads)} loads", title_justify="left")
+def _loads_table(loads: list[LoadLine], settings: Settings) -> Table:
+    table = Table(title=f"last {len(loads)} loads", title_justify="left")
     for column, justify in [
         ("loaded at (UTC)", "left"),
         ("source", "left"),
@@ -136,14 +131,7 @@ def print_status(status: WarehouseStatus, settings: Settings, console: Console |
         ("in marts", "right"),
     ]:
         table.add_column(column, justify=justify, overflow="fold")
-    for load in status.loads:
-        if load.rows_in_marts is None:
-            in_marts = "-" if load.source != "tickets" else "not built"
-        else:
-            share = load.rows_in_marts / load.rows_read if load.rows_read else 1.0
-            text = f"{load.rows_in_marts:,} ({percent(share)})"
-            low = share < settings.quality_min_rows_in_marts_share
-            in_marts = f"[bold red]{text}[/]" if low else text
+    for load in loads:
         table.add_row(
             f"{load.loaded_at:%Y-%m-%d %H:%M}",
             load.source,
@@ -151,8 +139,28 @@ def print_status(status: WarehouseStatus, settings: Settings, console: Console |
             load.status,
             f"{load.rows_read:,}",
             f"{load.rows_quarantined:,}",
-            in_marts,
+            _in_marts(load, settings),
         )
+    return table
+
+
+def _in_marts(load: LoadLine, settings: Settings) -> str:
+    """Rows of the load in the marts and their share, red under the quality threshold."""
+    if load.rows_in_marts is None:
+        return "-" if load.source != "tickets" else "not built"
+    share = load.rows_in_marts / load.rows_read if load.rows_read else 1.0
+    text = f"{load.rows_in_marts:,} ({percent(share)})"
+    low = share < settings.quality_min_rows_in_marts_share
+    return f"[bold red]{text}[/]" if low else text
+
+
+def print_status(status: WarehouseStatus, settings: Settings, console: Console | None = None):
+    console = console or default_console
+    console.print(f"warehouse {status.warehouse}")
+    if not status.loads:
+        console.print("no loads yet: run `supportlake ingest`")
+        return
+    table = _loads_table(status.loads, settings)
     console.print(table)
     if status.unbuilt_loads:
         console.print(

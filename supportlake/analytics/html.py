@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 from jinja2 import Environment, select_autoescape
 
+from supportlake.analytics.report import SHOWN_TABLES, AnalyticsReport
 from supportlake.analytics.ticket_history import history_sections
-
-if TYPE_CHECKING:
-    from supportlake.analytics.report import AnalyticsReport
 
 TEMPLATE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Support analytics</title>
@@ -189,8 +186,6 @@ def _html_table(frame: pd.DataFrame) -> str:
 
 def build_sections(report: AnalyticsReport, plots: dict[str, str]) -> list[dict[str, object]]:
     """Every section in reading order; an empty one says why it is empty."""
-    from supportlake.analytics.report import SHOWN_TABLES
-
     tables = report.tables
 
     def plot(name: str, note: str = "") -> dict[str, object]:

@@ -16,8 +16,8 @@ from supportlake.analytics.report import (
     AnalyticsReport,
     ReportFilters,
     compute_report,
-    write_report,
 )
+from supportlake.analytics.report_files import write_report
 from supportlake.console import console
 from supportlake.settings import Settings
 from supportlake.warehouse import open_warehouse

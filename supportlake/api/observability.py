@@ -227,7 +227,7 @@ class RequestContextMiddleware:
                 await _send_json(send_with_id, 413, _too_large_detail(self.max_body_bytes))
             else:
                 await self.app(scope, _capped(receive, self.max_body_bytes), send_with_id)
-        except Exception:  # noqa: BLE001 -- one bad request must never take the server down
+        except Exception:  # one bad request must never take the server down
             access_logger.exception("unhandled error")
             if not status["started"]:
                 detail = {

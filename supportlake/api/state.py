@@ -98,7 +98,7 @@ class ApiState:
             if current_versions(self.settings.models_dir) != serving:
                 try:
                     await asyncio.to_thread(self.load_models)
-                except Exception:  # noqa: BLE001 -- keep serving the old model
+                except Exception:  # keep serving the old model
                     logger.exception("reloading models failed; the previous models keep serving")
 
     @asynccontextmanager

@@ -15,9 +15,9 @@ from supportlake.build_runner import run_build
 from supportlake.cli.common import fail
 from supportlake.console import console, progress_bar
 from supportlake.ingest.discovery import IngestError, plan_ingest
-from supportlake.ingest.mapping import MappingError, packaged_mappings
 from supportlake.ingest.results import IngestSummary
 from supportlake.ingest.summary import print_summary
+from supportlake.mapping import MappingError, packaged_mappings
 from supportlake.quality import collect_quality, print_quality
 from supportlake.settings import Settings, get_settings
 from supportlake.sources import SOURCES

@@ -141,7 +141,9 @@ def _unusable(row: dict) -> str | None:
     return None
 
 
-def _history(row: dict, agents: list[str], rng: np.random.Generator) -> list[dict]:
+# One ticket's story in the order its random draws are made: split, the draws (and so the
+# generated files) would change.
+def _history(row: dict, agents: list[str], rng: np.random.Generator) -> list[dict]:  # noqa: C901
     ticket, customer, agent = row["ticket_id"], row["customer_id"], row["agent_id"]
     created, replied, resolved = row["created_at"], row["first_response_at"], row["resolved_at"]
     events: list[dict] = []

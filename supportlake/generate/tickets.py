@@ -872,6 +872,23 @@ class PartitionJob:
     mess: MessRates
 
 
+def plan_partitions(
+    out_dir: Path,
+    seed: int,
+    rows: int,
+    rows_per_partition: int,
+    formats: tuple[str, ...],
+    mess: MessRates,
+) -> list[PartitionJob]:
+    """One job per `rows_per_partition` tickets; partition i is the same whoever writes it
+    (a worker process here, or a Dask worker of flows/parallel.py)."""
+    return [
+        PartitionJob(out_dir, seed, rows, index, first, min(rows_per_partition, rows - first),
+                     formats, mess)
+        for index, first in enumerate(range(0, rows, rows_per_partition))
+    ]  # fmt: skip
+
+
 def write_partition(job: PartitionJob) -> PartitionStats:
     """Build one partition and write it in each format (atomically: temp file, then rename)."""
     model = build_model(job.seed, job.total_rows)
@@ -959,11 +976,7 @@ def generate_tickets(
     build_model(seed, rows)  # fail on a bad seed file here, not in every worker
     calendar_tables()  # built before workers fork, so each inherits it
 
-    jobs = [
-        PartitionJob(out_dir, seed, rows, index, first, min(rows_per_partition, rows - first),
-                     formats, mess)
-        for index, first in enumerate(range(0, rows, rows_per_partition))
-    ]  # fmt: skip
+    jobs = plan_partitions(out_dir, seed, rows, rows_per_partition, formats, mess)
     _remove_stale_partitions(out_dir, seed, formats, len(jobs))
     started = time.perf_counter()
     results: list[PartitionStats] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from supportlake.ingest.mapping import MAPPING_SUFFIX, ColumnMapping, load_mapping
+from supportlake.mapping import MAPPING_SUFFIX, ColumnMapping, load_mapping
 from supportlake.settings import Settings, get_settings
 from supportlake.sources import SOURCES, get_source
 
@@ -70,18 +70,7 @@ def plan_ingest(
         mapping = load_mapping(mapping)
 
     if root.is_file():
-        file_source = source or root.parent.name
-        if file_source not in SOURCES:
-            raise IngestError(
-                f"cannot tell which source {root} belongs to: pass --source "
-                f"({'|'.join(sorted(SOURCES))}) or put it in a folder named after its source"
-            )
-        if file_format(root, file_source) is None:
-            raise IngestError(
-                f"{root}: unsupported file type (supported: {', '.join(sorted(FORMATS))})"
-            )
-        return IngestPlan(root, [LandingFile(root, file_source, mapping)])
-
+        return IngestPlan(root, [_single_file(root, source, mapping)])
     if source is not None or root.name in SOURCES:
         folders = {source or root.name: root}
         unsupported = []
@@ -94,17 +83,39 @@ def plan_ingest(
         )
     files: list[LandingFile] = []
     for folder_source, folder in sorted(folders.items()):
-        for candidate in sorted(folder.rglob("*")):
-            relative = candidate.relative_to(folder)
-            if any(_hidden(Path(part)) for part in relative.parts) or not candidate.is_file():
-                continue
-            if _sidecar(candidate):
-                continue
+        for candidate in _data_files(folder):
             if file_format(candidate, folder_source) is None:
                 unsupported.append(candidate)
-                continue
-            files.append(LandingFile(candidate, folder_source, mapping))
+            else:
+                files.append(LandingFile(candidate, folder_source, mapping))
     return IngestPlan(root, files, unsupported)
+
+
+def _single_file(path: Path, source: str | None, mapping: ColumnMapping | None) -> LandingFile:
+    """One named file: its source from --source or its folder's name, a format we read."""
+    file_source = source or path.parent.name
+    if file_source not in SOURCES:
+        raise IngestError(
+            f"cannot tell which source {path} belongs to: pass --source "
+            f"({'|'.join(sorted(SOURCES))}) or put it in a folder named after its source"
+        )
+    if file_format(path, file_source) is None:
+        raise IngestError(
+            f"{path}: unsupported file type (supported: {', '.join(sorted(FORMATS))})"
+        )
+    return LandingFile(path, file_source, mapping)
+
+
+def _data_files(folder: Path) -> list[Path]:
+    """Files under `folder` in path order, without hidden ones, those in hidden folders and
+    mapping sidecars."""
+    return [
+        candidate
+        for candidate in sorted(folder.rglob("*"))
+        if candidate.is_file()
+        and not any(_hidden(Path(part)) for part in candidate.relative_to(folder).parts)
+        and not _sidecar(candidate)
+    ]
 
 
 def file_format(path: Path, source: str | None = None) -> str | None:

@@ -2,17 +2,15 @@
 
 DuckDB reports a full disk as an IO error naming the file; after a failed commit its
 transaction is already gone, and a rollback then raises "cannot rollback - no transaction is
-active", which used to replace the real cause in the report.
+active", which used to replace the real cause in the report (supportlake.warehouse.transaction
+now keeps the cause).
 """
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import shutil
 from pathlib import Path
-
-import duckdb
 
 _DISK_FULL_MARKERS = ("no space left on device", "disk full", "not enough space")
 
@@ -20,12 +18,6 @@ _DISK_FULL_MARKERS = ("no space left on device", "disk full", "not enough space"
 class DiskFull(RuntimeError):
     """The warehouse (or its temp directory) ran out of disk space. Not an OSError on purpose:
     the ingest flow retries IO errors after seconds, and the disk would be just as full."""
-
-
-def rollback_quietly(connection: duckdb.DuckDBPyConnection) -> None:
-    """Roll back if a transaction is still open; a transaction DuckDB already ended is fine."""
-    with contextlib.suppress(duckdb.Error):
-        connection.rollback()
 
 
 def is_disk_full(error: BaseException) -> bool:

@@ -12,9 +12,22 @@ from pathlib import Path
 
 import duckdb
 
+from supportlake.ingest.articles import ArticleReader
 from supportlake.ingest.discovery import LandingFile, file_format, plan_ingest
-from supportlake.ingest.faults import disk_full, is_disk_full, rollback_quietly
-from supportlake.ingest.mapping import (
+from supportlake.ingest.faults import disk_full, is_disk_full
+from supportlake.ingest.readers import (
+    CsvReader,
+    JsonReader,
+    LoadContext,
+    ParquetReader,
+    Reader,
+    ReadError,
+    insert_raw_sql,
+)
+from supportlake.ingest.reload import loads_of_content, retire_loads
+from supportlake.ingest.results import EMPTY, FAILED, LOADED, SKIPPED, FileResult, IngestSummary
+from supportlake.ingest.values import translate_loaded_rows
+from supportlake.mapping import (
     ColumnMapping,
     ColumnPlan,
     MappingError,
@@ -23,14 +36,20 @@ from supportlake.ingest.mapping import (
     load_mapping,
     resolve_columns,
 )
-from supportlake.ingest.readers import READERS, LoadContext, Reader, ReadError, insert_raw_sql
-from supportlake.ingest.reload import loads_of_content, retire_loads
-from supportlake.ingest.results import EMPTY, FAILED, LOADED, SKIPPED, FileResult, IngestSummary
-from supportlake.ingest.values import translate_loaded_rows
 from supportlake.raw_schema import ensure_raw_schema
 from supportlake.settings import Settings, get_settings
 from supportlake.sources import Source, get_source
-from supportlake.warehouse import IO_ERRORS, open_warehouse
+from supportlake.warehouse import IO_ERRORS, open_warehouse, transaction
+
+# The reader of each file format; articles (markdown, HTML) are JSON records to the loader.
+READERS: dict[str, type[Reader]] = {
+    "csv": CsvReader,
+    "json": JsonReader,
+    "jsonl": JsonReader,
+    "parquet": ParquetReader,
+    "markdown": ArticleReader,
+    "html": ArticleReader,
+}
 
 
 def ingest_path(
@@ -125,7 +144,7 @@ def ingest_file(
         _load_atomically(connection, reader, plan, context, result, sha256, size, retire)
     except IO_ERRORS:
         raise
-    except Exception as error:  # noqa: BLE001 -- any other failure fails this file, not the run
+    except Exception as error:  # any other failure fails this file, not the run
         if is_disk_full(error):
             raise  # not the data's fault: the caller names the cause
         result.status = FAILED
@@ -151,8 +170,7 @@ def _load_atomically(
 ) -> None:
     """Raw rows, quarantine rows and the manifest row commit together or not at all; so does
     the retirement of the loads a reload replaces."""
-    connection.begin()
-    try:
+    with transaction(connection):
         if retire:
             removed = retire_loads(connection, retire, context.load_id)
             noun = "load" if len(retire) == 1 else "loads"
@@ -174,10 +192,6 @@ def _load_atomically(
         _check_count(reader, result)
         result.status = EMPTY if result.rows_read == 0 else LOADED
         _insert_manifest(connection, context, result, sha256, size)
-        connection.commit()
-    except BaseException:
-        rollback_quietly(connection)  # never let a failed rollback hide why the load failed
-        raise
     result.retired = list(retire or [])
 
 
@@ -245,13 +259,8 @@ def _record_failure(
     sha256: str,
     size: int,
 ) -> None:
-    connection.begin()
-    try:
+    with transaction(connection):
         _insert_manifest(connection, context, result, sha256, size)
-        connection.commit()
-    except BaseException:
-        rollback_quietly(connection)
-        raise
 
 
 def _mapping_for(

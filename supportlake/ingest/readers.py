@@ -20,10 +20,10 @@ from pathlib import Path
 
 import duckdb
 
+from supportlake.encoding import EncodingProblem, detect
 from supportlake.extensions import load_extension
-from supportlake.ingest.encoding import EncodingProblem, detect
-from supportlake.ingest.mapping import ColumnPlan, SourceMapping
 from supportlake.ingest.records import RecordScan, scan_csv
+from supportlake.mapping import ColumnPlan, SourceMapping
 from supportlake.sources import LINEAGE_COLUMNS, Source
 
 HEAD_BYTES = 1 << 20  # enough to hold any sane header line
@@ -519,19 +519,6 @@ def _safe_rows(rows):
     except csv.Error:
         # An unterminated quote in the head: the file has rows, DuckDB judges them later.
         yield ["?"]
-
-
-READERS: dict[str, type[Reader]] = {
-    "csv": CsvReader,
-    "json": JsonReader,
-    "jsonl": JsonReader,
-    "parquet": ParquetReader,
-}
-
-# Articles are JSON records to the loader; the module subclasses JsonReader, so it loads last.
-from supportlake.ingest.articles import ArticleReader  # noqa: E402
-
-READERS.update(markdown=ArticleReader, html=ArticleReader)
 
 
 def _transform_bare_carriage_returns(path: Path, repaired: io.BufferedWriter | None) -> int:

@@ -9,37 +9,46 @@ from rich.console import Console
 from rich.table import Table
 
 from supportlake.console import console as default_console
-from supportlake.ingest.results import EMPTY, FAILED, LOADED, SKIPPED, IngestSummary
+from supportlake.ingest.results import EMPTY, FAILED, LOADED, SKIPPED, FileResult, IngestSummary
 from supportlake.quality import print_ingest_quality
 
 _STYLES = {LOADED: "green", EMPTY: "yellow", SKIPPED: "dim", FAILED: "bold red"}
 
 
+def _files_table(summary: IngestSummary) -> Table:
+    table = Table(title=f"ingest {_shown(summary.root)}", title_justify="left")
+    table.add_column("file", overflow="fold")
+    table.add_column("status")
+    table.add_column("loaded", justify="right")
+    table.add_column("quarantined", justify="right")
+    table.add_column("note", overflow="fold")
+    for result in summary.files:
+        counted = result.status in (LOADED, EMPTY)
+        table.add_row(
+            f"{result.source}/{result.path.name}",
+            f"[{_STYLES[result.status]}]{result.status}[/]",
+            f"{result.rows_loaded:,}" if counted else "-",
+            f"{result.rows_quarantined:,}" if counted else "-",
+            _note(result),
+        )
+    return table
+
+
+def _note(result: FileResult) -> str:
+    """Ignored columns, the mapping used and the load's message, in one cell."""
+    note = "see below" if result.status == FAILED else result.message
+    if result.ignored_columns:
+        ignored = f"ignored columns: {', '.join(result.ignored_columns)}"
+        note = f"{ignored}; {note}" if note else ignored
+    if result.mapping and result.status == LOADED:
+        note = f"mapping {result.mapping}; {note}" if note else f"mapping {result.mapping}"
+    return note
+
+
 def print_summary(summary: IngestSummary, console: Console | None = None) -> None:
     console = console or default_console
     if summary.files:
-        table = Table(title=f"ingest {_shown(summary.root)}", title_justify="left")
-        table.add_column("file", overflow="fold")
-        table.add_column("status")
-        table.add_column("loaded", justify="right")
-        table.add_column("quarantined", justify="right")
-        table.add_column("note", overflow="fold")
-        for result in summary.files:
-            note = "see below" if result.status == FAILED else result.message
-            if result.ignored_columns:
-                ignored = f"ignored columns: {', '.join(result.ignored_columns)}"
-                note = f"{ignored}; {note}" if note else ignored
-            if result.mapping and result.status == LOADED:
-                note = f"mapping {result.mapping}; {note}" if note else f"mapping {result.mapping}"
-            counted = result.status in (LOADED, EMPTY)
-            table.add_row(
-                f"{result.source}/{result.path.name}",
-                f"[{_STYLES[result.status]}]{result.status}[/]",
-                f"{result.rows_loaded:,}" if counted else "-",
-                f"{result.rows_quarantined:,}" if counted else "-",
-                note,
-            )
-        console.print(table)
+        console.print(_files_table(summary))
     for path in summary.unsupported:
         console.print(
             f"[yellow]left alone[/] {_shown(path)}: not a data file or not a source folder"

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 
 import duckdb
 
-from supportlake.ingest.mapping import SourceMapping
+from supportlake.mapping import SourceMapping
 from supportlake.sources import TICKETS, Source
 
 GENERATED_ID_PREFIX = "tickets-"

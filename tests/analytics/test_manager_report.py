@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from supportlake.analytics.html import hours, percent
-from supportlake.analytics.report import ReportFilters, compute_report, write_report
+from supportlake.analytics.report import ReportFilters, compute_report
+from supportlake.analytics.report_files import write_report
 from tests.analytics.conftest import build_report_warehouse, open_copy
 from tests.analytics.test_report import make_tickets
 

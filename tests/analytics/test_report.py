@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from supportlake.analytics.report import ReportFilters, compute_report, write_report
+from supportlake.analytics.report import ReportFilters, compute_report
+from supportlake.analytics.report_files import write_report
 from tests.analytics.conftest import build_report_warehouse, open_copy
 
 CATEGORIES = ["Technical", "Billing", "Account"]

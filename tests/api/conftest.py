@@ -81,7 +81,7 @@ def webhook() -> Iterator[Webhook]:
     hook = Webhook()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 -- http.server's naming
+        def do_POST(self):  # http.server's naming
             body = self.rfile.read(int(self.headers["Content-Length"]))
             time.sleep(hook.delay)
             hook.received.append(json.loads(body))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from supportlake.ingest.discovery import IngestError, plan_ingest
-from supportlake.ingest.mapping import MappingError
+from supportlake.mapping import MappingError
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from supportlake.ingest.mapping import (
+from supportlake.mapping import (
     MappingError,
     find_sidecar_mapping,
     load_mapping,

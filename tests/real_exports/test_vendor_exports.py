@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from supportlake.ingest import ingest_path
-from supportlake.ingest.vocabulary import categories
 from supportlake.settings import Settings
 from supportlake.transform import run_dbt
+from supportlake.vocabulary import categories
 from supportlake.warehouse import open_warehouse
 
 VENDOR_EXPORTS = Path(__file__).resolve().parents[1] / "fixtures" / "vendor_exports"
