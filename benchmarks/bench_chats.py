@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from measure import BENCHMARKS_DOC, machine_line  # noqa: E402
+from measure import BENCHMARKS_DOC, machine_line
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRATCH = ROOT / ".state" / "bench" / "chats"
