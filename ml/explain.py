@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-from ml.classifiers import readable_weights, short_feature_name
+from ml.classifiers import explain_predictions, readable_weights, short_feature_name
 from ml.features import feature_names
 
 CANDIDATES_PER_ROW = 12  # features tried per row: cost grows linearly with it
@@ -29,14 +29,21 @@ def readable_columns(pipeline) -> np.ndarray:
 
 
 def occlusion_contributions(
-    predict_proba, matrix: sparse.csr_matrix, class_index: np.ndarray, readable: np.ndarray
+    predict_proba,
+    matrix: sparse.csr_matrix,
+    class_index: np.ndarray,
+    readable: np.ndarray,
+    probabilities: np.ndarray | None = None,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per row: (readable columns tried, strongest value first; the predicted class's
     probability drop when each is zeroed). `predict_proba` maps a feature matrix to
-    probabilities, so any fitted classifier (or its compiled form) can be explained."""
+    probabilities, so any fitted classifier (or its compiled form) can be explained;
+    `probabilities`, when the caller has them, saves predicting the unperturbed rows again."""
     matrix = sparse.csr_matrix(matrix)
     class_index = np.asarray(class_index)
-    base = predict_proba(matrix)[np.arange(matrix.shape[0]), class_index]
+    if probabilities is None:
+        probabilities = predict_proba(matrix)
+    base = probabilities[np.arange(matrix.shape[0]), class_index]
     tried: list[np.ndarray] = []
     for row in range(matrix.shape[0]):
         start, end = matrix.indptr[row], matrix.indptr[row + 1]
@@ -90,8 +97,6 @@ def explain_rows(
     weights: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> list[str]:
     """Coefficient reasons where the model has weights, leave-one-out contributions otherwise."""
-    from ml.classifiers import explain_predictions
-
     weights = weights if weights is not None else readable_weights(pipeline)
     if has_weights(weights):
         return explain_predictions(pipeline, matrix, predicted, count, weights=weights)

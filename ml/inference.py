@@ -653,14 +653,18 @@ class TaskModel:
             matrix = sparse.csr_matrix(self.pipeline[:-1].transform(prepared.frame()))
         return self._classifier_proba(matrix), matrix
 
-    def reasons(self, matrix: sparse.csr_matrix, best: np.ndarray) -> list[list[Reason]]:
+    def reasons(
+        self, matrix: sparse.csr_matrix, best: np.ndarray, probabilities: np.ndarray | None = None
+    ) -> list[list[Reason]]:
         """Each row's top reasons toward its predicted class (index `best[row]`)."""
         if self.weights is not None:
             return [
                 coefficient_reasons(self.names, self.weights, matrix, row, int(class_index))
                 for row, class_index in enumerate(best)
             ]
-        contributions = occlusion_contributions(self._classifier_proba, matrix, best, self.readable)
+        contributions = occlusion_contributions(
+            self._classifier_proba, matrix, best, self.readable, probabilities
+        )
         reasons = []
         for columns, drops in contributions:
             top = _merged_top(self.names, columns.tolist(), drops.tolist(), REASON_COUNT)
@@ -675,7 +679,7 @@ class TaskModel:
         probabilities, matrix = self.probabilities(prepared)
         best = probabilities.argmax(axis=1)
         labels = [str(label) for label in self.classes]
-        reasons = self.reasons(matrix, best)
+        reasons = self.reasons(matrix, best, probabilities)
         predictions = []
         for row, class_index in enumerate(best.tolist()):
             values = probabilities[row]

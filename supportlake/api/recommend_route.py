@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import duckdb
 from fastapi import APIRouter, HTTPException
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 
+from ml.recommend import recommend_resolution
+from ml.resolved_index import NothingToSearch
 from supportlake.api.masking import mask_pii
+from supportlake.serving import ServingCopyMissing
 from supportlake.settings import Settings
 
 # The encoder the answers use: `auto` is the fastest CPU variant that agrees with the plain
@@ -88,12 +92,6 @@ def recommend_router(settings: Settings, dependencies: list) -> APIRouter:
 
 def _recommend(settings: Settings, request: RecommendIn) -> dict:
     """ml.recommend on the serving copy, its failures turned into answers a caller can act on."""
-    import duckdb
-
-    from ml.recommend import recommend_resolution
-    from ml.resolved_index import NothingToSearch
-    from supportlake.serving import ServingCopyMissing
-
     try:
         answer = recommend_resolution(
             request.text,
