@@ -9,6 +9,9 @@ each beside its baseline in the same run (rounds interleaved, so both see the sa
     build after that 1-row load: the models downstream of the tickets source
     build when nothing new was loaded
         baseline: `build --all --unit-tests`, every node as every build ran before
+    supportlake --help (--startup-only measures just this pair)
+        baseline: the same help with ml/ and the Prefect flows imported up front, as a command
+        line that imported its commands' dependencies at the top would start
 
 Goals (issue 18, 2 cores): ingest <= 3 s, build with nothing new <= 5 s. The warehouse is the
 test fixtures' exports (tests/fixtures/landing), ingested and built once before the rounds.
@@ -36,7 +39,25 @@ INGEST_BASELINE = "baseline: ingest 1-row CSV through Prefect (SUPPORTLAKE_PREFE
 BUILD_ONE_LOAD = "build after a 1-row tickets load"
 BUILD_NOTHING = "build, nothing new loaded"
 BUILD_BASELINE = "baseline: build --all --unit-tests"
+HELP = "supportlake --help"
+HELP_BASELINE = "baseline: --help with ml/ and the flows imported up front"
 GOALS = {INGEST: 3.0, BUILD_NOTHING: 5.0}
+EAGER_HELP = (
+    "import ml.training, ml.scoring, ml.topics, ml.recommend, flows.demo, flows.topics; "
+    "from supportlake.cli import app; app(['--help'])"
+)
+
+
+def startup(label: str, command: list[str]) -> Measurement:
+    log = SCRATCH / "commands.log"
+    return run_measured(label, ["sh", "-c", f'exec "$0" "$@" >> {log} 2>&1', *command])
+
+
+def help_round() -> list[Measurement]:
+    return [
+        startup(HELP, [SUPPORTLAKE, "--help"]),
+        startup(HELP_BASELINE, [sys.executable, "-c", EAGER_HELP]),
+    ]
 
 
 def environment() -> dict[str, str]:
@@ -91,6 +112,7 @@ def run_rounds(rounds: int) -> list[Measurement]:
         measured.append(supportlake(BUILD_ONE_LOAD, "build"))
         measured.append(supportlake(BUILD_BASELINE, "build", "--all", "--unit-tests"))
         measured.append(supportlake(BUILD_NOTHING, "build"))
+        measured += help_round()
     return measured
 
 
@@ -99,8 +121,11 @@ def table(measured: list[Measurement]) -> str:
         "| command (whole process) | median wall s | runs (wall s) | median CPU s | goal |",
         "|---|---:|---|---:|---|",
     ]
-    for label in (INGEST, INGEST_BASELINE, BUILD_ONE_LOAD, BUILD_NOTHING, BUILD_BASELINE):
+    labels = (INGEST, INGEST_BASELINE, BUILD_ONE_LOAD, BUILD_NOTHING, BUILD_BASELINE, HELP)
+    for label in (*labels, HELP_BASELINE):
         runs = [item for item in measured if item.label == label]
+        if not runs:
+            continue
         wall = statistics.median(item.seconds for item in runs)
         cpu = statistics.median(item.cpu_seconds for item in runs)
         goal = GOALS.get(label)
@@ -114,12 +139,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--record", action="store_true", help="append to docs/benchmarks.md")
+    parser.add_argument(
+        "--startup-only", action="store_true", help="only `supportlake --help` and its baseline"
+    )
     args = parser.parse_args()
     if os.environ.get("PREFECT_API_URL"):
         parser.error("unset PREFECT_API_URL: the direct runs are measured without a Prefect API")
     load_before = os.getloadavg()
-    prepare()
-    measured = run_rounds(args.rounds)
+    if args.startup_only:
+        SCRATCH.mkdir(parents=True, exist_ok=True)
+        measured = [item for _ in range(args.rounds) for item in help_round()]
+    else:
+        prepare()
+        measured = run_rounds(args.rounds)
     load_after = os.getloadavg()
     load = (
         f"{os.cpu_count()} cores; load average (1/5/15 min) "
@@ -129,7 +161,10 @@ def main() -> None:
     body = f"{table(measured)}\n\n{args.rounds} interleaved rounds; {load}."
     print(body)
     if args.record:
-        append_section("Seconds per command: ingest and build fixed costs", body)
+        title = "Seconds per command: " + (
+            "`supportlake --help` start" if args.startup_only else "ingest and build fixed costs"
+        )
+        append_section(title, body)
 
 
 if __name__ == "__main__":
