@@ -4,7 +4,11 @@ Embeddings are read as a stream of Arrow record batches and never all held at on
 stays flat whatever the number of tickets. Results:
 - ml.ticket_clusters: ticket_id -> cluster_id (+ distance to the centroid), latest run only.
 - ml.cluster_descriptions: per cluster of the latest run: label, top terms, example tickets.
-- ml.clustering_runs: one row per run with its settings and ARI/NMI against categories.
+- ml.clustering_runs: one row per run with its settings, ARI/NMI against categories and the
+  share of tickets that kept their topic since the previous run.
+
+Topic ids are stable across refits: a refitted model's centres are matched to the previous
+model's (ml/topic_matching.py), so a topic keeps its id and whatever a user keyed to it.
 - <reports>/topics/clusters.json and clusters.png (a 2-D PCA view of a sample).
 """
 
@@ -14,7 +18,7 @@ import json
 import math
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +33,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.metrics import mutual_info_score
 
 from ml.embeddings import arrow_to_vectors, text_sql
+from ml.topic_matching import match_topics
 
 DEFAULT_CLUSTERS = 20
 STREAM_ROWS = 100_000  # rows per Arrow batch read from DuckDB (~150 MB of float32 at most)
@@ -76,6 +81,10 @@ create table if not exists ml.clustering_runs (
 
 def ensure_topic_tables(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute(TABLES_DDL)
+    # Added after the first release: warehouses that have the table gain the column.
+    connection.execute(
+        "alter table ml.clustering_runs add column if not exists kept_topic_share double"
+    )
 
 
 # --- fitting -------------------------------------------------------------------------------
@@ -186,8 +195,13 @@ def assign_clusters(
     model: MiniBatchKMeans,
     embedding_model: str,
     clustering_run_id: str,
+    topic_ids: Sequence[int] | None = None,
 ) -> tuple[int, float]:
-    """Write ml.ticket_clusters for every ticket with an embedding; returns (tickets, inertia)."""
+    """Write ml.ticket_clusters for every ticket with an embedding; returns (tickets, inertia).
+
+    topic_ids maps the model's centre index to the stable topic id written (default: the
+    index itself)."""
+    ids = np.asarray(topic_ids if topic_ids is not None else range(model.n_clusters))
     writer = connection.cursor()  # the stream stays open on `connection` while this one writes
     writer.execute(
         "create or replace table ml.text_clusters_staging "
@@ -203,7 +217,7 @@ def assign_clusters(
             batch = pa.table(
                 {
                     "text_hash": hashes,
-                    "cluster_id": pa.array(nearest.astype(np.int32)),
+                    "cluster_id": pa.array(ids[nearest].astype(np.int32)),
                     "distance_to_centroid": pa.array(nearest_distance.astype(np.float64)),
                 }
             )
@@ -359,9 +373,11 @@ def _mix(connection, column: str) -> dict[int, list[dict]]:
 
 
 def describe_clusters(
-    connection: duckdb.DuckDBPyConnection, n_clusters: int, seed: int = 0
+    connection: duckdb.DuckDBPyConnection, topic_ids: Sequence[int], seed: int = 0
 ) -> list[ClusterDescription]:
-    """Size, c-TF-IDF terms (on a per-cluster sample), category/product mix, examples, label."""
+    """Size, c-TF-IDF terms (on a per-cluster sample), category/product mix, examples, label,
+    for each of `topic_ids` (the ids ml.ticket_clusters holds)."""
+    position = {int(topic): index for index, topic in enumerate(topic_ids)}
     sample = connection.sql(
         f"""
         select clusters.cluster_id, {text_sql("tickets.subject", "tickets.message")} as text
@@ -372,11 +388,12 @@ def describe_clusters(
         ) <= {TERMS_SAMPLE_PER_CLUSTER}
         """
     ).to_arrow_table()
-    terms = class_tfidf_terms(
+    by_position = class_tfidf_terms(
         sample["text"].to_pylist(),
-        sample["cluster_id"].to_numpy().astype(np.int64),
-        n_clusters,
+        np.array([position[int(c)] for c in sample["cluster_id"].to_pylist()], dtype=np.int64),
+        len(position),
     )
+    terms = {int(topic_ids[index]): found for index, found in by_position.items()}
     sizes = dict(
         connection.execute(
             "select cluster_id, count(*) from ml.ticket_clusters group by cluster_id"
@@ -409,7 +426,7 @@ def describe_clusters(
             top_product_lines=products.get(cluster, []),
             examples=examples.get(cluster, []),
         )
-        for cluster in range(n_clusters)
+        for cluster in (int(topic) for topic in topic_ids)
     ]
 
 
@@ -504,6 +521,10 @@ class ClusteringResult:
     seconds: float
     clusters: list[ClusterDescription] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)
+    # Tickets clustered in both this and the previous run that have the same topic id now;
+    # None on the first run.
+    kept_topic_share: float | None = None
+    matched_topics: int = 0  # topics of this model that kept an earlier topic's id
 
     def line(self) -> str:
         agreement = (
@@ -512,14 +533,57 @@ class ClusteringResult:
             if self.adjusted_rand_index is not None
             else "no categories to compare"
         )
+        kept = (
+            f"; {self.kept_topic_share:.1%} of tickets kept their topic "
+            f"({self.matched_topics} of {self.cluster_count} topics matched)"
+            if self.kept_topic_share is not None
+            else ""
+        )
         return (
             f"{self.cluster_count} clusters over {self.clustered_tickets} tickets "
-            f"({self.clustered_texts} texts, {self.epochs} passes): {agreement}"
+            f"({self.clustered_texts} texts, {self.epochs} passes): {agreement}{kept}"
         )
 
 
 def model_file(models_dir: Path, embedding_model: str) -> Path:
     return Path(models_dir) / "topics" / f"kmeans-{embedding_model}.joblib"
+
+
+@dataclass
+class TopicModel:
+    """The k-means model and the stable topic id of each of its centres."""
+
+    kmeans: MiniBatchKMeans
+    topic_ids: list[int]
+    next_topic_id: int  # the first id no topic has had yet
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        state = {"model": self.kmeans, "topic_ids": self.topic_ids}
+        joblib.dump({**state, "next_topic_id": self.next_topic_id}, path)
+
+    @classmethod
+    def load(cls, path: Path) -> TopicModel | None:
+        if not path.exists():
+            return None
+        saved = joblib.load(path)
+        if isinstance(saved, dict):
+            return cls(saved["model"], list(saved["topic_ids"]), int(saved["next_topic_id"]))
+        # Saved before ids were stable: the centre index was the topic id.
+        return cls(saved, list(range(saved.n_clusters)), saved.n_clusters)
+
+
+def kept_topic_share(connection: duckdb.DuckDBPyConnection) -> float | None:
+    """Share of tickets in both previous_ticket_clusters and ml.ticket_clusters whose topic id
+    did not change; None when no ticket is in both."""
+    kept, both = connection.execute(
+        """
+        select count(*) filter (where previous.cluster_id = current.cluster_id), count(*)
+        from previous_ticket_clusters as previous
+        inner join ml.ticket_clusters as current on previous.ticket_id = current.ticket_id
+        """
+    ).fetchone()
+    return kept / both if both else None
 
 
 def cluster_tickets(
@@ -545,8 +609,10 @@ def cluster_tickets(
     minibatch_size, planned_epochs = plan_minibatches(texts)
     epochs = epochs or planned_epochs
     saved = model_file(models_dir, embedding_model)
-    model = joblib.load(saved) if saved.exists() and not refit else None
-    if model is None or model.n_clusters != n_clusters:
+    previous = TopicModel.load(saved)
+    if previous is not None and not refit and previous.kmeans.n_clusters == n_clusters:
+        topics, matched, epochs = previous, n_clusters, 0  # reused: no pass over the data
+    else:
 
         def batches():
             for _, vectors, weights in stream_embeddings(connection, embedding_model, stream_rows):
@@ -559,14 +625,26 @@ def cluster_tickets(
             epochs=epochs,
             seed=seed,
         )
-        saved.parent.mkdir(parents=True, exist_ok=True)
-        joblib.dump(model, saved)
-    else:
-        epochs = 0  # reused: no pass over the data to fit
+        match = match_topics(
+            previous.kmeans.cluster_centers_ if previous else None,
+            previous.topic_ids if previous else [],
+            model.cluster_centers_,
+            previous.next_topic_id if previous else 0,
+        )
+        topics = TopicModel(model, match.topic_ids, match.next_topic_id)
+        matched = match.matched
+        topics.save(saved)
     run_id = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
-    tickets, inertia = assign_clusters(connection, model, embedding_model, run_id)
+    connection.execute(
+        "create or replace temp table previous_ticket_clusters as "
+        "select ticket_id, cluster_id from ml.ticket_clusters"
+    )
+    tickets, inertia = assign_clusters(
+        connection, topics.kmeans, embedding_model, run_id, topics.topic_ids
+    )
+    kept = kept_topic_share(connection)
     agreement = category_agreement(connection)
-    descriptions = describe_clusters(connection, n_clusters, seed)
+    descriptions = describe_clusters(connection, topics.topic_ids, seed)
     _write_descriptions(connection, run_id, descriptions)
     result = ClusteringResult(
         clustering_run_id=run_id,
@@ -582,6 +660,8 @@ def cluster_tickets(
         labelled_tickets=agreement[2] if agreement else 0,
         seconds=0.0,
         clusters=descriptions,
+        kept_topic_share=kept,
+        matched_topics=matched if previous is not None else 0,
     )
     topics_dir = Path(reports_dir) / "topics"
     plot = plot_clusters(connection, embedding_model, descriptions, topics_dir / "clusters.png")
@@ -623,9 +703,13 @@ def _write_descriptions(connection, run_id: str, descriptions: list[ClusterDescr
 def _record_run(connection, result: ClusteringResult) -> None:
     connection.execute(
         """
-        insert into ml.clustering_runs values (
+        insert into ml.clustering_runs (
+            clustering_run_id, fitted_at, embedding_model, cluster_count, clustered_texts,
+            clustered_tickets, epochs, minibatch_size, inertia, adjusted_rand_index,
+            normalized_mutual_info, labelled_tickets, seconds, kept_topic_share
+        ) values (
             $run, current_timestamp::timestamp, $model, $clusters, $texts, $tickets, $epochs,
-            $minibatch, $inertia, $ari, $nmi, $labelled, $seconds
+            $minibatch, $inertia, $ari, $nmi, $labelled, $seconds, $kept
         )
         """,
         {
@@ -641,5 +725,6 @@ def _record_run(connection, result: ClusteringResult) -> None:
             "nmi": result.normalized_mutual_info,
             "labelled": result.labelled_tickets,
             "seconds": result.seconds,
+            "kept": result.kept_topic_share,
         },
     )
