@@ -20,6 +20,8 @@ from sklearn.model_selection import train_test_split
 from ml import registry
 from ml.datasets import LABEL, LabelledData
 from ml.schema import ensure_ml_schema
+from ml.training import _evaluate_pipeline, fit_task, register
+from supportlake.warehouse import open_warehouse
 
 PROMOTIONS_DDL = """
 create table if not exists ml.model_promotions (
@@ -108,9 +110,6 @@ def challenge(
 ) -> PromotionDecision:
     """Train a challenger for options.task, score it and the champion on one holdout, and
     promote it only if its macro-F1 is higher. The decision is recorded and returned."""
-    from ml.training import _evaluate_pipeline, fit_task, register
-    from supportlake.warehouse import open_warehouse
-
     task = options.task
     if holdout is None:
         data, holdout = split_fresh_holdout(data, options.holdout_share, options.seed)

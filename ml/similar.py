@@ -9,6 +9,8 @@ import duckdb
 
 from ml.embedding_backends import DIMENSIONS, load_encoder
 from ml.embeddings import normalize_text
+from supportlake.settings import get_settings
+from supportlake.warehouse import open_warehouse
 
 DEFAULT_NEIGHBOURS = 5
 
@@ -125,9 +127,6 @@ def find_similar_tickets(
     The encoder is loaded once per process; the warehouse is opened read-only for the query
     and closed again, so a running pipeline is never blocked for longer than one query.
     """
-    from supportlake.settings import get_settings
-    from supportlake.warehouse import open_warehouse
-
     settings = settings or get_settings()
     normalized = normalize_text(text)
     if not normalized:
