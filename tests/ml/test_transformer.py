@@ -11,7 +11,14 @@ from ml.candidates import FINE_TUNED_TRANSFORMER, SEQUENCE_VIEW
 from ml.classifiers import family_of
 from ml.features import detect_feature_set
 from ml.scoring import PipelineScorer
-from ml.training import Candidate, TrainingOptions, _transformer_skip, fit_candidate, fit_task
+from ml.training import (
+    Candidate,
+    CandidateScore,
+    TrainingOptions,
+    _transformer_skip,
+    fit_candidate,
+    fit_task,
+)
 from ml.transformer_classifier import TransformerClassifier, device_name
 from ml.word_sequence import WordPositions, texts_from_positions
 from tests.ml.test_candidates import labelled
@@ -126,3 +133,22 @@ def test_train_refuses_an_unknown_transformer_mode_before_reading_data(environme
     )
     assert result.exit_code != 0
     assert "--transformer takes auto, on, off, not 'gpu'" in result.output
+
+
+def test_the_average_never_takes_the_transformer_as_a_member():
+    from ml.candidates import PLAIN_BASELINE, PLAIN_VIEW, PRODUCT_VIEW
+    from ml.training import _ensemble
+
+    labels = np.array(["a", "b"] * 4, dtype=object)
+    splits = [(np.arange(4), np.arange(4, 8))]
+    right = np.eye(2)[[0, 1, 0, 1]]  # every fold prediction right
+    families = [
+        (FINE_TUNED_TRANSFORMER, SEQUENCE_VIEW, 0.99),
+        ("linear_svm", PRODUCT_VIEW, 0.90),
+        (PLAIN_BASELINE, PLAIN_VIEW, 0.80),
+    ]
+    candidates = [Candidate(f, {}, view, TransformerClassifier) for f, view, _ in families]
+    scores = [CandidateScore(f, {}, cv, 0.0, 1.0, view=v) for f, v, cv in families]
+    members = _ensemble(candidates, scores, [[right]] * 3, labels, splits, TrainingOptions("x"))
+    assert members is not None
+    assert members[1].parameters["members"] == "linear_svm + plain_baseline"
