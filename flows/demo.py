@@ -19,7 +19,7 @@ from flows.build import build_warehouse
 from flows.ingest import ingest_flow
 from flows.monitoring import publish_dashboard, write_dashboard_page
 from flows.runner import run_logger, run_subflow, run_task, running_directly
-from flows.topics import refresh_topics
+from flows.topics import build_retrieval_indexes, refresh_topics
 from flows.train_score import train_and_score
 from supportlake.settings import Settings, get_settings
 
@@ -62,13 +62,21 @@ def demo_outputs(settings: Settings, report: Path, dashboard: Path, chats: Path)
 def generate_demo_data(settings: Settings, tickets: int, chats: int, seed: int) -> str:
     """Deterministic for a seed: a second demo rewrites identical files, which ingest skips."""
     from supportlake.generate.chats import generate_chats
+    from supportlake.generate.knowledge_base import generate_knowledge_base
     from supportlake.generate.tickets import generate_tickets
 
     ticket_summary = generate_tickets(settings.landing_for("tickets"), rows=tickets, seed=seed)
     chat_summary = generate_chats(settings.landing_for("chats"), rows=chats, seed=seed)
+    knowledge_base = generate_knowledge_base(
+        settings.landing_for("tickets"),
+        settings.landing_for("knowledge_base"),
+        settings.landing_for("ticket_article_links"),
+        seed=seed,
+    )
     return (
         f"{ticket_summary.rows:,} ticket rows in {len(ticket_summary.files)} files, "
-        f"{chat_summary.rows_written:,} chat rows in {len(chat_summary.files)} files"
+        f"{chat_summary.rows_written:,} chat rows in {len(chat_summary.files)} files, "
+        f"{knowledge_base.articles} help-center articles cited on {knowledge_base.links:,} tickets"
     )
 
 
@@ -110,7 +118,8 @@ def _dashboard(settings: Settings) -> Path:
 def run_demo(
     tickets: int = DEMO_TICKETS, chats: int = DEMO_CHATS, seed: int = DEMO_SEED
 ) -> DemoResult:
-    """generate -> ingest -> dbt build -> classify -> topics -> analytics, exports, dashboard."""
+    """generate (tickets, chats, knowledge base) -> ingest -> dbt build (marts, ticket graph)
+    -> classify -> topics -> retrieval indexes -> analytics, exports, dashboard."""
     settings = get_settings()
     logger = run_logger()
     steps = {"generate": run_task(generate_demo_data, settings, tickets, chats, seed)}
@@ -121,6 +130,7 @@ def run_demo(
     steps |= {f"classification: {step}": line for step, line in classification.steps.items()}
     topics = run_subflow(refresh_topics)
     steps |= {f"topics: {step}": line for step, line in topics.steps.items()}
+    steps["retrieval indexes"] = run_task(build_retrieval_indexes, settings)
     report = run_task(write_analytics_report, settings)
     chat_export = run_task(export_chat_csvs, settings)
     dashboard = _dashboard(settings)

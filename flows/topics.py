@@ -12,8 +12,10 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.runner import run_logger, run_task
-from ml.embedding_backends import embedding_model_for
+from ml.article_index import build_article_index
+from ml.embedding_backends import embedding_model_for, load_encoder
 from ml.embeddings import EmbedSummary, embed_tickets
+from ml.resolved_index import NothingToSearch, build_resolved_index
 from ml.topics import DATABASE_MEMORY, DEFAULT_CLUSTERS, ClusteringResult, cluster_tickets
 from supportlake.console import progress_bar
 from supportlake.settings import Settings, get_settings
@@ -52,11 +54,52 @@ def cluster_and_assign(
         )
 
 
+# What reads the topic tables, plus the parents the ticket graph and the knowledge-gap
+# detector have besides them (graph edges, knowledge base, feedback: cheap, and missing in a
+# warehouse built before they existed); the ticket marts themselves are never rebuilt here.
+TOPIC_MARTS = [
+    "build",
+    "--select",
+    "source:ml_topics+",
+    "+graph_edges",
+    "+graph_topic_articles",
+    "+ticket_anomalies",
+    "--exclude",
+    "+tickets",
+    # their not-null tests need the raw tables, which exist only once anything was ingested
+    "source:knowledge_base",
+    "source:recommendation_feedback",
+    # tests of models outside this selection (knowledge-base chunks) wait for `build`
+    "--indirect-selection",
+    "cautious",
+]
+
+
 @task(retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def build_topic_marts(settings: Settings) -> str:
     from supportlake.transform import run_dbt
 
-    return run_dbt(["build", "--select", "source:ml_topics+"], settings).summary()
+    return run_dbt(TOPIC_MARTS, settings).summary()
+
+
+@task(cache_policy=NO_CACHE)
+def build_retrieval_indexes(settings: Settings, backend: str = "auto") -> str:
+    """Build what `recommend` searches from the serving copy: the knowledge-base sections
+    (their vectors land in the models folder's cache, so the first recommend encodes
+    nothing) and the resolved tickets with their stored embeddings."""
+    encoder = load_encoder(backend, settings.models_dir)
+    articles = build_article_index(settings, encoder)
+    if articles.index is not None:
+        articles.index.close()
+    try:
+        resolved = build_resolved_index(settings, encoder.embedding_model)
+    except NothingToSearch as nothing:
+        return f"{len(articles.chunks)} article sections; no resolved tickets: {nothing}"
+    resolved.index.close()
+    return (
+        f"{len(articles.chunks)} article sections ({articles.encoded_now} encoded now), "
+        f"{len(resolved.tickets)} resolved tickets indexed"
+    )
 
 
 @flow

@@ -23,7 +23,7 @@ select
     cast(tickets.agent_id as varchar) as resolved_by,
     cast(tickets.queue as varchar) as queue,
     cast(tickets.resolution_minutes as double) as resolution_minutes,
-    cast(tickets.is_reopened as boolean) as is_reopened,
+    cast(tickets.reopened_count > 0 as boolean) as is_reopened,
     cast(tickets.satisfaction_score as integer) as satisfaction_score,
     cast(coalesce(cited.cited_article_count, 0) as bigint) as cited_article_count
 from tickets
