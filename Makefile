@@ -38,6 +38,7 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache  # the layer contract in .importlinter
+	$(BIN)/mypy  # supportlake, ml and flows ([tool.mypy] in pyproject.toml)
 
 sqllint: venv
 	$(BIN)/sqlfluff lint dbt_project/models dbt_project/macros dbt_project/data-tests --processes 2

@@ -158,6 +158,6 @@ def embed_on_dask(
     """embed_tickets_distributed on a local cluster of `workers` processes, or on the Dask
     scheduler at `address` (tcp://host:8786)."""
     runner = dask_runner(workers, address)
-    return embed_tickets_distributed.with_options(task_runner=runner)(
-        settings.model_dump_json(), backend, partition_texts, batch_size
-    )
+    # prefect_dask's runner is a TaskRunner of its own future type, which Prefect's hint omits.
+    flow = embed_tickets_distributed.with_options(task_runner=runner)  # type: ignore[arg-type]
+    return flow(settings.model_dump_json(), backend, partition_texts, batch_size)

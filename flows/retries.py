@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from supportlake.warehouse import IO_ERRORS
 
-if TYPE_CHECKING:  # type-only: a direct run (flows/runner.py) retries without importing Prefect
-    from prefect.client.schemas.objects import TaskRun
-    from prefect.states import State
+
+class FinishedState(Protocol):
+    """A Prefect State, or flows/runner.py's FailedState in a direct run: result() raises."""
+
+    def result(self, raise_on_failure: bool = True) -> object: ...
 
 
-def is_io_error(task: object, task_run: TaskRun, state: State) -> bool:
+def is_io_error(task: object, task_run: object, state: FinishedState) -> bool:
     """A locked or unreachable file is retried; bad content fails the same way every time."""
     try:
         state.result()

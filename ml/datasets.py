@@ -200,7 +200,9 @@ def _apply_mapping(raw: pd.DataFrame, mapping: str | None, file_name: str) -> pd
     }
     # The mapping's value tables as the ingest applies them: Zendesk's `Normal` is Medium in
     # training as in the warehouse.
-    for column in set(plan.selected) & set(section.values if section else ()):
+    if section is None:
+        return renamed
+    for column in set(plan.selected) & set(section.values):
         renamed[column] = renamed[column].map(
             lambda value, column=column: (
                 section.translate(column, value)[0] if isinstance(value, str) else value

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.table import Table
 
 from supportlake.console import console as default_console
@@ -121,7 +121,7 @@ def collect_status(settings: Settings, now: datetime | None = None) -> Warehouse
 
 def _loads_table(loads: list[LoadLine], settings: Settings) -> Table:
     table = Table(title=f"last {len(loads)} loads", title_justify="left")
-    for column, justify in [
+    columns: list[tuple[str, JustifyMethod]] = [
         ("loaded at (UTC)", "left"),
         ("source", "left"),
         ("file", "left"),
@@ -129,7 +129,8 @@ def _loads_table(loads: list[LoadLine], settings: Settings) -> Table:
         ("rows in", "right"),
         ("quarantined", "right"),
         ("in marts", "right"),
-    ]:
+    ]
+    for column, justify in columns:
         table.add_column(column, justify=justify, overflow="fold")
     for load in loads:
         table.add_row(
@@ -182,8 +183,8 @@ def print_status(status: WarehouseStatus, settings: Settings, console: Console |
         console.print(
             f"quarantine: {status.quarantined_rows:,} rows in raw.quarantine; top reasons:"
         )
-        for source, reason, count in status.quarantine:
-            console.print(f"  {source}: {reason} ({count:,})", soft_wrap=True)
+        for quarantined_from, reason, count in status.quarantine:
+            console.print(f"  {quarantined_from}: {reason} ({count:,})", soft_wrap=True)
     else:
         console.print("quarantine: empty")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -36,7 +37,8 @@ def connect(
             f"warehouse {path} does not exist yet: run `supportlake ingest` and `supportlake build`"
         )
     path.parent.mkdir(parents=True, exist_ok=True)
-    config = offline_config(settings) | {"memory_limit": settings.duckdb_memory_limit}
+    config: dict[str, Any] = offline_config(settings)
+    config["memory_limit"] = settings.duckdb_memory_limit
     if settings.duckdb_threads:
         config["threads"] = str(settings.duckdb_threads)
     if read_only:
@@ -61,7 +63,8 @@ def _connect_ducklake(
 ) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with the DuckLake catalog attached as its default database;
     readers see settings.catalog_as_of's snapshot when one is set."""
-    config = offline_config(settings) | {"memory_limit": settings.duckdb_memory_limit}
+    config: dict[str, Any] = offline_config(settings)
+    config["memory_limit"] = settings.duckdb_memory_limit
     if settings.duckdb_threads:
         config["threads"] = str(settings.duckdb_threads)
     connection = duckdb.connect(config=config)

@@ -4,6 +4,7 @@ or run the whole pipeline on generated data."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import typer
@@ -198,8 +199,8 @@ def demo(
     """Generate a demo data set and run the whole pipeline as one flow."""
     from flows.demo import run_demo  # imported when run: it brings Prefect (seconds of --help)
 
-    chosen = {"tickets": tickets, "chats": chats, "seed": seed}
-    chosen = {name: value for name, value in chosen.items() if value is not None}
+    given = {"tickets": tickets, "chats": chats, "seed": seed}
+    chosen: dict[str, Any] = {name: value for name, value in given.items() if value is not None}
     result = run_flow("demo", lambda: run_demo, say=console.print, **chosen)
     for step, outcome in result.steps.items():
         console.print(f"  [bold]{step}[/]: {outcome}")

@@ -68,18 +68,18 @@ def recommend(
         console.print(sections)
     if answer.tickets:
         table = Table("similarity", "ticket", "found by", "how it was resolved", "subject")
-        for evidence in answer.tickets:
+        for found in answer.tickets:
             found_by = " + ".join(
                 name
-                for name, rank in (("bm25", evidence.bm25_rank), ("dense", evidence.dense_rank))
+                for name, rank in (("bm25", found.bm25_rank), ("dense", found.dense_rank))
                 if rank is not None
             )
             table.add_row(
-                f"{evidence.similarity:.3f}",
-                evidence.ticket.ticket_id,
+                f"{found.similarity:.3f}",
+                found.ticket.ticket_id,
                 found_by,
-                evidence.ticket.how_resolved(),
-                (evidence.ticket.subject or "")[:50],
+                found.ticket.how_resolved(),
+                (found.ticket.subject or "")[:50],
             )
         console.print(table)
     if answer.confident:

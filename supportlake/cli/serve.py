@@ -53,7 +53,7 @@ def serve(
     """Serve the prediction API with uvicorn (OpenAPI docs at /docs)."""
     import uvicorn  # imported when run: uvicorn is not needed by `--help`
 
-    log_level = log_level.value
+    level = log_level.value
     problem = port_problem(host, port)
     if problem:
         console.print(f"[bold red]error:[/] cannot listen on {host}:{port}: {problem}")
@@ -66,7 +66,7 @@ def serve(
         f"ticket_corrections}}; write endpoints {writes}",
         soft_wrap=True,
     )
-    os.environ["SUPPORTLAKE_API_LOG_LEVEL"] = log_level  # read by each worker's app factory
+    os.environ["SUPPORTLAKE_API_LOG_LEVEL"] = level  # read by each worker's app factory
     try:
         uvicorn.run(
             "supportlake.api.app:create_served_app",
@@ -75,7 +75,7 @@ def serve(
             port=port,
             workers=workers,
             log_config=None,  # the factory sets up JSON logging in every worker
-            log_level=log_level,
+            log_level=level,
             access_log=False,
         )
     except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after its graceful shutdown

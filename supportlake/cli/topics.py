@@ -4,6 +4,8 @@ ml/ and the flows are imported when a command runs: torch and Prefect cost secon
 
 from __future__ import annotations
 
+from typing import Any
+
 import duckdb
 import typer
 from rich.table import Table
@@ -130,7 +132,7 @@ def topics(
     from flows.topics import refresh_topics
 
     backend = checked_backend(backend)
-    options = {"backend": backend, "n_clusters": clusters, "refit": refit}
+    options: dict[str, Any] = {"backend": backend, "n_clusters": clusters, "refit": refit}
     result = run_flow("topics", lambda: refresh_topics, say=console.print, **options)
     for step, outcome in result.steps.items():
         console.print(f"  [bold]{step}[/]: {outcome}")
