@@ -128,6 +128,8 @@ def test_a_build_killed_with_sigkill_is_rebuilt_by_the_next_run(tmp_path: Path) 
     )
     assert rerun.returncode == 0, rerun.stdout[-4000:] + rerun.stderr[-4000:]
     results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+    # Exposures are listed too, as "no-op": they document readers, nothing runs.
+    results = [result for result in results if not result["unique_id"].startswith("exposure.")]
     assert len(results) > 300
     assert {result["status"] for result in results} <= {"pass", "success", "warn"}
     assert unbalanced_loads(settings) == []
