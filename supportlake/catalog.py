@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import duckdb
 
@@ -92,7 +92,10 @@ def attach(
         options.append("read_only")
     if as_of:
         options.append(_as_of_option(as_of))
-    statement = f"attach {_literal(settings.catalog)} as {CATALOG_ALIAS} ({', '.join(options)})"
+    # attach runs only with a catalog set (uses_ducklake)
+    statement = (
+        f"attach {_literal(cast(str, settings.catalog))} as {CATALOG_ALIAS} ({', '.join(options)})"
+    )
     # Two processes attaching a new catalog at once both try to create its tables: the loser
     # fails "to initialize DuckLake" and finds the winner's catalog on its next try.
     retry_on_conflict(lambda: connection.execute(statement), markers=("initialize",))
@@ -145,7 +148,7 @@ def is_ducklake(connection: duckdb.DuckDBPyConnection) -> bool:
     row = connection.execute(
         "select type from duckdb_databases() where database_name = current_database()"
     ).fetchone()
-    return bool(row) and row[0] == "ducklake"
+    return row is not None and row[0] == "ducklake"
 
 
 def table_ddl(connection: duckdb.DuckDBPyConnection, ddl: str) -> str:

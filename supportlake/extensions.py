@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -52,7 +53,7 @@ def wheel_file(name: str) -> Path:
     return binary
 
 
-def offline_config(settings: Settings) -> dict[str, str]:
+def offline_config(settings: Settings) -> dict[str, Any]:
     """Connection options that keep DuckDB offline and pointed at the project's extensions."""
     return {
         "extension_directory": str(settings.duckdb_extension_directory),

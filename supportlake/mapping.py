@@ -33,6 +33,7 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import cast
 
 import yaml
 
@@ -303,7 +304,8 @@ def resolve_columns(
     for target in explicit.values():
         if target is not None and target not in source.columns:
             raise MappingError(
-                f"{file_name}: mapping {mapping.label} maps onto {target!r}, "
+                # explicit targets come from a mapping: it is set here
+                f"{file_name}: mapping {cast(SourceMapping, mapping).label} maps onto {target!r}, "
                 f"which is not a column of {source.name}"
             )
     known = {normalize(column): column for column in source.columns}

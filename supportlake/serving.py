@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import duckdb
 
@@ -87,6 +88,11 @@ def _column_comments(
     ).fetchall()
 
 
+def serving_path(settings: Settings) -> Path:
+    """The serving copy's file (Settings fills it in beside the warehouse when it is unset)."""
+    return Path(cast(Path, settings.serving_warehouse))
+
+
 def _remove(path: Path) -> None:
     for leftover in (path, path.with_name(path.name + ".wal")):
         leftover.unlink(missing_ok=True)
@@ -97,7 +103,7 @@ def publish_serving_copy(settings: Settings | None = None) -> PublishedCopy:
     settings.serving_warehouse. Called by run_dbt after every successful build."""
     settings = settings or get_settings()
     started = time.perf_counter()
-    target = Path(settings.serving_warehouse)
+    target = serving_path(settings)
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     _remove(temporary)
@@ -132,13 +138,13 @@ def publish_serving_copy(settings: Settings | None = None) -> PublishedCopy:
 
 def serving_settings(settings: Settings) -> Settings:
     """The same settings with the serving copy as the file to open (read-only)."""
-    return settings.model_copy(update={"warehouse": Path(settings.serving_warehouse)})
+    return settings.model_copy(update={"warehouse": serving_path(settings)})
 
 
 def connect_serving(settings: Settings | None = None) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the serving copy; never the writer's file."""
     settings = settings or get_settings()
-    path = Path(settings.serving_warehouse)
+    path = serving_path(settings)
     if not path.exists():
         raise ServingCopyMissing(
             f"no serving copy at {path} yet: run `supportlake ingest` and `supportlake build`"

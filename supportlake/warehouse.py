@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import duckdb
 
@@ -112,3 +112,9 @@ def transaction(connection: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDB
         with suppress(duckdb.Error):
             connection.rollback()
         raise
+
+
+def one_row(result: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
+    """The row of a statement that always returns exactly one (an aggregate without GROUP BY,
+    an INSERT's row count): DuckDB types fetchone() as optional for the general case."""
+    return cast(tuple[Any, ...], result.fetchone())

@@ -9,6 +9,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 import duckdb
 
@@ -39,7 +40,7 @@ from supportlake.mapping import (
 from supportlake.raw_schema import ensure_raw_schema
 from supportlake.settings import Settings, get_settings
 from supportlake.sources import Source, get_source
-from supportlake.warehouse import IO_ERRORS, open_warehouse, transaction
+from supportlake.warehouse import IO_ERRORS, one_row, open_warehouse, transaction
 
 # The reader of each file format; articles (markdown, HTML) are JSON records to the loader.
 READERS: dict[str, type[Reader]] = {
@@ -131,7 +132,8 @@ def ingest_file(
     try:
         source_mapping = _mapping_for(path, source, mapping)
         result.mapping = source_mapping.label if source_mapping else None
-        reader = READERS[result.file_format](
+        # plan_ingest hands over only files of a known format
+        reader = READERS[cast(str, result.file_format)](
             connection, path, source_mapping, load_id.replace("-", "_")
         )
         reader.inspect()
@@ -178,7 +180,7 @@ def _load_atomically(
             result.message = f"{result.message}; {note}" if result.message else note
         if plan is not None:
             insert = insert_raw_sql(context.source, plan, reader.select_sql(plan))
-            result.rows_loaded = connection.execute(insert, context.lineage_params()).fetchone()[0]
+            result.rows_loaded = one_row(connection.execute(insert, context.lineage_params()))[0]
             result.rows_quarantined = insert_quarantine(
                 connection, reader.quarantine_sql(plan), context
             )
@@ -214,14 +216,16 @@ def insert_quarantine(
     """Insert the reader's (row_number, field, reason, raw_record) rows; return how many."""
     if select_sql is None:
         return 0
-    return connection.execute(
-        f"""
-        insert into raw.quarantine
-        select ?, ?, ?, row_number, field, reason, raw_record, ?
-        from ({select_sql}) as rejected(row_number, field, reason, raw_record)
-        """,
-        context.quarantine_params(),
-    ).fetchone()[0]
+    return one_row(
+        connection.execute(
+            f"""
+            insert into raw.quarantine
+            select ?, ?, ?, row_number, field, reason, raw_record, ?
+            from ({select_sql}) as rejected(row_number, field, reason, raw_record)
+            """,
+            context.quarantine_params(),
+        )
+    )[0]
 
 
 def _insert_manifest(

@@ -25,6 +25,7 @@ from supportlake.extensions import load_extension
 from supportlake.ingest.records import RecordScan, scan_csv
 from supportlake.mapping import ColumnPlan, SourceMapping
 from supportlake.sources import LINEAGE_COLUMNS, Source
+from supportlake.warehouse import one_row
 
 HEAD_BYTES = 1 << 20  # enough to hold any sane header line
 MAX_LINE_BYTES = 16 << 20  # chat exports carry whole conversations in one field
@@ -177,12 +178,22 @@ class CsvReader(Reader):
     def _count_records(self) -> None:
         """Count the records apart from DuckDB and set aside those it would drop or misread
         (see records.py); DuckDB then reads a copy without them."""
-        options = {"codec": self.codec, "delimiter": self.delimiter}
-        scan = scan_csv(self.read_path, max_record_bytes=MAX_LINE_BYTES, **options)
+        scan = scan_csv(
+            self.read_path,
+            codec=self.codec,
+            delimiter=self.delimiter,
+            max_record_bytes=MAX_LINE_BYTES,
+        )
         self.expected_records = scan.records
         if scan.set_aside:
             copy = self._scratch_file("records")
-            scan_csv(self.read_path, max_record_bytes=MAX_LINE_BYTES, copy_to=copy, **options)
+            scan_csv(
+                self.read_path,
+                codec=self.codec,
+                delimiter=self.delimiter,
+                max_record_bytes=MAX_LINE_BYTES,
+                copy_to=copy,
+            )
             self.read_path = copy
             self._stage_set_aside(scan)
         if scan.blank_lines:
@@ -325,7 +336,7 @@ class ParquetReader(Reader):
             described = self.connection.execute(
                 f"describe select * from read_parquet({path})"
             ).fetchall()
-            rows = self.connection.execute(f"select count(*) from read_parquet({path})").fetchone()
+            rows = one_row(self.connection.execute(f"select count(*) from read_parquet({path})"))
         except duckdb.IOException:
             raise
         except duckdb.Error as error:
@@ -447,7 +458,7 @@ class JsonReader(Reader):
 
     def _describe_staged(self) -> tuple[int, list[str]]:
         """Record count, and the keys of all objects in order of first appearance."""
-        records = self.connection.execute(f"select count(*) from {self.staged}").fetchone()[0]
+        records = one_row(self.connection.execute(f"select count(*) from {self.staged}"))[0]
         # Exports repeat a handful of key sets: group on the set before unnesting its keys.
         key_sets = self.connection.execute(f"""
             select json_keys(raw_text) as keys, min(record_number) as first_seen

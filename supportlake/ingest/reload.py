@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import duckdb
 
+from supportlake.warehouse import one_row
+
 RETIRED = "retired"
 _LOAD_ID_COLUMNS = ("load_id", "_load_id")
 
@@ -37,9 +39,11 @@ def retire_loads(
         return 0
     removed = 0
     for table, column in _tables_keyed_on_load_id(connection):
-        removed_here = connection.execute(
-            f'delete from raw."{table}" where "{column}" in (select unnest(?))', [load_ids]
-        ).fetchone()[0]
+        removed_here = one_row(
+            connection.execute(
+                f'delete from raw."{table}" where "{column}" in (select unnest(?))', [load_ids]
+            )
+        )[0]
         if table == "quarantine" or column == "_load_id":  # records, not bookkeeping
             removed += removed_here
     connection.execute(

@@ -18,11 +18,13 @@ and the training code read the same values, and the mapping of each load is on r
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
 import duckdb
 
 from supportlake.mapping import SourceMapping
 from supportlake.sources import TICKETS, Source
+from supportlake.warehouse import one_row
 
 GENERATED_ID_PREFIX = "tickets-"
 ISO_TIMESTAMP = "%Y-%m-%d %H:%M:%S"
@@ -60,11 +62,13 @@ def translate_loaded_rows(
         notes.append(f"values translated: {', '.join(translated)}")
     notes += warnings
     if source.name == TICKETS.name and "ticket_id" not in selected:
-        generated = connection.execute(
-            f"update {source.table} set ticket_id = {generated_ticket_id_sql(sha256)} "
-            "where _load_id = ? and ticket_id is null",
-            [load_id],
-        ).fetchone()[0]
+        generated = one_row(
+            connection.execute(
+                f"update {source.table} set ticket_id = {generated_ticket_id_sql(sha256)} "
+                "where _load_id = ? and ticket_id is null",
+                [load_id],
+            )
+        )[0]
         if generated:
             notes.append(
                 f"ticket_id: {generated:,} ids generated (the file has no ticket id column; "
@@ -187,7 +191,7 @@ def _reformat_timestamps(
     column: str,
     mapping: SourceMapping,
 ) -> list[str]:
-    fmt = mapping.timestamp_format.replace("'", "''")
+    fmt = cast(str, mapping.timestamp_format).replace("'", "''")  # called only when it is set
     parsed = f"try_strptime(trim({column}), '{fmt}')"
     connection.execute(
         f"update {source.table} set {column} = strftime({parsed}, '{ISO_TIMESTAMP}') "
@@ -195,11 +199,13 @@ def _reformat_timestamps(
         [load_id],
     )
     # Values in another format stay as written; staging still tries its own formats on them.
-    unparsed = connection.execute(
-        f"select count(*) from {source.table} where _load_id = ? and trim({column}) <> '' "
-        f"and try_cast({column} as timestamp) is null",
-        [load_id],
-    ).fetchone()[0]
+    unparsed = one_row(
+        connection.execute(
+            f"select count(*) from {source.table} where _load_id = ? and trim({column}) <> '' "
+            f"and try_cast({column} as timestamp) is null",
+            [load_id],
+        )
+    )[0]
     if not unparsed:
         return []
     return [
