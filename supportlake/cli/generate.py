@@ -1,5 +1,5 @@
-"""`supportlake generate tickets | ticket-events | chats`: synthetic landing data. Thin: the
-work is in supportlake/generate/."""
+"""`supportlake generate tickets | ticket-events | knowledge-base | chats`: synthetic landing
+data. Thin: the work is in supportlake/generate/."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import typer
 
 from supportlake.console import console
 from supportlake.generate.chats import generate_chats
+from supportlake.generate.knowledge_base import generate_knowledge_base
 from supportlake.generate.ticket_events import generate_ticket_events
 from supportlake.settings import get_settings
 
@@ -86,6 +87,34 @@ def ticket_events(
     skipped = ", ".join(f"{reason} {count:,}" for reason, count in summary.skipped.most_common())
     if skipped:
         console.print(f"[yellow]tickets without events[/] (no consistent history): {skipped}")
+
+
+@generate_app.command("knowledge-base")
+def knowledge_base(
+    tickets: Path = typer.Option(
+        None, "--tickets", help="Folder of generated ticket files (default: landing/tickets)."
+    ),
+    seed: int = typer.Option(0, "--seed", min=0, help="Same seed, same articles and citations."),
+) -> None:
+    """Help-center articles that fit generated tickets, and the resolved tickets that cite them
+    (into the lake's landing/knowledge_base and landing/ticket_article_links)."""
+    settings = get_settings()
+    summary = generate_knowledge_base(
+        tickets or settings.landing_for("tickets"),
+        settings.landing_for("knowledge_base"),
+        settings.landing_for("ticket_article_links"),
+        seed=seed,
+    )
+    console.print(
+        f"[green]{summary.articles} articles[/] -> {summary.articles_path}; "
+        f"{summary.links:,} of {summary.tickets_read:,} resolved tickets cite one -> "
+        f"{summary.links_path}"
+    )
+    if summary.tickets_without_article:
+        console.print(
+            f"[yellow]{summary.tickets_without_article:,} resolved tickets[/] describe no problem "
+            "an article covers (no citation written)"
+        )
 
 
 @generate_app.command("chats")

@@ -69,3 +69,19 @@ def test_peak_memory_does_not_grow_with_rows(tmp_path):
 
     few, many = peak_kb(20_000), peak_kb(200_000)
     assert many < few * 1.15 + 20_000, f"peak RSS {few} kB for 20k rows, {many} kB for 200k"
+
+
+def test_generate_knowledge_base_writes_articles_and_citations_for_generated_tickets(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("SUPPORTLAKE_LAKE", str(tmp_path / "lake"))
+    runner = CliRunner()
+    tickets = runner.invoke(app, ["generate", "tickets", "--rows", "400", "--workers", "1"])
+    assert tickets.exit_code == 0, tickets.output
+    result = runner.invoke(app, ["generate", "knowledge-base"])
+    assert result.exit_code == 0, result.output
+    landing = tmp_path / "lake" / "landing"
+    articles = (landing / "knowledge_base" / "knowledge-base-0.jsonl").read_text().splitlines()
+    links = (landing / "ticket_article_links" / "ticket-article-links-0.jsonl").read_text()
+    assert len(articles) > 100 and links.count("\n") > 50
+    assert f"{len(articles)} articles" in " ".join(result.output.split())
