@@ -49,8 +49,9 @@ def train_classifier(
     max_rows: int,
     budget_minutes: float = DEFAULT_BUDGET_MINUTES,
 ) -> tuple[str, PromotionDecision | None]:
-    """Train one task on marts.tickets (corrections applied): the first model becomes current;
-    a later one is a challenger promoted only if it beats the champion. (version, decision)."""
+    """Train one task on marts.tickets with the corrections of marts.ticket_corrections_latest
+    applied (both as the last dbt build left them): the first model becomes current; a later
+    one is a challenger promoted only if it beats the champion. (version, decision)."""
     data = load_training_data(settings, task_name, max_rows=max_rows)
     options = TrainingOptions(
         task=task_name,

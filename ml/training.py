@@ -980,43 +980,37 @@ def load_training_data(
     *,
     data_path: str | Path | None = None,
     spec: TextSpec | None = None,
-    corrections_path: str | Path | None = None,
+    corrections_from=None,
     max_rows: int = DEFAULT_MAX_ROWS,
 ) -> LabelledData:
     """Labelled rows for `task` from a file or marts.tickets, human corrections applied.
 
-    The label is `spec.label_column` (default: the task's name). Corrections
-    (`corrected_<task>`) come from raw.ticket_corrections when training on the warehouse and
-    from `corrections_path` when given; they override recorded labels by ticket_id.
+    The label is `spec.label_column` (default: the task's name). Corrections come from
+    marts.ticket_corrections_latest (the one home of "the latest correction wins"): of the
+    warehouse trained from, or for a file of `corrections_from` (the settings of the warehouse
+    its corrections file was loaded into); they override recorded labels by ticket_id.
     """
     from ml.datasets import load_labelled_file, load_labelled_warehouse
-    from ml.feedback import (
-        apply_corrections,
-        latest_corrections,
-        read_corrections_file,
-        read_corrections_table,
-    )
+    from ml.feedback import apply_corrections, read_latest_corrections
     from supportlake.warehouse import open_warehouse
 
-    corrections = read_corrections_file(corrections_path) if corrections_path else pd.DataFrame()
     spec = spec or TextSpec(label_column=task)
     if data_path is None:
         with open_warehouse(settings, read_only=True) as connection:
-            corrections = pd.concat(
-                [read_corrections_table(connection), corrections], ignore_index=True
-            )
-            corrected_ids = latest_corrections(corrections, task)["ticket_id"].tolist()
+            latest = read_latest_corrections(connection, task)
             data = load_labelled_warehouse(
                 connection,
                 spec.label_column or task,
                 max_rows=max_rows,
-                extra_ticket_ids=corrected_ids,
+                extra_ticket_ids=latest["ticket_id"].tolist(),
             )
     else:
         data = load_labelled_file(data_path, spec)
-    if not corrections.empty:
-        data = apply_corrections(data, corrections, task)
-    return finish_labels(data)
+        latest = pd.DataFrame()
+        if corrections_from is not None:
+            with open_warehouse(corrections_from, read_only=True) as connection:
+                latest = read_latest_corrections(connection, task)
+    return finish_labels(apply_corrections(data, latest))
 
 
 def train_task(

@@ -9,14 +9,22 @@ from __future__ import annotations
 
 import shlex
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
+from flows.corrections import (
+    CorrectionsError,
+    corrections_on_their_own,
+    describe_load,
+    load_corrections,
+)
 from supportlake.cli.common import fail, split_names
 from supportlake.console import console, progress_bar
-from supportlake.settings import get_settings
+from supportlake.settings import Settings, get_settings
+from supportlake.transform import DbtError
 
 
 def _print_training(run) -> None:
@@ -93,7 +101,10 @@ def train(
         None, "--holdout", help="separate labelled file to score on, same columns as --data"
     ),
     corrections: Path = typer.Option(
-        None, "--corrections", help="extra corrections file (ticket_id, corrected_<label>, ...)"
+        None,
+        "--corrections",
+        help="corrections file (ticket_id, corrected_<label>, ...): ingested into the "
+        "warehouse (with --data: into a temporary one of its own), then applied",
     ),
     quick: bool = typer.Option(False, "--quick", help="small grid: baseline and one linear SVM"),
     folds: int = typer.Option(5, "--folds", min=2, help="cross-validation folds"),
@@ -165,53 +176,76 @@ def train(
     if transformer not in TRANSFORMER_MODES:
         fail(f"--transformer takes {', '.join(TRANSFORMER_MODES)}, not {transformer!r}")
     command = "supportlake " + shlex.join(["train", *sys.argv[2:]])
-    for label_column in labels:
-        task_name = task or task_name_for(label_column, data)
-        spec = TextSpec(split_names(text), label_column, mapping)
-        options = TrainingOptions(
-            task=task_name,
-            folds=folds,
-            holdout_share=holdout_share,
-            seed=seed,
-            quick=quick,
-            n_jobs=jobs,
-            max_rows=max_rows,
-            zero_shot=zero_shot,
-            taxonomy=taxonomy,
-            budget_minutes=budget_minutes,
-            rare_labels=rare_labels,
-            min_class_rows=min_class_rows,
-            families=split_names(families),
-            transformer=transformer,
-        )
+    with ExitStack() as stack:
         try:
-            with console.status(f"loading {task_name} training data"):
-                labelled = load_training_data(
-                    settings,
-                    task_name,
-                    data_path=data,
-                    spec=spec,
-                    corrections_path=corrections,
-                    max_rows=max_rows,
-                )
-                holdout_data = None
-                if holdout is not None:
-                    holdout_data = finish_labels(load_labelled_file(holdout, spec))
-            with progress_bar() as progress:
-                bar = progress.add_task(
-                    f"training {task_name} on {len(labelled.frame):,} rows", total=None
-                )
-                run = train_task(
-                    settings,
-                    options,
-                    labelled,
-                    holdout_data,
-                    command=command,
-                    progress=_progress_callback(progress, bar),
-                )
-        except (DataError, FileNotFoundError, ValueError) as error:
+            corrections_from = _land_corrections(stack, settings, corrections, data)
+        except (CorrectionsError, DbtError, ValueError) as error:
             fail(str(error))
-        _print_training(run)
+        for label_column in labels:
+            task_name = task or task_name_for(label_column, data)
+            spec = TextSpec(split_names(text), label_column, mapping)
+            options = TrainingOptions(
+                task=task_name,
+                folds=folds,
+                holdout_share=holdout_share,
+                seed=seed,
+                quick=quick,
+                n_jobs=jobs,
+                max_rows=max_rows,
+                zero_shot=zero_shot,
+                taxonomy=taxonomy,
+                budget_minutes=budget_minutes,
+                rare_labels=rare_labels,
+                min_class_rows=min_class_rows,
+                families=split_names(families),
+                transformer=transformer,
+            )
+            try:
+                with console.status(f"loading {task_name} training data"):
+                    labelled = load_training_data(
+                        settings,
+                        task_name,
+                        data_path=data,
+                        spec=spec,
+                        corrections_from=corrections_from,
+                        max_rows=max_rows,
+                    )
+                    holdout_data = None
+                    if holdout is not None:
+                        holdout_data = finish_labels(load_labelled_file(holdout, spec))
+                with progress_bar() as progress:
+                    bar = progress.add_task(
+                        f"training {task_name} on {len(labelled.frame):,} rows", total=None
+                    )
+                    run = train_task(
+                        settings,
+                        options,
+                        labelled,
+                        holdout_data,
+                        command=command,
+                        progress=_progress_callback(progress, bar),
+                    )
+            except (DataError, FileNotFoundError, ValueError) as error:
+                fail(str(error))
+            _print_training(run)
+
+
+def _land_corrections(
+    stack: ExitStack, settings: Settings, corrections: Path | None, data: Path | None
+) -> Settings | None:
+    """A --corrections file goes through ingest and the corrections mart like any correction:
+    into the warehouse trained from, or with --data into a temporary one of its own (kept
+    open on `stack`). The settings of the warehouse whose mart then holds it, or None."""
+    if corrections is None:
+        return None
+    with console.status(f"loading corrections {corrections}"):
+        if data is None:
+            result = load_corrections(settings, corrections)
+            target = settings
+        else:
+            target, result = stack.enter_context(corrections_on_their_own(corrections))
+    console.print(describe_load(result), soft_wrap=True)
+    return target
 
 
 def _progress_callback(progress, bar):
