@@ -16,7 +16,13 @@ from ml.article_index import build_article_index
 from ml.embedding_backends import embedding_model_for, load_encoder
 from ml.embeddings import EmbedSummary, embed_tickets
 from ml.resolved_index import NothingToSearch, build_resolved_index
-from ml.topics import DATABASE_MEMORY, DEFAULT_CLUSTERS, ClusteringResult, cluster_tickets
+from ml.topics import (
+    DATABASE_MEMORY,
+    DEFAULT_CLUSTERS,
+    ClusteringResult,
+    add_cluster_mixes,
+    cluster_tickets,
+)
 from supportlake.console import progress_bar
 from supportlake.settings import Settings, get_settings
 from supportlake.warehouse import open_warehouse
@@ -57,10 +63,14 @@ def cluster_and_assign(
 # What reads the topic tables, plus the parents the ticket graph and the knowledge-gap
 # detector have besides them (graph edges, knowledge base, feedback: cheap, and missing in a
 # warehouse built before they existed); the ticket marts themselves are never rebuilt here.
+# The topic seeds are reloaded every run: the team's label and merge edits
+# (seeds/topic_labels.csv) apply at the next refresh.
 TOPIC_MARTS = [
     "build",
     "--select",
     "source:ml_topics+",
+    "topic_labels",
+    "topic_stop_words",
     "+graph_edges",
     "+graph_topic_articles",
     "+ticket_anomalies",
@@ -117,6 +127,8 @@ def refresh_topics(
     logger.info("cluster: %s", clustering.line())
     dbt = run_task(build_topic_marts, settings)
     logger.info("dbt: %s", dbt)
+    with open_warehouse(settings) as connection:  # the mixes are dbt's: read them back
+        add_cluster_mixes(clustering, connection)
     return TopicsResult(
         embedding=embedding,
         clustering=clustering,

@@ -5,6 +5,9 @@
     <models_dir>/classifiers/<task>/current                    the version scoring uses
     <models_dir>/classifiers/<task>/history                    every move of `current`
 
+Models of another kind (the topic k-means, kind=TOPICS) keep the same layout under their own
+root (<models_dir>/topics/<task>/...), so they never show up where classifier tasks are listed.
+
 Every run also appends a row to ml.model_runs in the warehouse. Model files are joblib pickles:
 load only models this project trained (pickles run code when loaded).
 """
@@ -31,7 +34,9 @@ METADATA_FILE = "metadata.json"
 POINTER_FILE = "current"
 HISTORY_FILE = "history"  # one line per pointer move: <UTC time> <version> <why>
 ROLLBACK_REASON = "rollback"
-REGISTRY_FOLDER = "classifiers"
+CLASSIFIERS = "classifiers"  # kinds of model: the registry root folder of each
+TOPICS = "topics"
+REGISTRY_FOLDER = CLASSIFIERS
 
 
 @dataclass
@@ -49,8 +54,8 @@ class RegisteredModel:
         return joblib.load(self.model_path)
 
 
-def task_folder(models_dir: Path, task: str) -> Path:
-    return Path(models_dir) / REGISTRY_FOLDER / task
+def task_folder(models_dir: Path, task: str, kind: str = CLASSIFIERS) -> Path:
+    return Path(models_dir) / kind / task
 
 
 def data_hash(frame: pd.DataFrame) -> str:
@@ -83,11 +88,11 @@ def code_version() -> str | None:
     return sha.stdout.strip() + ("-dirty" if status.stdout.strip() else "")
 
 
-def new_version(task: str, content_hash: str, models_dir: Path) -> str:
+def new_version(task: str, content_hash: str, models_dir: Path, *, kind: str = CLASSIFIERS) -> str:
     """`<task>-<UTC timestamp>-<first 8 of the data hash>`: unique, and readable in tables."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     version = f"{task}-{stamp}-{content_hash[:8]}"
-    folder = task_folder(models_dir, task)
+    folder = task_folder(models_dir, task, kind)
     suffix = 1
     while (folder / version).exists():
         suffix += 1
@@ -95,9 +100,17 @@ def new_version(task: str, content_hash: str, models_dir: Path) -> str:
     return version
 
 
-def save_model(models_dir: Path, task: str, version: str, pipeline, metadata: dict) -> Path:
+def save_model(
+    models_dir: Path,
+    task: str,
+    version: str,
+    pipeline,
+    metadata: dict,
+    *,
+    kind: str = CLASSIFIERS,
+) -> Path:
     """Write model and metadata into a temporary folder, then rename: no half-saved versions."""
-    target = task_folder(models_dir, task) / version
+    target = task_folder(models_dir, task, kind) / version
     partial = target.with_name(f".{version}.partial")
     partial.mkdir(parents=True, exist_ok=False)
     joblib.dump(pipeline, partial / MODEL_FILE, compress=3)
@@ -106,9 +119,11 @@ def save_model(models_dir: Path, task: str, version: str, pipeline, metadata: di
     return target
 
 
-def set_current(models_dir: Path, task: str, version: str, reason: str = "trained") -> None:
+def set_current(
+    models_dir: Path, task: str, version: str, reason: str = "trained", *, kind: str = CLASSIFIERS
+) -> None:
     """Point the task at `version` (atomic replace of the pointer file), noted in history."""
-    folder = task_folder(models_dir, task)
+    folder = task_folder(models_dir, task, kind)
     if not (folder / version / MODEL_FILE).exists():
         raise FileNotFoundError(f"no model {task}/{version} under {folder}")
     pointer = folder / POINTER_FILE
@@ -120,8 +135,8 @@ def set_current(models_dir: Path, task: str, version: str, reason: str = "traine
         history.write(f"{stamp} {version} {reason}\n")
 
 
-def _history_lines(models_dir: Path, task: str) -> list[tuple[str, str]]:
-    path = task_folder(models_dir, task) / HISTORY_FILE
+def _history_lines(models_dir: Path, task: str, kind: str) -> list[tuple[str, str]]:
+    path = task_folder(models_dir, task, kind) / HISTORY_FILE
     if not path.exists():
         return []
     entries = []
@@ -132,10 +147,10 @@ def _history_lines(models_dir: Path, task: str) -> list[tuple[str, str]]:
     return entries
 
 
-def promotion_stack(models_dir: Path, task: str) -> list[str]:
+def promotion_stack(models_dir: Path, task: str, *, kind: str = CLASSIFIERS) -> list[str]:
     """Versions that were made current and not rolled back since, oldest first."""
     stack: list[str] = []
-    for version, reason in _history_lines(models_dir, task):
+    for version, reason in _history_lines(models_dir, task, kind):
         if reason.startswith(ROLLBACK_REASON) and stack:
             stack.pop()
         else:
@@ -143,42 +158,52 @@ def promotion_stack(models_dir: Path, task: str) -> list[str]:
     return stack
 
 
-def rollback(models_dir: Path, task: str, to: str | None = None) -> tuple[str, str]:
+def rollback(
+    models_dir: Path, task: str, to: str | None = None, *, kind: str = CLASSIFIERS
+) -> tuple[str, str]:
     """Move `current` back: to `to`, or to the version made current before the present one.
 
     Returns (from, to). Rolling back twice goes back two promotions.
     """
-    current = current_version(models_dir, task)
+    current = current_version(models_dir, task, kind=kind)
     if current is None:
-        raise FileNotFoundError(f"no current {task} model under {task_folder(models_dir, task)}")
+        raise FileNotFoundError(
+            f"no current {task} model under {task_folder(models_dir, task, kind)}"
+        )
     if to is None:
-        stack = promotion_stack(models_dir, task)
+        stack = promotion_stack(models_dir, task, kind=kind)
         earlier = [version for version in stack[:-1] if version != current]
         if not earlier:
-            earlier = [version for version in list_versions(models_dir, task) if version < current]
+            earlier = [
+                version
+                for version in list_versions(models_dir, task, kind=kind)
+                if version < current
+            ]
         if not earlier:
             raise FileNotFoundError(f"{task}: no earlier model than {current} to roll back to")
         to = earlier[-1]
-        set_current(models_dir, task, to, reason=f"{ROLLBACK_REASON} from {current}")
+        set_current(models_dir, task, to, reason=f"{ROLLBACK_REASON} from {current}", kind=kind)
     else:
-        set_current(models_dir, task, to, reason=f"set by hand (was {current})")
+        set_current(models_dir, task, to, reason=f"set by hand (was {current})", kind=kind)
     return current, to
 
 
-def current_version(models_dir: Path, task: str) -> str | None:
-    pointer = task_folder(models_dir, task) / POINTER_FILE
+def current_version(models_dir: Path, task: str, *, kind: str = CLASSIFIERS) -> str | None:
+    pointer = task_folder(models_dir, task, kind) / POINTER_FILE
     return pointer.read_text().strip() if pointer.exists() else None
 
 
-def load_model(models_dir: Path, task: str, version: str | None = None) -> RegisteredModel:
+def load_model(
+    models_dir: Path, task: str, version: str | None = None, *, kind: str = CLASSIFIERS
+) -> RegisteredModel:
     """The current (or a named) model of `task`; errors say how to get one."""
-    version = version or current_version(models_dir, task)
+    version = version or current_version(models_dir, task, kind=kind)
     if version is None:
         raise FileNotFoundError(
-            f"no current {task} model under {task_folder(models_dir, task)}: "
+            f"no current {task} model under {task_folder(models_dir, task, kind)}: "
             f"run `supportlake train --label {task}` first"
         )
-    folder = task_folder(models_dir, task) / version
+    folder = task_folder(models_dir, task, kind) / version
     if not (folder / MODEL_FILE).exists():
         raise FileNotFoundError(f"model {task}/{version} is missing its {MODEL_FILE} in {folder}")
     metadata = json.loads((folder / METADATA_FILE).read_text())
@@ -193,8 +218,8 @@ def list_tasks(models_dir: Path) -> list[str]:
     return sorted(folder.name for folder in root.iterdir() if (folder / POINTER_FILE).exists())
 
 
-def list_versions(models_dir: Path, task: str) -> list[str]:
-    folder = task_folder(models_dir, task)
+def list_versions(models_dir: Path, task: str, *, kind: str = CLASSIFIERS) -> list[str]:
+    folder = task_folder(models_dir, task, kind)
     if not folder.exists():
         return []
     return sorted(

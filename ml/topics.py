@@ -14,6 +14,7 @@ model's (ml/topic_matching.py), so a topic keeps its id and whatever a user keye
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import time
@@ -33,6 +34,15 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.metrics import mutual_info_score
 
 from ml.embeddings import arrow_to_vectors, text_sql
+from ml.registry import (
+    TOPICS,
+    current_version,
+    load_model,
+    new_version,
+    save_model,
+    set_current,
+    task_folder,
+)
 from ml.topic_matching import match_topics
 
 DEFAULT_CLUSTERS = 20
@@ -342,41 +352,56 @@ class ClusterDescription:
     tickets: int
     share: float
     top_terms: list[str]
-    top_categories: list[dict]  # [{"category": ..., "share": ...}] largest first
-    top_product_lines: list[dict]
     examples: list[dict]  # [{"ticket_id": ..., "subject": ...}] closest to the centroid
+    # [{"category": ..., "share": ...}] largest first: read from marts.topic_cluster_mixes
+    # once dbt has built it (add_cluster_mixes); empty straight after clustering.
+    top_categories: list[dict] = field(default_factory=list)
+    top_product_lines: list[dict] = field(default_factory=list)
 
 
-def _mix(connection, column: str) -> dict[int, list[dict]]:
+def read_cluster_mixes(
+    connection: duckdb.DuckDBPyConnection, top: int = 3
+) -> dict[int, dict[str, list[dict]]]:
+    """cluster id -> {"category": [...], "product_line": [...]}: the `top` largest values with
+    their share, from marts.topic_cluster_mixes (the one definition of a mix, built by dbt
+    after clustering; a missing value is '(none)' there)."""
     rows = connection.execute(
-        f"""
-        with counted as (
-            select clusters.cluster_id, tickets.{column} as value, count(*) as tickets
-            from ml.ticket_clusters as clusters
-            inner join marts.tickets as tickets on clusters.ticket_id = tickets.ticket_id
-            group by clusters.cluster_id, tickets.{column}
-        )
-
-        select
-            cluster_id,
-            value,
-            tickets / sum(tickets) over (partition by cluster_id) as share
-        from counted
-        qualify row_number() over (partition by cluster_id order by tickets desc, value) <= 3
-        order by cluster_id, share desc
         """
+        select cluster_id, mix_dimension, mix_value, ticket_share
+        from marts.topic_cluster_mixes
+        qualify row_number() over (
+            partition by cluster_id, mix_dimension order by ticket_count desc, mix_value
+        ) <= $top
+        order by cluster_id, mix_dimension, ticket_share desc, mix_value
+        """,
+        {"top": top},
     ).fetchall()
-    mix: dict[int, list[dict]] = {}
-    for cluster_id, value, share in rows:
-        mix.setdefault(cluster_id, []).append({column: value, "share": round(float(share), 4)})
-    return mix
+    mixes: dict[int, dict[str, list[dict]]] = {}
+    for cluster_id, dimension, value, share in rows:
+        mixes.setdefault(cluster_id, {}).setdefault(dimension, []).append(
+            {dimension: value, "share": round(float(share), 4)}
+        )
+    return mixes
+
+
+def add_cluster_mixes(result: ClusteringResult, connection: duckdb.DuckDBPyConnection) -> None:
+    """Fill each description's category and product-line mix from the dbt mart, and rewrite
+    the run's clusters.json with them."""
+    mixes = read_cluster_mixes(connection)
+    for description in result.clusters:
+        mix = mixes.get(description.cluster_id, {})
+        description.top_categories = mix.get("category", [])
+        description.top_product_lines = mix.get("product_line", [])
+    if result.files.get("json"):
+        Path(result.files["json"]).write_text(json.dumps(asdict(result), indent=2, default=str))
 
 
 def describe_clusters(
     connection: duckdb.DuckDBPyConnection, topic_ids: Sequence[int], seed: int = 0
 ) -> list[ClusterDescription]:
-    """Size, c-TF-IDF terms (on a per-cluster sample), category/product mix, examples, label,
-    for each of `topic_ids` (the ids ml.ticket_clusters holds)."""
+    """Size, c-TF-IDF terms (on a per-cluster sample), examples and label for each of
+    `topic_ids` (the ids ml.ticket_clusters holds). The category and product-line mix is
+    dbt's (topic_cluster_mixes), added by add_cluster_mixes after the build."""
     position = {int(topic): index for index, topic in enumerate(topic_ids)}
     sample = connection.sql(
         f"""
@@ -414,7 +439,6 @@ def describe_clusters(
         """
     ).fetchall():
         examples.setdefault(cluster_id, []).append({"ticket_id": ticket_id, "subject": subject})
-    categories, products = _mix(connection, "category"), _mix(connection, "product_line")
     return [
         ClusterDescription(
             cluster_id=cluster,
@@ -422,8 +446,6 @@ def describe_clusters(
             tickets=int(sizes.get(cluster, 0)),
             share=round(sizes.get(cluster, 0) / total, 4),
             top_terms=terms.get(cluster, []),
-            top_categories=categories.get(cluster, []),
-            top_product_lines=products.get(cluster, []),
             examples=examples.get(cluster, []),
         )
         for cluster in (int(topic) for topic in topic_ids)
@@ -546,27 +568,56 @@ class ClusteringResult:
 
 
 def model_file(models_dir: Path, embedding_model: str) -> Path:
+    """Where the model was saved before it went through the registry (still read once)."""
     return Path(models_dir) / "topics" / f"kmeans-{embedding_model}.joblib"
+
+
+def topic_task(embedding_model: str) -> str:
+    """The registry task of the topic model over one embedding model's vectors."""
+    return f"kmeans-{embedding_model}"
 
 
 @dataclass
 class TopicModel:
-    """The k-means model and the stable topic id of each of its centres."""
+    """The k-means model and the stable topic id of each of its centres.
+
+    Kept in the model registry (ml/registry.py, kind TOPICS): one version per fit, a current
+    pointer the next refit matches against, rollback like the classifiers."""
 
     kmeans: MiniBatchKMeans
     topic_ids: list[int]
     next_topic_id: int  # the first id no topic has had yet
 
-    def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def register(self, models_dir: Path, embedding_model: str, metadata: dict) -> Path:
+        """Save as a new version and make it current; returns its folder."""
+        task = topic_task(embedding_model)
+        centres = np.ascontiguousarray(self.kmeans.cluster_centers_)
+        version = new_version(
+            task, hashlib.sha256(centres.tobytes()).hexdigest(), models_dir, kind=TOPICS
+        )
         state = {"model": self.kmeans, "topic_ids": self.topic_ids}
-        joblib.dump({**state, "next_topic_id": self.next_topic_id}, path)
+        folder = save_model(
+            models_dir,
+            task,
+            version,
+            {**state, "next_topic_id": self.next_topic_id},
+            {**metadata, "topic_ids": self.topic_ids, "next_topic_id": self.next_topic_id},
+            kind=TOPICS,
+        )
+        set_current(models_dir, task, version, reason="fitted", kind=TOPICS)
+        return folder
 
     @classmethod
-    def load(cls, path: Path) -> TopicModel | None:
-        if not path.exists():
-            return None
-        saved = joblib.load(path)
+    def current(cls, models_dir: Path, embedding_model: str) -> TopicModel | None:
+        """The registry's current model, else one saved before the registry, else None."""
+        task = topic_task(embedding_model)
+        if current_version(models_dir, task, kind=TOPICS) is not None:
+            return cls._from_saved(load_model(models_dir, task, kind=TOPICS).load_pipeline())
+        legacy = model_file(models_dir, embedding_model)
+        return cls._from_saved(joblib.load(legacy)) if legacy.exists() else None
+
+    @classmethod
+    def _from_saved(cls, saved) -> TopicModel:
         if isinstance(saved, dict):
             return cls(saved["model"], list(saved["topic_ids"]), int(saved["next_topic_id"]))
         # Saved before ids were stable: the centre index was the topic id.
@@ -608,8 +659,8 @@ def cluster_tickets(
     texts = _stage_text_weights(connection, embedding_model)
     minibatch_size, planned_epochs = plan_minibatches(texts)
     epochs = epochs or planned_epochs
-    saved = model_file(models_dir, embedding_model)
-    previous = TopicModel.load(saved)
+    previous = TopicModel.current(models_dir, embedding_model)
+    run_id = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     if previous is not None and not refit and previous.kmeans.n_clusters == n_clusters:
         topics, matched, epochs = previous, n_clusters, 0  # reused: no pass over the data
     else:
@@ -633,8 +684,19 @@ def cluster_tickets(
         )
         topics = TopicModel(model, match.topic_ids, match.next_topic_id)
         matched = match.matched
-        topics.save(saved)
-    run_id = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+        topics.register(
+            models_dir,
+            embedding_model,
+            {
+                "clustering_run_id": run_id,
+                "embedding_model": embedding_model,
+                "seed": seed,
+                "epochs": epochs,
+                "texts": texts,
+                "matched_topics": matched,
+            },
+        )
+    saved = task_folder(models_dir, topic_task(embedding_model), TOPICS)
     connection.execute(
         "create or replace temp table previous_ticket_clusters as "
         "select ticket_id, cluster_id from ml.ticket_clusters"

@@ -112,11 +112,11 @@ def cluster(
     except ValueError as error:  # e.g. no embeddings, or fewer tickets than clusters
         console.print(f"[bold red]error:[/] cannot cluster: {error}")
         raise typer.Exit(1) from None
+    # The category mix is dbt's (marts.topic_cluster_mixes): `supportlake topics` builds it.
     for description in result.clusters:
-        top = description.top_categories[0] if description.top_categories else {}
         console.print(
             f"  {description.cluster_id:>3} {description.tickets:>8} tickets  "
-            f"{description.label}  [dim]({top.get('category')} {top.get('share', 0):.0%})[/]"
+            f"{description.label}  [dim]({', '.join(description.top_terms[3:6])})[/]"
         )
     console.print(f"[green]clustered[/] {result.line()}")
     console.print(f"  report: {result.files['json']}  plot: {result.files['png']}")

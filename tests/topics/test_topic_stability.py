@@ -7,10 +7,11 @@ import pytest
 from scipy.optimize import linear_sum_assignment
 from sklearn.metrics.cluster import contingency_matrix
 
+from ml import registry
 from ml.embedding_backends import MODEL_NAME, load_encoder
 from ml.embeddings import embed_tickets
 from ml.topic_matching import match_topics
-from ml.topics import TopicModel, cluster_tickets, model_file
+from ml.topics import TopicModel, cluster_tickets, topic_task
 from supportlake.settings import Settings
 from supportlake.warehouse import open_warehouse
 from tests.topics.ticket_fixtures import make_tickets, write_tickets
@@ -68,7 +69,7 @@ def test_topic_ids_stay_stable_across_two_refits(embedded, tmp_path):
                     "select ticket_id, cluster_id from ml.ticket_clusters"
                 ).fetchall()
             )
-            order = TopicModel.load(model_file(models, MODEL_NAME)).topic_ids
+            order = TopicModel.current(models, MODEL_NAME).topic_ids
             runs.append((result, assigned, order))
         recorded = connection.execute(
             "select kept_topic_share from ml.clustering_runs order by fitted_at"
@@ -91,3 +92,9 @@ def test_topic_ids_stay_stable_across_two_refits(embedded, tmp_path):
     assert [share for (share,) in recorded[1:]] == pytest.approx(
         [result.kept_topic_share for result, _, _ in runs[1:]]
     )
+    # Each fit is a version in the registry, outside the classifier tasks; rollback works.
+    task = topic_task(MODEL_NAME)
+    assert len(registry.list_versions(models, task, kind=registry.TOPICS)) == 3
+    assert registry.list_tasks(models) == []
+    registry.rollback(models, task, kind=registry.TOPICS)
+    assert TopicModel.current(models, MODEL_NAME).topic_ids == runs[1][2]

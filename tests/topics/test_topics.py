@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import duckdb
 import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
@@ -83,6 +84,23 @@ def test_class_tfidf_prefers_words_that_set_a_cluster_apart():
     assert "help" not in terms[0] + terms[1]  # in every cluster: says nothing
 
 
+def connection_for(settings):
+    return duckdb.connect(str(settings.warehouse), read_only=True)
+
+
+def most_common_cluster(connection, category: str) -> int:
+    with connection:
+        return connection.execute(
+            """
+            select clusters.cluster_id from ml.ticket_clusters as clusters
+            inner join marts.tickets as tickets using (ticket_id)
+            where tickets.category = $category
+            group by all order by count(*) desc limit 1
+            """,
+            {"category": category},
+        ).fetchone()[0]
+
+
 def test_cluster_tickets_assigns_every_ticket_and_describes_the_topics(embedded, tickets):
     settings = embedded
     with open_warehouse(settings) as connection:
@@ -101,10 +119,10 @@ def test_cluster_tickets_assigns_every_ticket_and_describes_the_topics(embedded,
     # Six topics written six ways: the clusters should mostly be the categories.
     assert result.adjusted_rand_index > 0.6 and result.normalized_mutual_info > 0.7
     assert runs == 1
-    billing = [c for c in result.clusters if c.top_categories[0]["category"] == "Billing"]
-    assert billing and any(
-        term in " ".join(billing[0].top_terms) for term in ("charged", "refund", "invoice")
-    )
+    billing_id = most_common_cluster(connection_for(settings), "Billing")
+    billing = [c for c in result.clusters if c.cluster_id == billing_id]
+    assert any(term in " ".join(billing[0].top_terms) for term in ("charged", "refund", "invoice"))
+    assert all(not c.top_categories for c in result.clusters)  # the mix is dbt's, added later
     report = json.loads((settings.reports / "topics" / "clusters.json").read_text())
     assert len(report["clusters"]) == 6 and report["adjusted_rand_index"] is not None
     assert all(cluster["label"] and cluster["examples"] for cluster in report["clusters"])
