@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -61,6 +63,13 @@ def test_topics_flow_clusters_builds_the_marts_and_flags_the_injected_spike(envi
     assert other_categories == 0  # steady series raise nothing
     assert len(clusters) == 3
     assert {row[2] for row in clusters} == {"Billing", "Account", "Technical"}
+    # The report's category mix is read back from dbt's topic_cluster_mixes after the build.
+    report = json.loads(Path(result.clustering.files["json"]).read_text())
+    assert {c["top_categories"][0]["category"] for c in report["clusters"]} == {
+        "Billing",
+        "Account",
+        "Technical",
+    }
 
     similar = CliRunner().invoke(
         app, ["similar", "refund my double payment", "-k", "3"], env={"COLUMNS": "200"}
