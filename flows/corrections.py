@@ -11,7 +11,7 @@ warehouse's.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -29,24 +29,31 @@ class CorrectionsError(ValueError):
     """The corrections file did not load: the message names the file and why."""
 
 
-def load_corrections(settings: Settings, path: str | Path) -> FileResult:
+def load_corrections(
+    settings: Settings,
+    path: str | Path,
+    progress: Callable[[int, int], None] | None = None,
+) -> FileResult:
     """Ingest `path` as a ticket_corrections load into the warehouse of `settings` (a file
-    loaded before is skipped, as any ingest skips it), then build the corrections mart."""
+    loaded before is skipped, as any ingest skips it), then build the corrections mart; with
+    `progress`, dbt's lines go to its log file and progress(done, total) is called instead."""
     summary = ingest_path(path, settings, source=TICKET_CORRECTIONS.name)
     [result] = summary.files  # one named file
     if result.status == FAILED:
         raise CorrectionsError(f"{result.path}: corrections not loaded: {result.message}")
-    run_build(settings, None, select=CORRECTIONS_SELECTION)
+    run_build(settings, None, select=CORRECTIONS_SELECTION, progress=progress)
     return result
 
 
 @contextmanager
-def corrections_on_their_own(path: str | Path) -> Iterator[tuple[Settings, FileResult]]:
+def corrections_on_their_own(
+    path: str | Path, progress: Callable[[int, int], None] | None = None
+) -> Iterator[tuple[Settings, FileResult]]:
     """A temporary warehouse holding only `path`'s corrections and their mart, for training on
     an outside file; removed afterwards."""
     with tempfile.TemporaryDirectory(prefix="supportlake-corrections-") as folder:
         settings = Settings.in_folder(Path(folder), catalog=None)
-        yield settings, load_corrections(settings, path)
+        yield settings, load_corrections(settings, path, progress)
 
 
 def describe_load(result: FileResult) -> str:

@@ -238,12 +238,16 @@ def _land_corrections(
     open on `stack`). The settings of the warehouse whose mart then holds it, or None."""
     if corrections is None:
         return None
-    with console.status(f"loading corrections {corrections}"):
+    with console.status(f"loading corrections {corrections}") as status:
+
+        def show(done: int, total: int) -> None:  # dbt's node lines stay in its log file
+            status.update(f"building marts.ticket_corrections_latest ({done}/{total})")
+
         if data is None:
-            result = load_corrections(settings, corrections)
+            result = load_corrections(settings, corrections, show)
             target = settings
         else:
-            target, result = stack.enter_context(corrections_on_their_own(corrections))
+            target, result = stack.enter_context(corrections_on_their_own(corrections, show))
     console.print(describe_load(result), soft_wrap=True)
     return target
 
