@@ -59,15 +59,16 @@ def test_training_on_the_warehouse_applies_the_corrections_mart(warehouse, ticke
     write_jsonl(
         corrections,
         {"ticket_id": target, "corrected_category": "Security", "corrected_at": "2025-05-02"},
-        # earlier, though later in the file: loses to the correction above
+        # earlier, though later in the file, and undated: both lose to the correction above
         {"ticket_id": target, "corrected_category": "Account", "corrected_at": "2025-05-01"},
+        {"ticket_id": target, "corrected_category": "Technical", "corrected_at": "not a time"},
         {"ticket_id": unlabelled, "corrected_category": "Account", "corrected_priority": "Low"},
         {"ticket_id": untouched, "corrected_category": " "},  # blank: no
     )
 
     loaded = load_corrections(warehouse, corrections)
 
-    assert (loaded.status, loaded.rows_loaded) == ("loaded", 4)
+    assert (loaded.status, loaded.rows_loaded) == ("loaded", 5)
     category = load_training_data(warehouse, "category")
     frame = category.frame.set_index("ticket_id")
     assert frame.loc[target, "label"] == "Security"
