@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -283,7 +284,7 @@ class TemporalFeatures(TransformerMixin, BaseEstimator):
 def build_features(feature_set: FeatureSet, *, training_rows: int) -> ColumnTransformer:
     """The ColumnTransformer for the inputs a data set has; tiny sets keep rare terms."""
     min_df = 2 if training_rows >= 200 else 1
-    transformers = [
+    transformers: list[tuple[str, Any, str | list[str]]] = [
         (
             "words",
             TfidfVectorizer(

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import repeat
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -626,7 +627,7 @@ class TaskModel:
     version: str
     trained_at: str | None
     loaded_at: datetime
-    pipeline: object
+    pipeline: Any  # the fitted scikit-learn Pipeline (scikit-learn ships no types)
     classes: np.ndarray
     weights: np.ndarray | None  # readable per-class feature weights; None: not linear
     names: np.ndarray  # short feature names
@@ -700,9 +701,9 @@ class TaskModel:
         return predictions
 
 
-def probe_tickets(classes: Sequence[str] = ()) -> list[dict]:
+def probe_tickets(classes: Iterable[str] = ()) -> list[dict]:
     """Tickets that exercise every feature: markup, greetings, missing and unknown values."""
-    tickets = [
+    tickets: list[dict] = [
         {
             "subject": "Refund for a double charge",
             "message": "Hi team,\nI was charged twice this month, refund ASAP!!\n\nThanks,\nAna",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from jinja2 import Environment, select_autoescape
@@ -102,11 +103,11 @@ PLOT_EMPTY = {
 }
 
 
-def hours(minutes: object) -> str:
+def hours(minutes: Any) -> str:  # a pandas or Python number, or missing
     return "-" if minutes is None or pd.isna(minutes) else f"{float(minutes) / 60:.1f} h"
 
 
-def percent(rate: object) -> str:
+def percent(rate: Any) -> str:
     return "-" if rate is None or pd.isna(rate) else f"{float(rate):.1%}"
 
 
@@ -205,7 +206,7 @@ def build_sections(report: AnalyticsReport, plots: dict[str, str]) -> list[dict[
         )
     else:
         anomaly_empty = "No volume spike, topic growth or sentiment shift in this period."
-    sections = [
+    sections: list[dict[str, object]] = [
         plot(
             "weekly_trends",
             "Breaches and CSAT by the week tickets were created; backlog "

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 import matplotlib
 
@@ -99,7 +101,7 @@ def plot_text_length(report: AnalyticsReport, path: Path) -> Path | None:
 def plot_drivers(report: AnalyticsReport, path: Path) -> Path | None:
     if not report.satisfaction_drivers:
         return None
-    importances = report.satisfaction_drivers["importances"]
+    importances = cast(dict[str, float], report.satisfaction_drivers["importances"])
     figure, axis = plt.subplots(figsize=(8, 3.5))
     axis.barh(list(importances), list(importances.values()), color="#937860")
     axis.invert_yaxis()
@@ -160,7 +162,7 @@ def plot_topic_volume(report: AnalyticsReport, path: Path, top: int = 8) -> Path
     return _save(figure, path)
 
 
-PLOTS = {
+PLOTS: dict[str, Callable[[AnalyticsReport, Path], Path | None]] = {
     "weekly_trends": plot_weekly_trends,
     "topic_volume": plot_topic_volume,
     "distributions": plot_distributions,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, cast
 
 from rich.table import Table
 
@@ -70,7 +71,7 @@ def print_report(report: AnalyticsReport) -> None:
     for name, value in kpis.items():
         headline.add_row(name, str(value))
     console.print(headline)
-    notebook = report.notebook
+    notebook: dict[str, Any] = report.notebook
     by_category = Table(title="Notebook figures (missing resolution times dropped)")
     for column in ("category", "avg resolution minutes", "escalation rate %"):
         by_category.add_column(column, justify="right")
@@ -84,6 +85,6 @@ def print_report(report: AnalyticsReport) -> None:
         f"{len(notebook['tickets_per_customer'])} customers"
     )
     if report.satisfaction_drivers:
-        top = list(report.satisfaction_drivers["importances"])[:3]
+        top = list(cast(dict[str, float], report.satisfaction_drivers["importances"]))[:3]
         console.print(f"CSAT drivers (strongest first): {', '.join(top)}")
     console.print(f"[bold]Insight:[/] {report.insight}")

@@ -154,7 +154,12 @@ def history_sections(tables: dict[str, pd.DataFrame], html_table) -> list[dict[s
     for name in HISTORY_QUERIES:
         frame = tables.get(name)
         has_rows = frame is not None and not frame.empty
-        if name == "history_kpis" and has_rows and int(frame["ticket_count"].iloc[0]) == 0:
+        if (
+            name == "history_kpis"
+            and frame is not None
+            and has_rows
+            and int(frame["ticket_count"].iloc[0]) == 0
+        ):
             has_rows = False
         sections.append(
             {

@@ -36,7 +36,8 @@ class PredictionBatcher:
         self._scheduled = False
         start = 0
         while start < len(pending):
-            group, size = [], 0
+            group: list[tuple[list[dict], asyncio.Future]] = []
+            size = 0
             while start < len(pending) and (not group or size < self.max_batch):
                 group.append(pending[start])
                 size += len(pending[start][0])

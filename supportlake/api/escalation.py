@@ -40,13 +40,13 @@ class WebhookNotifier:
             return
         if self._client is None:
             self._client = httpx.AsyncClient(timeout=self.timeout)
-        task = asyncio.get_running_loop().create_task(self._post(payload))
+        task = asyncio.get_running_loop().create_task(self._post(self._client, self.url, payload))
         self._pending.add(task)  # the loop keeps only weak references to tasks
         task.add_done_callback(self._pending.discard)
 
-    async def _post(self, payload: dict) -> None:
+    async def _post(self, client: httpx.AsyncClient, url: str, payload: dict) -> None:
         try:
-            response = await self._client.post(self.url, json=payload)
+            response = await client.post(url, json=payload)
             response.raise_for_status()
         except Exception as error:  # noqa: BLE001 -- a failed page must not fail anything else
             self.on_failure()

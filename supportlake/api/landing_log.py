@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 import orjson
 
@@ -69,7 +70,8 @@ class LandingLog:
     def _close(self) -> Path | None:
         if self._fd is None:
             return None
-        fd, path, written = self._fd, self._path, self._bytes
+        # the file's path is set whenever its descriptor is
+        fd, path, written = self._fd, cast(Path, self._path), self._bytes
         self._fd = self._path = self._period = None
         self._bytes = 0
         os.fsync(fd)
@@ -96,7 +98,7 @@ class LandingLog:
                 self._close()
             if self._fd is None:
                 self._open(now)
-            os.write(self._fd, payload)
+            os.write(cast(int, self._fd), payload)  # _open sets it
             self._bytes += len(payload)
             self.records_written += payload.count(b"\n")
 

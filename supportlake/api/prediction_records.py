@@ -11,6 +11,7 @@ import hashlib
 import logging
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 from fastapi import Request
@@ -124,7 +125,7 @@ def record_predictions(
         prediction_id = uuid.uuid4().hex
         priority, category = by_task.get("priority"), by_task.get("category")
         escalated = may_escalate and is_escalation(priority.label if priority else None)
-        result = {"prediction_id": prediction_id}
+        result: dict[str, Any] = {"prediction_id": prediction_id}
         if indexes is not None:
             result["index"] = indexes[position]
         results.append(
@@ -151,7 +152,7 @@ def record_predictions(
                 escalated,
             )
         )
-        if escalated:
+        if escalated and priority is not None:  # an escalation always has a priority
             # The lake keeps the subject only when the operator turned api_store_text on (the
             # prediction log has the input's sha256); the webhook's receiver gets it to act on.
             subject = ticket.subject[:200]

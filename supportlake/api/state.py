@@ -6,6 +6,7 @@ import asyncio
 import csv
 import logging
 import time
+from collections.abc import Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -61,7 +62,7 @@ class ApiState:
             "feedback": self.feedback_log,
         }
 
-    def _predict_many(self, tickets: list[dict]) -> list:
+    def _predict_many(self, tickets: Sequence[dict]) -> list:
         if self.predictor is None:
             raise ModelUnavailable("models are still loading")
         return self.predictor.predict(tickets)

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
 
-from supportlake.serving import open_serving
+from supportlake.serving import open_serving, serving_path
 from supportlake.settings import Settings
+
+if TYPE_CHECKING:  # read lazily in read_dashboard_data: the report pulls in the analytics stack
+    from supportlake.analytics.report import AnalyticsReport
 
 # The monitoring marts (dbt_project/models/marts/monitoring), newest days first where dated.
 MONITORING_QUERIES = {
@@ -56,7 +60,7 @@ class DashboardData:
     generated_at: datetime
     warehouse: str
     monitoring: dict[str, pd.DataFrame] = field(default_factory=dict)
-    analytics: object | None = None  # supportlake.analytics.report.AnalyticsReport
+    analytics: AnalyticsReport | None = None
     problems: list[str] = field(default_factory=list)  # what could not be shown, and why
 
 
@@ -72,7 +76,7 @@ def read_dashboard_data(settings: Settings, days: int = DEFAULT_DAYS) -> Dashboa
     from supportlake.analytics.report import ReportFilters, compute_report
 
     data = DashboardData(datetime.now(UTC), str(settings.serving_warehouse))
-    if not settings.serving_warehouse.exists():
+    if not serving_path(settings).exists():
         data.problems.append(
             f"no serving copy at {settings.serving_warehouse} yet: run `supportlake ingest` and "
             "`supportlake build`"

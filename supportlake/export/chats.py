@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 
 from supportlake.settings import Settings, get_settings
-from supportlake.warehouse import open_warehouse
+from supportlake.warehouse import one_row, open_warehouse
 
 # The header lines of docs/chat_export_contract.md, verbatim.
 CHATS_HEADER = (
@@ -179,10 +179,12 @@ def export_chats(out_dir: Path | None = None, settings: Settings | None = None) 
             partial = out_dir / f".{spec.file_name}.partial"
             # COPY answers with the rows it wrote: the marts are views, counting them again
             # would compute them twice.
-            (written,) = connection.execute(
-                f"copy ({export_select(connection, spec)}) to {_sql_text(str(partial))} "
-                "(format csv, header true, delimiter ',', quote '\"', escape '\"')"
-            ).fetchone()
+            (written,) = one_row(
+                connection.execute(
+                    f"copy ({export_select(connection, spec)}) to {_sql_text(str(partial))} "
+                    "(format csv, header true, delimiter ',', quote '\"', escape '\"')"
+                )
+            )
             # Readers never see a half-written file: the finished file replaces the old one.
             partial.replace(target)
             result.files[spec.file_name] = target

@@ -17,7 +17,7 @@ import duckdb
 
 from supportlake.export.chats import ChatExportError, ChatExportResult, _sql_text, cell_expression
 from supportlake.settings import Settings, get_settings
-from supportlake.warehouse import open_warehouse
+from supportlake.warehouse import one_row, open_warehouse
 
 GENERIC_FILE_NAME = "chat_messages.csv"
 
@@ -111,7 +111,7 @@ def export_generic_chats(
             "(format csv, header true, delimiter ',', quote '\"', escape '\"')"
         )
         partial.replace(target)  # readers never see a half-written file
-        (rows,) = connection.execute(f"select count(*) from ({GENERIC_SELECT})").fetchone()
+        (rows,) = one_row(connection.execute(f"select count(*) from ({GENERIC_SELECT})"))
     result.files[GENERIC_FILE_NAME] = target
     result.rows[GENERIC_FILE_NAME] = rows
     result.seconds = round(time.perf_counter() - started, 3)

@@ -246,7 +246,7 @@ def _merged_duplicate(row: dict, rng: np.random.Generator) -> list[dict]:
     )
     duplicate = f"{ticket}-dup"
     stamp = "%Y-%m-%dT%H:%M:%SZ"
-    rows = [
+    rows: list[tuple[datetime, str, str, dict[str, object]]] = [
         (duplicate_at, customer, "end-user", {"event_type": "Create", "field_name": "status",
                                               "value": "new"}),
         (duplicate_at, customer, "end-user", {"event_type": "Comment", "is_public": True,

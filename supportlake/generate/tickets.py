@@ -19,6 +19,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pyarrow as pa
@@ -183,9 +184,10 @@ def _expect_keys(
     expected: Sequence[str],
     unique: bool = True,
 ) -> None:
-    seen = [row.get(column) for _, row in rows]
-    if None in seen:
+    found = [row.get(column) for _, row in rows]
+    if None in found:
         raise ValueError(f"{path}: column {column!r} is missing")
+    seen = cast(list[str], found)  # no None past the check above
     if unique and len(set(seen)) != len(seen):
         raise ValueError(f"{path}, field {column}: values repeat: {sorted(seen)}")
     unknown, missing = set(seen) - set(expected), set(expected) - set(seen)
@@ -360,7 +362,7 @@ def _add_pools(model: TicketModel) -> None:
     cue + closing), so a message is joined from four pieces instead of eight."""
     products = vocab.PRODUCT_LINES
     questions = ("How ", "Where ", "Is ", "Can ", "Could ", "What ", "Do ", "Who ", "Any ")
-    objects = {
+    objects: dict[str, list[Sequence[str]]] = {
         "feature": [vocab.PRODUCT_FEATURES[p] for p in products],
         "plan": [[t.format(product=p) for t in vocab.PLAN_TEMPLATES] for p in products],
         "workspace": [[t.format(product=p) for t in vocab.WORKSPACE_TEMPLATES] for p in products],
@@ -408,7 +410,7 @@ def _add_pools(model: TicketModel) -> None:
     }
 
 
-def _combine(left: list[Sequence[str]], right: list[Sequence[str]]) -> list[list[str]]:
+def _combine(left: Sequence[Sequence[str]], right: Sequence[Sequence[str]]) -> list[list[str]]:
     """Group i * len(right) + j holds every left[i] string followed by every right[j] string."""
     return [[a + b for a in first for b in second] for first in left for second in right]
 
@@ -980,14 +982,17 @@ def generate_tickets(
     _remove_stale_partitions(out_dir, seed, formats, len(jobs))
     started = time.perf_counter()
     results: list[PartitionStats] = []
-    bar = progress_bar() if progress else nullcontext()
+    bar = progress_bar() if progress else None
     # Workers fork before the progress bar starts its refresh thread: a fork copies no threads,
     # and a lock one of them held would stay locked in the child.
-    with _partition_results(jobs, min(workers, len(jobs))) as completed, bar:
-        task = bar.add_task("generating tickets", total=rows) if progress else None
+    with (
+        _partition_results(jobs, min(workers, len(jobs))) as completed,
+        bar if bar is not None else nullcontext(),
+    ):
+        task = bar.add_task("generating tickets", total=rows) if bar is not None else None
         for stats in completed:
             results.append(stats)
-            if progress:
+            if bar is not None and task is not None:
                 bar.advance(task, stats.tickets)
     seconds = time.perf_counter() - started
 

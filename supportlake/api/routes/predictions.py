@@ -6,7 +6,7 @@ settings, and FastAPI must see their classes, not their names, in the endpoint s
 
 import logging
 import time
-from typing import Annotated
+from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -26,7 +26,7 @@ from supportlake.settings import Settings
 
 logger = logging.getLogger("supportlake.api")
 PREDICTION_PATHS = ("/predict-ticket", "/predict-tickets")
-RESPONSES = {
+RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"description": "Wrong API key"},
     429: {"description": "Rate limit reached"},
     503: {"description": "No model"},
@@ -68,7 +68,7 @@ def predictions_router(settings: Settings) -> APIRouter:
         responses={**RESPONSES, 422: {"description": "Invalid ticket"}},
     )
     async def predict_ticket(
-        ticket: ticket_model,
+        ticket: ticket_model,  # type: ignore[valid-type]  # built per app, read by FastAPI
         request: Request,
         escalate: Annotated[bool, Depends(may_escalate)],
     ) -> Response:
@@ -82,12 +82,15 @@ def predictions_router(settings: Settings) -> APIRouter:
         responses={**RESPONSES, 422: {"description": "Invalid batch, or no valid ticket in it"}},
     )
     async def predict_tickets(
-        batch: tickets_model,
+        batch: tickets_model,  # type: ignore[valid-type]  # built per app, read by FastAPI
         request: Request,
         escalate: Annotated[bool, Depends(may_escalate)],
     ) -> Response:
-        tickets, indexes, rejected = [], [], []
-        for index, item in enumerate(batch.tickets):
+        tickets: list[Any] = []
+        indexes: list[int] = []
+        rejected: list[dict[str, Any]] = []
+        items: list[Any] = batch.tickets  # type: ignore[attr-defined]  # the per-app model's field
+        for index, item in enumerate(items):
             try:
                 tickets.append(ticket_model.model_validate(item))
                 indexes.append(index)
@@ -98,7 +101,7 @@ def predictions_router(settings: Settings) -> APIRouter:
                 ]
                 rejected.append({"index": index, "errors": errors})
         if rejected:
-            log_rejected_items(api_state(request), request, rejected, len(batch.tickets))
+            log_rejected_items(api_state(request), request, rejected, len(items))
         if not tickets:
             detail = [
                 {**error, "field": f"tickets.{item['index']}.{error['field']}".rstrip(".")}

@@ -16,6 +16,7 @@ from supportlake.api.masking import mask_pii
 from supportlake.api.schemas import SimilarTicketsOut
 from supportlake.serving import open_serving, serving_settings
 from supportlake.settings import Settings
+from supportlake.warehouse import one_row
 
 SIMILAR_MAX_K = 50
 
@@ -75,9 +76,11 @@ def find_similar(settings: Settings, text: str, k: int) -> list[dict]:
 def _check_embeddings(settings: Settings) -> None:
     """Fail fast, read-only, when there is nothing to search."""
     with open_serving(settings) as connection:
-        found = connection.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'ml' and table_name = 'ticket_embeddings'"
-        ).fetchone()[0]
+        found = one_row(
+            connection.execute(
+                "select count(*) from information_schema.tables "
+                "where table_schema = 'ml' and table_name = 'ticket_embeddings'"
+            )
+        )[0]
     if not found:
         raise duckdb.CatalogException("table ml.ticket_embeddings does not exist")
