@@ -31,10 +31,12 @@ from ml.embeddings import (
     DEFAULT_PARTITION_TEXTS,
     EmbedSummary,
     arrow_to_vectors,
+    count_distinct_texts,
     encode_in_chunks,
     ensure_embedding_tables,
     pending_partition,
     refresh_text_hashes,
+    run_summary,
     score_sentiment,
     stage_pending,
     vectors_to_arrow,
@@ -129,19 +131,15 @@ def embed_tickets_distributed(
             scored += sentiments.num_rows
             encode_seconds += result.encode_seconds
             partitions_done += 1
-        distinct = connection.execute(
-            "select count(distinct text_hash) from ml.ticket_text_hashes"
-        ).fetchall()[0][0]
-    return EmbedSummary(
+        distinct = count_distinct_texts(connection)
+    return run_summary(
+        encoder,
+        started,
         tickets=tickets,
         distinct_texts=distinct,
-        embedded_texts=embedded,
-        scored_texts=scored,
+        embedded=embedded,
+        scored=scored,
         partitions=partitions_done,
-        backend=encoder.backend,
-        embedding_model=encoder.embedding_model,
-        device=encoder.device,
-        seconds=time.perf_counter() - started,
         encode_seconds=encode_seconds,
     )
 

@@ -233,15 +233,42 @@ def embed_tickets(
         count, seconds = _embed_partition(connection, encoder, rows, batch_size, progress, task)
         embedded, encode_seconds = embedded + count, encode_seconds + seconds
         scored += _score_partition(connection, rows)
-    distinct = connection.execute(
+    return run_summary(
+        encoder,
+        started,
+        tickets=tickets,
+        distinct_texts=count_distinct_texts(connection),
+        embedded=embedded,
+        scored=scored,
+        partitions=partitions if pending else 0,
+        encode_seconds=encode_seconds,
+    )
+
+
+def count_distinct_texts(connection: duckdb.DuckDBPyConnection) -> int:
+    return connection.execute(
         "select count(distinct text_hash) from ml.ticket_text_hashes"
     ).fetchall()[0][0]
+
+
+def run_summary(
+    encoder: Encoder,
+    started: float,
+    *,
+    tickets: int,
+    distinct_texts: int,
+    embedded: int,
+    scored: int,
+    partitions: int,
+    encode_seconds: float,
+) -> EmbedSummary:
+    """An embed run's summary (in one process or on workers), timed from `started`."""
     return EmbedSummary(
         tickets=tickets,
-        distinct_texts=distinct,
+        distinct_texts=distinct_texts,
         embedded_texts=embedded,
         scored_texts=scored,
-        partitions=partitions if pending else 0,
+        partitions=partitions,
         backend=encoder.backend,
         embedding_model=encoder.embedding_model,
         device=encoder.device,

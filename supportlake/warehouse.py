@@ -37,10 +37,7 @@ def connect(
             f"warehouse {path} does not exist yet: run `supportlake ingest` and `supportlake build`"
         )
     path.parent.mkdir(parents=True, exist_ok=True)
-    config: dict[str, Any] = offline_config(settings)
-    config["memory_limit"] = settings.duckdb_memory_limit
-    if settings.duckdb_threads:
-        config["threads"] = str(settings.duckdb_threads)
+    config = _connection_config(settings)
     if read_only:
         connection = duckdb.connect(str(path), read_only=True, config=config)
     else:  # a writer waits for another process to let go (settings.warehouse_lock_timeout_seconds)
@@ -58,15 +55,21 @@ def connect(
     return connection
 
 
+def _connection_config(settings: Settings) -> dict[str, Any]:
+    """Offline (the project's extension directory), with the memory limit and threads set."""
+    config = offline_config(settings)
+    config["memory_limit"] = settings.duckdb_memory_limit
+    if settings.duckdb_threads:
+        config["threads"] = str(settings.duckdb_threads)
+    return config
+
+
 def _connect_ducklake(
     settings: Settings, *, read_only: bool, extensions: tuple[str, ...]
 ) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with the DuckLake catalog attached as its default database;
     readers see settings.catalog_as_of's snapshot when one is set."""
-    config: dict[str, Any] = offline_config(settings)
-    config["memory_limit"] = settings.duckdb_memory_limit
-    if settings.duckdb_threads:
-        config["threads"] = str(settings.duckdb_threads)
+    config = _connection_config(settings)
     connection = duckdb.connect(config=config)
     try:
         as_of = settings.catalog_as_of if read_only else None

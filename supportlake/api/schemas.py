@@ -17,6 +17,8 @@ from pydantic import (
     model_validator,
 )
 
+from ml.similar import SimilarTicket
+
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 # A helpdesk's ticket id (docs/operations.md): a letter or digit, then up to 99 letters, digits
@@ -189,18 +191,8 @@ class HealthOut(BaseModel):
     package_version: str
 
 
-class SimilarTicketOut(BaseModel):
-    ticket_id: str
-    similarity: float
-    subject: str | None
-    message: str | None
-    category: str | None
-    product_line: str | None
-    priority: str | None
-    status: str | None
-    resolved_at: datetime | None
-    resolution_minutes: float | None
-    cluster_id: int | None
+class SimilarTicketOut(SimilarTicket):
+    """One similar resolved ticket: ml.similar's record as the API answers it."""
 
 
 class SimilarTicketsOut(BaseModel):
