@@ -112,6 +112,18 @@ def build_retrieval_indexes(settings: Settings, backend: str = "auto") -> str:
     )
 
 
+def catalog_line(connection) -> str:
+    """How the team's seeds/topic_labels.csv applied, from marts.topic_catalog."""
+    topics, labelled, merged = connection.execute(
+        "select count(*), count(user_label), coalesce(sum(merged_cluster_count), 0) "
+        "from marts.topic_catalog"
+    ).fetchone()
+    return (
+        f"{topics} topics, {labelled} labelled and {merged} clusters merged by the team "
+        "(seeds/topic_labels.csv; marts.topic_catalog)"
+    )
+
+
 @flow
 def refresh_topics(
     backend: str = "auto", n_clusters: int = DEFAULT_CLUSTERS, refit: bool = True
@@ -129,11 +141,18 @@ def refresh_topics(
     logger.info("dbt: %s", dbt)
     with open_warehouse(settings) as connection:  # the mixes are dbt's: read them back
         add_cluster_mixes(clustering, connection)
+        catalog = catalog_line(connection)
+    logger.info("topics: %s", catalog)
     return TopicsResult(
         embedding=embedding,
         clustering=clustering,
         dbt=dbt,
-        steps={"embed": embedding.line(), "cluster": clustering.line(), "dbt": dbt},
+        steps={
+            "embed": embedding.line(),
+            "cluster": clustering.line(),
+            "dbt": dbt,
+            "topics": catalog,
+        },
     )
 
 

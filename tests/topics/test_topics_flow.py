@@ -63,6 +63,7 @@ def test_topics_flow_clusters_builds_the_marts_and_flags_the_injected_spike(envi
     assert other_categories == 0  # steady series raise nothing
     assert len(clusters) == 3
     assert {row[2] for row in clusters} == {"Billing", "Account", "Technical"}
+    assert result.steps["topics"].startswith("3 topics, 0 labelled and 0 clusters merged")
     # The report's category mix is read back from dbt's topic_cluster_mixes after the build.
     report = json.loads(Path(result.clustering.files["json"]).read_text())
     assert {c["top_categories"][0]["category"] for c in report["clusters"]} == {
