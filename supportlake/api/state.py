@@ -24,7 +24,7 @@ from supportlake.sources import ESCALATIONS, PREDICTION_LOG
 
 logger = logging.getLogger("supportlake.api")
 
-CORRECTIONS_SOURCE = "ticket_corrections"  # ml.feedback reads raw.ticket_corrections
+CORRECTIONS_SOURCE = "ticket_corrections"  # ingested, then marts.ticket_corrections_latest
 HOUSEKEEPING_SECONDS = 5.0  # how often open logs are checked for the end of their hour
 MODEL_POLL_SECONDS = 30.0  # how often the registry pointers are checked for a new model
 

@@ -33,7 +33,7 @@ async def feedback(correction: FeedbackIn, request: Request) -> dict:
     corrected_at = correction.corrected_at or datetime.now(UTC)
     if corrected_at.tzinfo is None:
         corrected_at = corrected_at.replace(tzinfo=UTC)
-    # Exactly the ticket_corrections source's columns, so ml.feedback reads them as is.
+    # Exactly the ticket_corrections source's columns, so the next ingest loads them as is.
     record = {
         "ticket_id": correction.ticket_id,
         "corrected_category": category,
