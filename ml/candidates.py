@@ -25,6 +25,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from ml.calibration import calibrate
 from ml.features import FeatureSet, build_features
 from ml.transformer_classifier import TransformerClassifier
 from ml.word_sequence import WordPositions
@@ -194,8 +195,6 @@ class AveragedClassifier(ClassifierMixin, BaseEstimator):
         return np.asarray(self.view_columns[view], dtype=int)
 
     def fit(self, matrix, labels):
-        from ml.classifiers import calibrate
-
         matrix = sparse.csr_matrix(matrix)
         self.classes_ = np.unique(labels)
         self.fitted_ = []

@@ -13,11 +13,18 @@ from scipy import sparse
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression, SGDClassifier
-from sklearn.model_selection import StratifiedKFold
 from sklearn.naive_bayes import MultinomialNB
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
+from ml.candidates import (
+    AVERAGED_ENSEMBLE,
+    FINE_TUNED_TRANSFORMER,
+    HIST_GRADIENT_BOOSTING,
+    AveragedClassifier,
+    ReducedBoosting,
+    TransformerClassifier,
+)
 from ml.features import feature_names
 
 NAIVE_BAYES = "naive_bayes"
@@ -68,15 +75,6 @@ def make_classifier(family: str, seed: int = 0, **params):
 
 def family_of(classifier) -> str:
     """The family name of a (possibly calibrated) classifier instance."""
-    from ml.candidates import (
-        AVERAGED_ENSEMBLE,
-        FINE_TUNED_TRANSFORMER,
-        HIST_GRADIENT_BOOSTING,
-        AveragedClassifier,
-        ReducedBoosting,
-        TransformerClassifier,
-    )
-
     if isinstance(classifier, CalibratedClassifierCV):
         classifier = classifier.estimator
     for family, kind in (
@@ -115,43 +113,6 @@ def search_grid(task: str, seed: int = 0, *, quick: bool = False) -> list[dict]:
     ]
 
 
-CALIBRATION_METHOD = "temperature"
-
-
-def rare_safe_splits(labels, folds: int, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Stratified folds in which every label is in every training part.
-
-    Rows of a label with fewer rows than folds always stay on the training side: a model
-    never meets a label it was not trained on, and rare labels are kept instead of dropped.
-    """
-    labels = np.asarray(labels, dtype=object)
-    values, counts = np.unique(labels, return_counts=True)
-    rare = np.isin(labels, values[counts < folds])
-    common = np.flatnonzero(~rare)
-    always_train = np.flatnonzero(rare)
-    splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
-    return [
-        (np.sort(np.concatenate([common[train], always_train])), common[test])
-        for train, test in splitter.split(common, labels[common])
-    ]
-
-
-def calibrate(classifier, labels, folds: int, seed: int = 0) -> CalibratedClassifierCV:
-    """Temperature scaling over `folds` rare-safe folds of `labels`: confidences that mean what
-    they say.
-
-    One temperature for all classes keeps each row's ranking (the predicted label does not
-    change); on it_service_topic it brought the linear SVM's ECE from 0.074 (one-vs-rest
-    sigmoid) to 0.022 at the same macro-F1.
-    """
-    return CalibratedClassifierCV(
-        classifier,
-        method=CALIBRATION_METHOD,
-        cv=rare_safe_splits(labels, folds, seed),
-        ensemble=True,
-    )
-
-
 def class_weights(pipeline: Pipeline) -> tuple[np.ndarray, np.ndarray]:
     """(classes, weights[n_classes, n_features]): how much each feature pulls toward each class.
 
@@ -166,16 +127,14 @@ def class_weights(pipeline: Pipeline) -> tuple[np.ndarray, np.ndarray]:
         else [classifier]
     )
     width = len(feature_names(pipeline))
-    matrices = [_linear_weights(estimator, classes, width) for estimator in estimators]
-    matrices = [matrix for matrix in matrices if matrix is not None]
+    weights = [_linear_weights(estimator, classes, width) for estimator in estimators]
+    matrices = [matrix for matrix in weights if matrix is not None]
     if not matrices:
         return classes, np.zeros((len(classes), width))
     return classes, np.mean(matrices, axis=0)
 
 
 def _linear_weights(estimator, classes: np.ndarray, width: int) -> np.ndarray | None:
-    from ml.candidates import AveragedClassifier
-
     n_classes = len(classes)
     if isinstance(estimator, AveragedClassifier):
         # The linear members' weights, each on its own columns, averaged like the probabilities.
@@ -190,12 +149,14 @@ def _linear_weights(estimator, classes: np.ndarray, width: int) -> np.ndarray | 
                 else [member]
             )
             member_classes = np.asarray(member.classes_)
-            parts = [_linear_weights(one, member_classes, len(columns)) for one in inner]
-            parts = [part for part in parts if part is not None]
+            weights = [_linear_weights(one, member_classes, len(columns)) for one in inner]
+            parts = [part for part in weights if part is not None]
             if not parts:
                 continue
             rows = [position[label] for label in member_classes]
-            total[np.ix_(rows, columns)] += np.mean(parts, axis=0) / len(estimator.fitted_)
+            total[np.ix_(np.asarray(rows), columns)] += np.mean(parts, axis=0) / len(
+                estimator.fitted_
+            )
         return total
     if isinstance(estimator, MultinomialNB):
         log_prob = estimator.feature_log_prob_

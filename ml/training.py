@@ -18,7 +18,9 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -29,6 +31,7 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import ParameterGrid, train_test_split
 from sklearn.pipeline import Pipeline
 
+from ml.calibration import CALIBRATION_METHOD, calibrate, rare_safe_splits
 from ml.candidates import (
     ADVANCED_FAMILIES,
     AVERAGED_ENSEMBLE,
@@ -47,12 +50,9 @@ from ml.candidates import (
     make_plain_classifier,
 )
 from ml.classifiers import (
-    CALIBRATION_METHOD,
     MAJORITY,
-    calibrate,
     family_of,
     make_classifier,
-    rare_safe_splits,
     search_grid,
     top_features_per_class,
 )
@@ -256,7 +256,7 @@ class Candidate:
     family: str
     parameters: dict
     view: str
-    make: Callable[[], object]  # a fresh, unfitted classifier
+    make: Callable[[], Any]  # a fresh, unfitted classifier
     advanced: bool = False
 
 
@@ -275,7 +275,7 @@ def build_candidates(options: TrainingOptions) -> list[Candidate]:
                 family=family_of(params["classifier"]),
                 parameters={k.split("__", 1)[1]: v for k, v in params.items() if "__" in k},
                 view=PRODUCT_VIEW,
-                make=lambda params=params: _classifier_from(params),
+                make=partial(_classifier_from, params),
             )
         )
     candidates.append(
@@ -556,7 +556,7 @@ def search_candidates(
     done = folds
     for index in advanced:
         candidate = candidates[index]
-        results = []
+        results: list = []
         skipped = None
         if candidate.family == FINE_TUNED_TRANSFORMER:
             rows = len(splits[0][0])
@@ -597,10 +597,8 @@ def search_candidates(
             done += folds - len(results)
     ordered = [scores[index] for index in range(len(candidates))]
     if AVERAGED_ENSEMBLE in options.advanced:
-        probabilities = {
-            index: [result[2] for result in fold_results[index]] for index in fold_results
-        }
-        probabilities = [probabilities.get(index, [None]) for index in range(len(candidates))]
+        scored = {index: [result[2] for result in fold_results[index]] for index in fold_results}
+        probabilities = [scored.get(index, [None]) for index in range(len(candidates))]
         ensemble = _ensemble(candidates, ordered, probabilities, labels, splits, options)
         if ensemble is not None:
             candidates.append(ensemble[0])
@@ -715,7 +713,7 @@ def fit_task(
     )
     _require_two_labels(frame)
     if holdout is not None:
-        train, test = frame, holdout_frame
+        train, test = frame, cast(pd.DataFrame, holdout_frame)  # set whenever holdout is
         holdout_source = holdout.source
     else:
         train, test = split_holdout(frame, options)
