@@ -20,7 +20,9 @@ import pyarrow.parquet as pq
 
 from ml.embeddings import arrow_to_vectors, vectors_to_arrow
 from ml.retrieval import HybridIndex
+from supportlake.serving import serving_path
 from supportlake.settings import Settings
+from supportlake.warehouse import one_row
 
 VECTOR_CACHE = "knowledge_base_vectors.parquet"
 
@@ -55,10 +57,12 @@ def _fetch_chunks(settings: Settings) -> list[ArticleChunk]:
     from supportlake.serving import open_serving
 
     with open_serving(settings) as connection:
-        present = connection.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'marts' and table_name = 'knowledge_base_chunks'"
-        ).fetchone()[0]
+        present = one_row(
+            connection.execute(
+                "select count(*) from information_schema.tables "
+                "where table_schema = 'marts' and table_name = 'knowledge_base_chunks'"
+            )
+        )[0]
         if not present:
             return []
         rows = connection.execute(
@@ -115,7 +119,7 @@ _cache_lock = threading.Lock()
 
 def article_index(settings: Settings, encoder) -> ArticleIndex:
     """The cached index for this serving copy; rebuilt once a build has published a new one."""
-    path = Path(settings.serving_warehouse)
+    path = serving_path(settings)
     stat = path.stat()  # the caller has checked the copy exists (resolved_index)
     key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, encoder.embedding_model)
     with _cache_lock:

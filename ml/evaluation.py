@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 import matplotlib
 
@@ -166,7 +167,7 @@ def calibration_table(
 
 def plot_confusion_matrix(evaluation: Evaluation, path) -> None:
     """Row-normalized confusion matrix with counts, saved as PNG."""
-    matrix = evaluation.confusion
+    matrix = cast(np.ndarray, evaluation.confusion)  # evaluate_predictions always sets it
     labels = evaluation.labels
     totals = matrix.sum(axis=1, keepdims=True)
     shares = np.divide(matrix, totals, out=np.zeros_like(matrix, dtype=float), where=totals > 0)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from statistics import median
+from typing import cast
 
 from ml.article_index import ArticleChunk, ArticleIndex
 from ml.resolved_index import NothingToSearch, ResolvedIndex, ResolvedTicket
@@ -159,7 +160,7 @@ def assemble_reply(
     sentences += [ReplySentence(line, tuple(ids)) for line, ids in by_line.items()]
     timed = [item for item in evidence if item.ticket.resolution_minutes is not None]
     if timed:
-        hours = median(item.ticket.resolution_minutes for item in timed) / 60
+        hours = median(cast(float, item.ticket.resolution_minutes) for item in timed) / 60
         sentences.append(
             ReplySentence(
                 f"Median time to resolution: {hours:.1f} h.",
@@ -193,8 +194,14 @@ def recommend_from_index(
     def clears(hit: Hit) -> bool:
         return hit.similarity is not None and hit.similarity >= min_confidence
 
+    # Hits come only from an index that is there, and clears() keeps those with a similarity.
     evidence = [
-        Evidence(built.tickets[hit.doc_id], hit.similarity, hit.bm25_rank, hit.dense_rank)
+        Evidence(
+            cast(ResolvedIndex, built).tickets[hit.doc_id],
+            cast(float, hit.similarity),
+            hit.bm25_rank,
+            hit.dense_rank,
+        )
         for hit in ticket_hits
         if clears(hit)
     ]
@@ -202,7 +209,10 @@ def recommend_from_index(
     article_evidence = sorted(
         (
             ArticleEvidence(
-                articles.chunks[hit.doc_id], hit.similarity, hit.bm25_rank, hit.dense_rank
+                cast(ArticleIndex, articles).chunks[hit.doc_id],
+                cast(float, hit.similarity),
+                hit.bm25_rank,
+                hit.dense_rank,
             )
             for hit in article_hits
             if clears(hit)

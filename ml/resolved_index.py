@@ -20,6 +20,7 @@ import numpy as np
 
 from ml.embeddings import arrow_to_vectors, text_sql
 from ml.retrieval import HybridIndex
+from supportlake.serving import serving_path
 from supportlake.settings import Settings
 
 
@@ -134,7 +135,7 @@ def build_resolved_index(settings: Settings, embedding_model: str) -> ResolvedIn
         np.asarray(vectors),
         settings,
     )
-    return ResolvedIndex(index, tickets, embedding_model, Path(settings.serving_warehouse), missing)
+    return ResolvedIndex(index, tickets, embedding_model, serving_path(settings), missing)
 
 
 _cache: dict[tuple, ResolvedIndex] = {}
@@ -145,7 +146,7 @@ def resolved_index(settings: Settings, embedding_model: str) -> ResolvedIndex:
     """The cached index for this serving copy; rebuilt once a build has published a new one."""
     from supportlake.serving import ServingCopyMissing
 
-    path = Path(settings.serving_warehouse)
+    path = serving_path(settings)
     try:
         stat = path.stat()
     except FileNotFoundError:

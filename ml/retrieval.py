@@ -249,7 +249,11 @@ class HybridIndex:
         lexical = self.bm25(query, candidates) if mode != "dense" else []
         if mode != "bm25" and query_vector is None:
             raise ValueError(f"{mode} retrieval needs the query's vector")
-        semantic = self.dense(query_vector, candidates) if mode != "bm25" else []
+        semantic = (
+            self.dense(query_vector, candidates)
+            if mode != "bm25" and query_vector is not None  # None was refused just above
+            else []
+        )
         bm25_ranks = {doc_id: (rank, score) for rank, (doc_id, score) in enumerate(lexical, 1)}
         dense_ranks = {doc_id: (rank, score) for rank, (doc_id, score) in enumerate(semantic, 1)}
         if mode == "hybrid":

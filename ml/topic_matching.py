@@ -11,6 +11,7 @@ a topic id (seeds/topic_overrides.csv) therefore stay on the same topic after a 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -56,4 +57,4 @@ def match_topics(
         if ids[row] is None:
             ids[row] = fresh
             fresh += 1
-    return TopicMatch([int(i) for i in ids], matched, fresh)
+    return TopicMatch([int(cast(int, i)) for i in ids], matched, fresh)  # every slot is filled

@@ -44,6 +44,7 @@ from ml.registry import (
     task_folder,
 )
 from ml.topic_matching import match_topics
+from supportlake.warehouse import one_row
 
 DEFAULT_CLUSTERS = 20
 STREAM_ROWS = 100_000  # rows per Arrow batch read from DuckDB (~150 MB of float32 at most)
@@ -513,7 +514,8 @@ def plot_clusters(
     legend = axis.legend(
         loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, markerscale=3, frameon=False
     )
-    legend.set_title("cluster: label (tickets)", prop={"size": 8})
+    # matplotlib documents a dict of font properties here; its stub lists only FontProperties
+    legend.set_title("cluster: label (tickets)", prop={"size": 8})  # type: ignore[arg-type]
     axis.set_title(f"Ticket topic clusters (PCA of {len(vectors)} sampled texts)")
     axis.set_xlabel("first principal component")
     axis.set_ylabel("second principal component")
@@ -627,13 +629,15 @@ class TopicModel:
 def kept_topic_share(connection: duckdb.DuckDBPyConnection) -> float | None:
     """Share of tickets in both previous_ticket_clusters and ml.ticket_clusters whose topic id
     did not change; None when no ticket is in both."""
-    kept, both = connection.execute(
-        """
-        select count(*) filter (where previous.cluster_id = current.cluster_id), count(*)
-        from previous_ticket_clusters as previous
-        inner join ml.ticket_clusters as current on previous.ticket_id = current.ticket_id
-        """
-    ).fetchone()
+    kept, both = one_row(
+        connection.execute(
+            """
+            select count(*) filter (where previous.cluster_id = current.cluster_id), count(*)
+            from previous_ticket_clusters as previous
+            inner join ml.ticket_clusters as current on previous.ticket_id = current.ticket_id
+            """
+        )
+    )
     return kept / both if both else None
 
 

@@ -43,7 +43,8 @@ def _network(classes: int, dropout: float):
     keep_offline()
     from transformers import AutoModel
 
-    class MeanPooledClassifier(torch.nn.Module):
+    # torch is imported here, not at the top (heavy); mypy cannot see a base class from it.
+    class MeanPooledClassifier(torch.nn.Module):  # type: ignore[name-defined]
         def __init__(self) -> None:
             super().__init__()
             self.encoder = AutoModel.from_pretrained(str(model_path()))

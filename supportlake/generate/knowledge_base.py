@@ -37,7 +37,7 @@ HELP_CENTER = "https://help.example.com"
 FEATURE_CATEGORIES = tuple(c for c in vocab.CATEGORIES if vocab.OBJECT_KIND[c] == "feature")
 
 # Plan and workspace categories: kind of request -> (title, the sentence heads it answers).
-REQUEST_KINDS = {
+REQUEST_KINDS: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
     "Billing": {
         "charges-and-refunds": (
             "{product}: unexpected or duplicate charges and refunds",
@@ -369,7 +369,7 @@ class Article:
     updated_at: str
     url: str
 
-    def record(self) -> dict[str, str]:
+    def record(self) -> dict[str, str | list[str]]:
         """One object of the JSON-lines export (the knowledge_base source's fields)."""
         return {
             "article_id": self.article_id,
@@ -459,7 +459,9 @@ class ProblemFinder:
     """Which article answers a ticket message: its sentence head and the thing it names."""
 
     def __init__(self, articles: list[Article]) -> None:
-        self.articles = {(a.product, a.category, a.topic): a.article_id for a in articles}
+        self.articles: dict[tuple[str, str, str | None], str] = {
+            (a.product, a.category, a.topic): a.article_id for a in articles
+        }
         self.head_category: dict[str, str] = {}
         self.head_kind: dict[str, str] = {}
         for category, heads in vocab.MESSAGE_HEADS.items():
@@ -489,6 +491,7 @@ class ProblemFinder:
             return None
         head = found.group(0)
         category = self.head_category[head]
+        topic: str | None
         if category in REQUEST_KINDS:
             topic = self.head_kind[head]
         else:
