@@ -7,7 +7,8 @@ with
 
 tickets as (
     select * from {{ ref('int_ticket_topics_joined') }}
-    where topic_id is not null
+    -- A ticket without a creation date has no week: topic_catalog still counts it.
+    where topic_id is not null and created_date is not null
 ),
 
 texts as (
