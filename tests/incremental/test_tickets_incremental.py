@@ -49,10 +49,22 @@ def _ingest(settings: Settings, path: Path) -> None:
     assert not summary.with_status("failed"), [r.message for r in summary.with_status("failed")]
 
 
+def _rounded(row: tuple) -> tuple:
+    # A mean over many groups is a float sum whose last bit depends on the order DuckDB's
+    # threads add the groups in: equal to 12 significant digits is equal.
+    return tuple(float(f"{value:.12g}") if isinstance(value, float) else value for value in row)
+
+
 def _snapshot(settings: Settings) -> dict[str, list[tuple]]:
     with open_warehouse(settings, read_only=True) as connection:
         return {
-            mart: connection.execute(f"select * from marts.{mart} order by all").fetchall()
+            mart: sorted(
+                (
+                    _rounded(row)
+                    for row in connection.execute(f"select * from marts.{mart}").fetchall()
+                ),
+                key=repr,
+            )
             for mart in TICKET_MARTS
         }
 
