@@ -1,52 +1,9 @@
-with
-
-manifest as (
-    select * from {{ source('helpdesk', 'load_manifest') }}
-    where source = 'knowledge_base'
-),
-
-raw_rows as (
-    select
-        _load_id as load_id,
-        count(*) as rows_in_raw,
-        count(*) filter (where invalid_reason is not null) as invalid_rows
-    from {{ ref('stg_knowledge_base__articles') }}
-    group by _load_id
-),
-
-current_articles as (
-    select
-        _load_id as load_id,
-        count(*) as current_articles
-    from {{ ref('knowledge_base_articles') }}
-    group by _load_id
-)
-
-select
-    cast(manifest.load_id as varchar) as load_id,
-    cast(manifest.source_file as varchar) as source_file,
-    cast(manifest.status as varchar) as load_status,
-    cast(manifest.loaded_at as timestamp) as loaded_at,
-    cast(manifest.rows_read as bigint) as rows_read,
-    cast(manifest.rows_quarantined as bigint) as rows_quarantined,
-    cast(manifest.rows_loaded as bigint) as rows_loaded,
-    cast(coalesce(raw_rows.rows_in_raw, 0) as bigint) as rows_in_raw,
-    cast(coalesce(raw_rows.invalid_rows, 0) as bigint) as invalid_rows,
-    cast(coalesce(current_articles.current_articles, 0) as bigint) as current_articles,
-    cast(
-        coalesce(raw_rows.rows_in_raw, 0)
-        - coalesce(raw_rows.invalid_rows, 0)
-        - coalesce(current_articles.current_articles, 0)
-        as bigint
-    ) as superseded_versions,
-    cast(
-        manifest.rows_read = manifest.rows_loaded + manifest.rows_quarantined
-        and (
-            manifest.status != 'loaded'
-            or manifest.rows_loaded = coalesce(raw_rows.rows_in_raw, 0)
-        )
-        as boolean
-    ) as is_reconciled
-from manifest
-left join raw_rows on manifest.load_id = raw_rows.load_id
-left join current_articles on manifest.load_id = current_articles.load_id
+{{
+    load_reconciliation(
+        'knowledge_base',
+        'stg_knowledge_base__articles',
+        'knowledge_base_articles',
+        'current_articles',
+        'superseded_versions'
+    )
+}}
