@@ -3,9 +3,10 @@
 A retrain of a task that has a model trains a challenger and promotes it only when it beats
 the champion on the same fresh holdout (ml.promotion); the decision is in the run's steps.
 
-Each step opens the warehouse itself and closes it before the next one (one writer). The
-dbt build selects only what depends on the `ml` source (predictions and model runs), in the
-order dbt build -> ml score -> dbt build of what depends on ml.
+Each step opens the warehouse itself (flows/classifier_steps.py) and closes it before the
+next one (one writer). The dbt build selects only what depends on the `ml` source
+(predictions and model runs), in the order dbt build -> ml score -> dbt build of what
+depends on ml.
 """
 
 from __future__ import annotations
@@ -15,18 +16,18 @@ from dataclasses import dataclass, field
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from flows.classifier_steps import (
+    challenge_champion,
+    load_training_data,
+    score_warehouse,
+    train_task,
+)
 from flows.runner import run_logger, run_task
 from ml import registry
 from ml.datasets import DataError
-from ml.promotion import PromotionDecision, challenge
-from ml.scoring import SCORING_TASKS, ScoreSummary, score_tickets
-from ml.training import (
-    DEFAULT_BUDGET_MINUTES,
-    DEFAULT_MAX_ROWS,
-    TrainingOptions,
-    load_training_data,
-    train_task,
-)
+from ml.promotion import PromotionDecision
+from ml.scoring import SCORING_TASKS, ScoreSummary
+from ml.training import DEFAULT_BUDGET_MINUTES, DEFAULT_MAX_ROWS, TrainingOptions
 from supportlake.settings import Settings, get_settings
 
 
@@ -62,13 +63,13 @@ def train_classifier(
     )
     if registry.current_version(settings.models_dir, task_name) is None:
         return train_task(settings, options, data).version, None
-    decision = challenge(settings, options, data)
+    decision = challenge_champion(settings, options, data)
     return decision.challenger, decision
 
 
 @task(cache_policy=NO_CACHE)
 def score_marts_tickets(settings: Settings, rescore_all: bool) -> ScoreSummary:
-    return score_tickets(settings, rescore_all=rescore_all)
+    return score_warehouse(settings, rescore_all=rescore_all)
 
 
 @task(retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)

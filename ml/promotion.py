@@ -13,15 +13,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
+import duckdb
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from ml import registry
 from ml.datasets import LABEL, LabelledData
 from ml.schema import ensure_ml_schema
-from ml.training import _evaluate_pipeline, fit_task, register
-from supportlake.warehouse import open_warehouse
+from ml.training import (
+    ProgressCallback,
+    TrainingOptions,
+    TrainingOutcome,
+    _evaluate_pipeline,
+    fit_task,
+)
 
 PROMOTIONS_DDL = """
 create table if not exists ml.model_promotions (
@@ -80,7 +87,7 @@ def split_fresh_holdout(
     return part(train, data.source), part(holdout, source)
 
 
-def record_decision(connection, decision: PromotionDecision) -> None:
+def record_decision(connection: duckdb.DuckDBPyConnection, decision: PromotionDecision) -> None:
     ensure_ml_schema(connection)
     connection.execute(PROMOTIONS_DDL)
     connection.execute(
@@ -99,28 +106,52 @@ def record_decision(connection, decision: PromotionDecision) -> None:
     )
 
 
+@dataclass
+class Contest:
+    """A trained challenger and how it did against the champion, before it is registered."""
+
+    outcome: TrainingOutcome
+    champion: str | None
+    champion_macro_f1: float | None
+    promoted: bool
+    reason: str
+
+    def decision(self, challenger: str) -> PromotionDecision:
+        """The decision once the challenger is saved as version `challenger`."""
+        return PromotionDecision(
+            self.outcome.task,
+            self.champion,
+            challenger,
+            self.outcome.holdout_rows,
+            self.champion_macro_f1,
+            self.outcome.chosen.macro_f1,
+            self.promoted,
+            self.reason,
+        )
+
+
 def challenge(
-    settings,
-    options,
+    models_dir: Path,
+    options: TrainingOptions,
     data: LabelledData,
     *,
     holdout: LabelledData | None = None,
-    command: str | None = None,
-    progress=None,
-) -> PromotionDecision:
-    """Train a challenger for options.task, score it and the champion on one holdout, and
-    promote it only if its macro-F1 is higher. The decision is recorded and returned."""
+    progress: ProgressCallback | None = None,
+) -> Contest:
+    """Train a challenger for options.task and score it and the champion (the current model
+    under models_dir) on one holdout: it is to be promoted only if its macro-F1 is higher.
+    Nothing is written; the caller registers it and records the decision."""
     task = options.task
     if holdout is None:
         data, holdout = split_fresh_holdout(data, options.holdout_share, options.seed)
     outcome = fit_task(data, options, holdout, progress=progress)
     challenger_f1 = outcome.chosen.macro_f1
-    champion = registry.current_version(settings.models_dir, task)
+    champion = registry.current_version(models_dir, task)
     champion_f1 = None
     if champion is None:
         promoted, reason = True, f"no champion; holdout macro-F1 {challenger_f1:.3f}"
     else:
-        pipeline = registry.load_model(settings.models_dir, task, champion).load_pipeline()
+        pipeline = registry.load_model(models_dir, task, champion).load_pipeline()
         champion_f1 = _evaluate_pipeline(
             "champion", pipeline, outcome.holdout_frame, outcome.labels
         ).macro_f1
@@ -131,17 +162,4 @@ def challenge(
         )
         reason = comparison if promoted else f"{comparison}; the champion stays current"
     outcome.notes.append(f"champion/challenger: {reason}")
-    run = register(outcome, settings, command=command, scope="warehouse", promote=promoted)
-    decision = PromotionDecision(
-        task,
-        champion,
-        run.version,
-        outcome.holdout_rows,
-        champion_f1,
-        challenger_f1,
-        promoted,
-        reason,
-    )
-    with open_warehouse(settings) as connection:
-        record_decision(connection, decision)
-    return decision
+    return Contest(outcome, champion, champion_f1, promoted, reason)

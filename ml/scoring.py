@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -30,7 +31,7 @@ from ml.inference import (
     routing_threshold,
 )
 from ml.schema import ensure_ml_schema
-from supportlake.warehouse import open_warehouse, transaction
+from supportlake.warehouse import transaction
 
 SCORING_TASKS = TASKS  # one task order for the API, `predict` and `score`
 DEFAULT_BATCH_SIZE = 20_000
@@ -196,72 +197,65 @@ def _selection(rescore_all: bool, versions: dict[str, str | None]) -> tuple[str,
 
 
 def score_tickets(
-    settings,
+    connection: duckdb.DuckDBPyConnection,
+    scorers: dict[str, PipelineScorer | ZeroShotScorer],
     *,
     batch_size: int = DEFAULT_BATCH_SIZE,
     rescore_all: bool = False,
-    zero_shot_category: bool = True,
-    embedding_backend: str = "torch",
-    scorers: dict | None = None,
     on_start: Callable[[int], None] | None = None,
     on_batch: Callable[[int], None] | None = None,
 ) -> ScoreSummary:
-    """Score marts.tickets into ml.ticket_predictions, `batch_size` tickets at a time."""
+    """Score marts.tickets into ml.ticket_predictions on the warehouse `connection` is open
+    on (for writing), `batch_size` tickets at a time, with `scorers` (load_scorers)."""
     started = time.perf_counter()
-    scorers = scorers or load_scorers(
-        settings.models_dir,
-        zero_shot_category=zero_shot_category,
-        embedding_backend=embedding_backend,
-    )
     versions = {task: scorers[task].version if task in scorers else None for task in SCORING_TASKS}
     where, parameters = _selection(rescore_all, versions)
     columns = ", ".join(["ticket_id", "subject", "message", *CATEGORICAL_COLUMNS, TIMESTAMP_COLUMN])
     scored_at = datetime.now(UTC).replace(tzinfo=None)
     rows_scored = batches = 0
-    with open_warehouse(settings) as connection:
-        require_marts_tickets(connection)
-        ensure_ml_schema(connection)
-        rows_in_mart = connection.execute("select count(*) from marts.tickets").fetchall()[0][0]
-        to_score = connection.execute(
-            f"select count(*) from marts.tickets as tickets {where}", parameters
-        ).fetchall()[0][0]
-        if on_start:
-            on_start(to_score)
-        # A second connection streams the selection while this one writes; it reads the
-        # last committed state, so the rows deleted below are still visible to it.
-        reader = connection.cursor()
-        try:
-            with transaction(connection):
-                removed = connection.execute(
-                    "delete from ml.ticket_predictions where ticket_id not in "
-                    "(select ticket_id from marts.tickets)"
-                ).fetchall()[0][0]
+    require_marts_tickets(connection)
+    ensure_ml_schema(connection)
+    rows_in_mart = connection.execute("select count(*) from marts.tickets").fetchall()[0][0]
+    to_score = connection.execute(
+        f"select count(*) from marts.tickets as tickets {where}", parameters
+    ).fetchall()[0][0]
+    if on_start:
+        on_start(to_score)
+    # A second connection streams the selection while this one writes; it reads the
+    # last committed state, so the rows deleted below are still visible to it.
+    reader = connection.cursor()
+    try:
+        with transaction(connection):
+            removed = connection.execute(
+                "delete from ml.ticket_predictions where ticket_id not in "
+                "(select ticket_id from marts.tickets)"
+            ).fetchall()[0][0]
+            connection.execute(
+                "delete from ml.ticket_predictions where ticket_id in "
+                f"(select ticket_id from marts.tickets as tickets {where})",
+                parameters,
+            )
+            stream = reader.sql(
+                f"select {columns} from marts.tickets as tickets {where}", params=parameters
+            ).to_arrow_reader(batch_size)
+            for record_batch in stream:
+                frame = record_batch.to_pandas()
+                if frame.empty:
+                    continue
+                predictions = predict_frame(scorers, frame)
+                predictions.insert(0, "ticket_id", frame["ticket_id"].astype(object))
+                predictions["scored_at"] = scored_at
+                connection.register("scored_batch", predictions)
                 connection.execute(
-                    "delete from ml.ticket_predictions where ticket_id in "
-                    f"(select ticket_id from marts.tickets as tickets {where})",
-                    parameters,
+                    "insert into ml.ticket_predictions by name select * from scored_batch"
                 )
-                stream = reader.sql(
-                    f"select {columns} from marts.tickets as tickets {where}", params=parameters
-                ).to_arrow_reader(batch_size)
-                for record_batch in stream:
-                    frame = record_batch.to_pandas()
-                    if frame.empty:
-                        continue
-                    predictions = predict_frame(scorers, frame)
-                    predictions.insert(0, "ticket_id", frame["ticket_id"].astype(object))
-                    predictions["scored_at"] = scored_at
-                    connection.register("scored_batch", predictions)
-                    connection.execute(
-                        "insert into ml.ticket_predictions by name select * from scored_batch"
-                    )
-                    connection.unregister("scored_batch")
-                    rows_scored += len(frame)
-                    batches += 1
-                    if on_batch:
-                        on_batch(len(frame))
-        finally:
-            reader.close()
+                connection.unregister("scored_batch")
+                rows_scored += len(frame)
+                batches += 1
+                if on_batch:
+                    on_batch(len(frame))
+    finally:
+        reader.close()
     summary = ScoreSummary(
         rows_scored=rows_scored,
         rows_in_mart=rows_in_mart,

@@ -22,6 +22,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
+import duckdb
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
@@ -31,6 +32,7 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import ParameterGrid, train_test_split
 from sklearn.pipeline import Pipeline
 
+from ml import registry
 from ml.calibration import CALIBRATION_METHOD, calibrate, rare_safe_splits
 from ml.candidates import (
     ADVANCED_FAMILIES,
@@ -58,15 +60,19 @@ from ml.classifiers import (
 )
 from ml.datasets import (
     LABEL,
-    WAREHOUSE_SOURCE,
     DataError,
     LabelledData,
     TextSpec,
     finish_labels,
+    load_labelled_warehouse,
 )
 from ml.evaluation import Evaluation, evaluate_predictions
 from ml.features import FeatureSet, TicketPreparer, detect_feature_set
+from ml.feedback import apply_corrections, read_latest_corrections
+from ml.report import write_report
+from ml.tracking import log_to_mlflow
 from ml.transformer_classifier import device_name, estimate_fit_seconds
+from supportlake.settings import Settings
 
 DEFAULT_MAX_ROWS = 50_000
 DEFAULT_BUDGET_MINUTES = 15.0
@@ -837,6 +843,7 @@ class TrainingRun:
     report_folder: Path
     report_files: dict[str, Path]
     metadata: dict
+    model_run: dict = field(default_factory=dict)  # its ml.model_runs row (record_run)
 
 
 def build_metadata(outcome: TrainingOutcome, version: str, content_hash: str) -> dict:
@@ -900,33 +907,29 @@ def build_metadata(outcome: TrainingOutcome, version: str, content_hash: str) ->
     }
 
 
-def register(
+def save_run(
     outcome: TrainingOutcome,
-    settings,
+    models_dir: Path,
+    reports_dir: Path,
     *,
     command: str | None = None,
     scope: str = "warehouse",
-    promote: bool = True,
 ) -> TrainingRun:
-    """Save the model, write the report, add the ml.model_runs row, move the pointer.
+    """Save the model in the registry and write its report; run.model_run is its
+    ml.model_runs row, for the caller to record on the warehouse it opened.
 
-    scope: `warehouse` (trained on marts.tickets) or `file` (an outside export); promote:
-    False keeps the current model (a challenger that lost is saved, never used).
+    scope: `warehouse` (trained on marts.tickets) or `file` (an outside export).
     """
-    from ml import registry
-    from ml.report import write_report
-    from supportlake.warehouse import open_warehouse
-
     content_hash = registry.data_hash(outcome.data.frame)
-    version = registry.new_version(outcome.task, content_hash, settings.models_dir)
+    version = registry.new_version(outcome.task, content_hash, models_dir)
     metadata = build_metadata(outcome, version, content_hash)
     metadata["command"] = command
     metadata["scope"] = scope
-    report_folder = Path(settings.reports) / "models" / version
+    report_folder = Path(reports_dir) / "models" / version
     report_files = write_report(outcome, version, metadata, report_folder)
     metadata["report"] = str(report_files["markdown"])
     model_folder = registry.save_model(
-        settings.models_dir, outcome.task, version, outcome.pipeline, metadata
+        models_dir, outcome.task, version, outcome.pipeline, metadata
     )
     chosen = outcome.evaluations["chosen"]
     majority = outcome.evaluations["majority_class"]
@@ -960,67 +963,54 @@ def register(
         "routing_coverage": chosen.routing.coverage if chosen.routing else None,
         "scope": scope,
     }
-    with open_warehouse(settings) as connection:
-        registry.record_model_run(connection, row)
+    return TrainingRun(
+        outcome, version, model_folder, report_folder, report_files, metadata, model_run=row
+    )
+
+
+def record_run(connection: duckdb.DuckDBPyConnection, run: TrainingRun) -> None:
+    """Add the run's ml.model_runs row."""
+    registry.record_model_run(connection, run.model_run)
+
+
+def publish_run(run: TrainingRun, settings: Settings, *, promote: bool = True) -> None:
+    """Move the task's `current` pointer to the run (promote: False keeps the current model:
+    a challenger that lost is saved, never used) and log it to MLflow when configured."""
     if promote:
-        registry.set_current(settings.models_dir, outcome.task, version)
-    from ml.tracking import log_to_mlflow
-
-    tracked = log_to_mlflow(settings, metadata, model_folder, report_folder)
+        registry.set_current(settings.models_dir, run.outcome.task, run.version)
+    tracked = log_to_mlflow(settings, run.metadata, run.model_folder, run.report_folder)
     if tracked:
-        outcome.notes.append(f"logged to MLflow ({tracked})")
-    return TrainingRun(outcome, version, model_folder, report_folder, report_files, metadata)
+        run.outcome.notes.append(f"logged to MLflow ({tracked})")
 
 
-def load_training_data(
-    settings,
+def warehouse_training_data(
+    connection: duckdb.DuckDBPyConnection,
     task: str,
-    *,
-    data_path: str | Path | None = None,
     spec: TextSpec | None = None,
-    corrections_from=None,
+    *,
     max_rows: int = DEFAULT_MAX_ROWS,
 ) -> LabelledData:
-    """Labelled rows for `task` from a file or marts.tickets, human corrections applied.
-
-    The label is `spec.label_column` (default: the task's name). Corrections come from
-    marts.ticket_corrections_latest (the one home of "the latest correction wins"): of the
-    warehouse trained from, or for a file of `corrections_from` (the settings of the warehouse
-    its corrections file was loaded into); they override recorded labels by ticket_id.
-    """
-    from ml.datasets import load_labelled_file, load_labelled_warehouse
-    from ml.feedback import apply_corrections, read_latest_corrections
-    from supportlake.warehouse import open_warehouse
-
+    """Labelled rows for `task` from marts.tickets, with the corrections of the same
+    warehouse's marts.ticket_corrections_latest (the one home of "the latest correction
+    wins") overriding recorded labels by ticket_id. The label is `spec.label_column`
+    (default: the task's name)."""
     spec = spec or TextSpec(label_column=task)
-    if data_path is None:
-        with open_warehouse(settings, read_only=True) as connection:
-            latest = read_latest_corrections(connection, task)
-            data = load_labelled_warehouse(
-                connection,
-                spec.label_column or task,
-                max_rows=max_rows,
-                extra_ticket_ids=latest["ticket_id"].tolist(),
-            )
-    else:
-        data = load_labelled_file(data_path, spec)
-        latest = pd.DataFrame()
-        if corrections_from is not None:
-            with open_warehouse(corrections_from, read_only=True) as connection:
-                latest = read_latest_corrections(connection, task)
+    latest = read_latest_corrections(connection, task)
+    data = load_labelled_warehouse(
+        connection,
+        spec.label_column or task,
+        max_rows=max_rows,
+        extra_ticket_ids=latest["ticket_id"].tolist(),
+    )
     return finish_labels(apply_corrections(data, latest))
 
 
-def train_task(
-    settings,
-    options: TrainingOptions,
-    data: LabelledData,
-    holdout: LabelledData | None = None,
-    *,
-    command: str | None = None,
-    progress: ProgressCallback | None = None,
-) -> TrainingRun:
-    """fit_task + register: what `supportlake train` and the train-score flow run."""
-    outcome = fit_task(data, options, holdout, progress=progress)
-    scope = "warehouse" if data.source == WAREHOUSE_SOURCE else "file"
-    return register(outcome, settings, command=command, scope=scope)
+def corrected_training_data(
+    data: LabelledData, task: str, corrections: duckdb.DuckDBPyConnection | None
+) -> LabelledData:
+    """A labelled file's rows with the corrections of the warehouse `corrections` is open on
+    (the one its corrections file was loaded into) applied; None: no corrections."""
+    latest = pd.DataFrame()
+    if corrections is not None:
+        latest = read_latest_corrections(corrections, task)
+    return finish_labels(apply_corrections(data, latest))

@@ -1,8 +1,9 @@
 """`supportlake train | predict | score | rollback`: ticket classification from the command line.
 
-The work happens in ml/ (training, scoring, registry); these commands parse options, show
-progress and end with a summary of what was written where. ml/ is imported when a command
-runs: pandas and scikit-learn cost ~4 s of `supportlake --help`.
+The work happens in ml/ (training, scoring, registry), on the warehouse that
+flows/classifier_steps.py opens; these commands parse options, show progress and end with a
+summary of what was written where. ml/ is imported when a command runs: pandas and
+scikit-learn cost ~4 s of `supportlake --help`.
 """
 
 from __future__ import annotations
@@ -150,6 +151,7 @@ def train(
     ),
 ) -> None:
     """Train and register classifiers: grid search, calibration, holdout report."""
+    from flows.classifier_steps import load_training_data, train_task
     from ml.datasets import (
         DataError,
         TextSpec,
@@ -157,13 +159,7 @@ def train(
         load_labelled_file,
         task_name_for,
     )
-    from ml.training import (
-        RARE_LABEL_POLICIES,
-        TRANSFORMER_MODES,
-        TrainingOptions,
-        load_training_data,
-        train_task,
-    )
+    from ml.training import RARE_LABEL_POLICIES, TRANSFORMER_MODES, TrainingOptions
 
     settings = get_settings()
     labels = split_names(label) or (("category", "priority") if data is None else ())
@@ -361,8 +357,8 @@ def score(
     ),
 ) -> None:
     """Score marts.tickets with the current models into ml.ticket_predictions."""
+    from flows.classifier_steps import score_warehouse
     from ml.datasets import DataError
-    from ml.scoring import score_tickets
 
     settings = get_settings()
     if not settings.warehouse.exists():  # opening it to find out would leave an empty file
@@ -373,7 +369,7 @@ def score(
     try:
         with progress_bar() as progress:
             bar = progress.add_task("scoring tickets", total=None)
-            summary = score_tickets(
+            summary = score_warehouse(
                 settings,
                 batch_size=batch_size,
                 rescore_all=rescore_all,

@@ -115,7 +115,8 @@ def environment(settings, monkeypatch) -> Settings:
 
 def train_quickly(settings: Settings, task: str):
     """A real training run on marts.tickets with the small grid (what tests can afford)."""
-    from ml.training import TrainingOptions, load_training_data, train_task
+    from flows.classifier_steps import load_training_data, train_task
+    from ml.training import TrainingOptions
 
     options = TrainingOptions(task=task, quick=True, folds=3, zero_shot=False)
     return train_task(settings, options, load_training_data(settings, task))

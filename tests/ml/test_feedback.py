@@ -12,10 +12,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from flows.classifier_steps import load_training_data, train_task
 from flows.corrections import load_corrections
 from ml.datasets import DataError, LabelledData, TextSpec
 from ml.feedback import apply_corrections
-from ml.training import TrainingOptions, load_training_data, train_task
+from ml.training import TrainingOptions
 from supportlake.cli import app
 from supportlake.ingest import ingest_path
 from supportlake.warehouse import open_warehouse

@@ -5,10 +5,11 @@ from __future__ import annotations
 import duckdb
 import numpy as np
 
+from flows.classifier_steps import challenge_champion, load_training_data, train_task
 from ml import registry
 from ml.datasets import LABEL
-from ml.promotion import challenge, split_fresh_holdout
-from ml.training import TrainingOptions, load_training_data, train_task
+from ml.promotion import split_fresh_holdout
+from ml.training import TrainingOptions
 
 
 def options() -> TrainingOptions:
@@ -35,7 +36,7 @@ def test_a_worse_challenger_is_refused_and_the_champion_stays_current(warehouse)
     champion = train_task(warehouse, options(), load_training_data(warehouse, "category")).version
     train, holdout = split_fresh_holdout(load_training_data(warehouse, "category"))
 
-    decision = challenge(warehouse, options(), scrambled(train), holdout=holdout)
+    decision = challenge_champion(warehouse, options(), scrambled(train), holdout=holdout)
 
     assert not decision.promoted and decision.champion == champion
     assert decision.challenger_macro_f1 < decision.champion_macro_f1
@@ -50,7 +51,7 @@ def test_a_better_challenger_is_promoted_and_can_be_rolled_back(warehouse):
     data = load_training_data(warehouse, "category")
     champion = train_task(warehouse, options(), scrambled(data)).version
 
-    decision = challenge(warehouse, options(), load_training_data(warehouse, "category"))
+    decision = challenge_champion(warehouse, options(), load_training_data(warehouse, "category"))
 
     assert decision.promoted and decision.challenger_macro_f1 > decision.champion_macro_f1
     assert registry.current_version(warehouse.models_dir, "category") == decision.challenger

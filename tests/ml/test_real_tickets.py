@@ -12,8 +12,9 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline, make_union
 
+from flows.classifier_steps import load_training_data
 from ml.datasets import TextSpec
-from ml.training import TrainingOptions, fit_task, load_training_data
+from ml.training import TrainingOptions, fit_task
 
 IT_SERVICE = (
     Path(__file__).resolve().parents[3] / "shared" / "data" / "tickets" / "it_service_topic.csv"

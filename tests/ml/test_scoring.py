@@ -7,8 +7,9 @@ import shutil
 import duckdb
 import pytest
 
+from flows.classifier_steps import score_warehouse
 from ml import registry
-from ml.scoring import PREDICTION_COLUMNS, score_tickets
+from ml.scoring import PREDICTION_COLUMNS
 from supportlake.warehouse import open_warehouse
 from tests.ml.conftest import train_quickly
 
@@ -31,7 +32,7 @@ def scoring(warehouse, trained):
 def test_scoring_writes_one_row_per_ticket_with_versions_and_reasons(scoring, tickets):
     settings, versions = scoring
     batches = []
-    summary = score_tickets(settings, batch_size=25, on_batch=batches.append)
+    summary = score_warehouse(settings, batch_size=25, on_batch=batches.append)
 
     assert summary.rows_scored == summary.rows_in_mart == len(tickets)
     assert summary.batches == len(batches) == 5 and max(batches) <= 25  # bounded batches
@@ -48,19 +49,19 @@ def test_scoring_writes_one_row_per_ticket_with_versions_and_reasons(scoring, ti
 
 def test_rescoring_is_idempotent_and_follows_new_versions(scoring, tickets):
     settings, versions = scoring
-    score_tickets(settings)
+    score_warehouse(settings)
     first = predictions(settings)
 
-    again = score_tickets(settings)  # nothing new: nothing scored, nothing duplicated
+    again = score_warehouse(settings)  # nothing new: nothing scored, nothing duplicated
     assert again.rows_scored == 0 and predictions(settings) == first
 
-    everything = score_tickets(settings, rescore_all=True)
+    everything = score_warehouse(settings, rescore_all=True)
     assert everything.rows_scored == len(tickets)
     rows = predictions(settings)
     assert len(rows) == len(tickets) == len({row[0] for row in rows})
 
     newer = train_quickly(settings, "priority").version  # a new version re-scores every ticket once
-    assert score_tickets(settings).rows_scored == len(tickets)
+    assert score_warehouse(settings).rows_scored == len(tickets)
     rows = predictions(settings)
     assert len(rows) == len(tickets)
     assert {row[PREDICTION_COLUMNS.index("priority_model_version")] for row in rows} == {newer}
@@ -69,14 +70,14 @@ def test_rescoring_is_idempotent_and_follows_new_versions(scoring, tickets):
 
 def test_new_tickets_are_scored_and_vanished_ones_dropped(scoring, tickets):
     settings, _ = scoring
-    score_tickets(settings)
+    score_warehouse(settings)
     with open_warehouse(settings) as connection:
         connection.execute("delete from marts.tickets where ticket_id = 'T00000'")
         connection.execute(
             "insert into marts.tickets (ticket_id, subject, message, priority, category) "
             "values ('NEW1', 'Refund', 'charged twice on my invoice', 'Low', 'Billing')"
         )
-    summary = score_tickets(settings)
+    summary = score_warehouse(settings)
     assert summary.rows_scored == 1 and summary.removed_stale == 1
     ids = [row[0] for row in predictions(settings)]
     assert "NEW1" in ids and "T00000" not in ids and len(ids) == len(tickets)
@@ -84,12 +85,12 @@ def test_new_tickets_are_scored_and_vanished_ones_dropped(scoring, tickets):
 
 def test_a_failed_scoring_run_leaves_the_previous_predictions(scoring, tickets):
     settings, _ = scoring
-    score_tickets(settings)
+    score_warehouse(settings)
     before = predictions(settings)
 
     def fail_midway(rows):
         raise RuntimeError("killed")
 
     with pytest.raises(RuntimeError):
-        score_tickets(settings, rescore_all=True, batch_size=40, on_batch=fail_midway)
+        score_warehouse(settings, rescore_all=True, batch_size=40, on_batch=fail_midway)
     assert predictions(settings) == before

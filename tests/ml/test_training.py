@@ -7,9 +7,10 @@ import json
 import duckdb
 import pytest
 
+from flows.classifier_steps import load_training_data, train_task
 from ml import registry
 from ml.datasets import DataError, LabelledData, TextSpec, finish_labels
-from ml.training import TrainingOptions, fit_task, load_training_data, train_task
+from ml.training import TrainingOptions, fit_task
 
 
 def options(task: str, **overrides) -> TrainingOptions:

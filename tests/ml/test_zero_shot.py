@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml.scoring import score_tickets
+from flows.classifier_steps import score_warehouse
 from ml.zero_shot import ZERO_SHOT_VERSION, ZeroShotClassifier, labels_fit_taxonomy, load_taxonomy
 
 
@@ -43,7 +43,7 @@ def test_taxonomy_file_and_label_check(tmp_path):
 
 
 def test_without_a_category_model_scoring_falls_back_to_zero_shot(warehouse, tickets):
-    summary = score_tickets(warehouse)
+    summary = score_warehouse(warehouse)
     assert summary.versions == {"category": ZERO_SHOT_VERSION}
     assert any("no model for priority" in note for note in summary.notes)
     with duckdb.connect(str(warehouse.warehouse), read_only=True) as connection:
