@@ -5,9 +5,10 @@ embeddings find paraphrases that share no word. Each ranks its own top candidate
 reciprocal rank fusion (Cormack et al. 2009) merges the two lists by rank alone, so BM25
 scores and cosines never have to be put on one scale.
 
-The index lives in an in-memory DuckDB connection: the fts index is a set of tables
-DuckDB's `create_fts_index` writes, and vss keeps HNSW indexes in memory only. Nothing here
-opens a warehouse file; callers hand over ids, texts and vectors (see ml/resolved_index.py).
+The lexical index is DuckDB's fts index in an in-memory connection, scored from a sparse
+matrix (ml/lexical.py); the dense one is an exact scan or a faiss IVF index (ml/dense_index.py).
+Nothing here opens a warehouse file; callers hand over ids, texts and vectors (see
+ml/resolved_index.py).
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ from dataclasses import asdict, dataclass
 
 import duckdb
 import numpy as np
+import pyarrow as pa
 
+from ml.dense_index import ANN_MIN_DOCS, DenseIndex
+from ml.lexical import Bm25Matrix
 from supportlake.extensions import load_extension, offline_config
 from supportlake.settings import Settings
 
@@ -28,9 +32,6 @@ from supportlake.settings import Settings
 RRF_K = 10
 BM25_WEIGHT = 0.3
 CANDIDATES = 50  # each method's list depth before fusion
-# Below this many documents an exact numpy scan is faster than building an HNSW graph and
-# exact besides; above it the graph's log-time search pays for its build (docs/agent_assist.md).
-HNSW_MIN_DOCS = 200_000
 MODES = ("hybrid", "bm25", "dense")
 # fts's default separators drop digits too, which would turn error code E1234 into "e".
 TOKEN_SEPARATORS = r"(\.|[^a-z0-9])+"
@@ -63,44 +64,6 @@ def reciprocal_rank_fusion(
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
-# match_bm25's own formula, set-based: postings of the query's distinct stemmed terms only.
-BM25_TOP_K = """
-with
-tokens as (
-    select distinct stem(unnest(fts_main_docs.tokenize($query)), 'english') as term
-),
-query_terms as (
-    select dict.termid, dict.df from fts_main_docs.dict as dict
-    inner join tokens on dict.term = tokens.term
-),
-term_frequencies as (
-    select postings.docid, postings.termid, count(*) as tf
-    from fts_main_docs.terms as postings
-    where postings.termid in (select termid from query_terms)
-    group by postings.docid, postings.termid
-),
-scores as (
-    select
-        term_frequencies.docid,
-        sum(
-            log(((stats.num_docs - query_terms.df) + 0.5) / (query_terms.df + 0.5) + 1)
-            * (term_frequencies.tf * (1.2 + 1))
-            / (term_frequencies.tf + 1.2 * ((1 - 0.75) + 0.75 * (indexed.len / stats.avgdl)))
-        ) as score
-    from term_frequencies
-    inner join query_terms on term_frequencies.termid = query_terms.termid
-    inner join fts_main_docs.docs as indexed on term_frequencies.docid = indexed.docid
-    cross join fts_main_docs.stats as stats
-    group by term_frequencies.docid
-)
-select indexed.name as doc_id, scores.score
-from scores
-inner join fts_main_docs.docs as indexed on scores.docid = indexed.docid
-order by scores.score desc, doc_id
-limit $k
-"""
-
-
 class HybridIndex:
     """BM25 and dense search over one set of documents, in memory.
 
@@ -115,7 +78,7 @@ class HybridIndex:
         vectors: np.ndarray,
         settings: Settings,
         *,
-        hnsw_min_docs: int = HNSW_MIN_DOCS,
+        ann_min_docs: int = ANN_MIN_DOCS,
     ) -> None:
         ids = [str(doc_id) for doc_id in ids]
         if not (len(ids) == len(texts) == len(vectors)):
@@ -126,17 +89,24 @@ class HybridIndex:
         if len(set(ids)) != len(ids):
             raise ValueError("document ids must be unique")
         self.ids = ids
-        self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        self.dimensions = self.vectors.shape[1] if self.vectors.ndim == 2 else 0
         self.connection = duckdb.connect(config=offline_config(settings))
         self.connection.execute("set enable_progress_bar = false")  # a library prints nothing
         load_extension(self.connection, "fts")
-        self.connection.execute("create table docs (doc_id varchar primary key, body varchar)")
+        self.connection.execute(
+            "create table docs (doc_id varchar primary key, body varchar, row_number bigint)"
+        )
+        self._local = threading.local()
+        self.lexical: Bm25Matrix | None = None
         if ids:
-            import pyarrow as pa
-
             self.connection.register(
-                "new_docs", pa.table({"doc_id": ids, "body": [text or "" for text in texts]})
+                "new_docs",
+                pa.table(
+                    {
+                        "doc_id": ids,
+                        "body": [text or "" for text in texts],
+                        "row_number": np.arange(len(ids), dtype=np.int64),
+                    }
+                ),
             )
             self.connection.execute("insert into docs select * from new_docs")
             self.connection.unregister("new_docs")
@@ -145,10 +115,12 @@ class HybridIndex:
                 "stemmer = 'english', stopwords = 'english', "
                 f"ignore = '{TOKEN_SEPARATORS}', overwrite = 1)"
             )
-        self._local = threading.local()
-        self.uses_hnsw = len(ids) >= hnsw_min_docs and len(ids) > 0
-        if self.uses_hnsw:
-            self._build_hnsw()
+            tie_rank = np.empty(len(ids), dtype=np.int64)
+            tie_rank[np.argsort(np.array(ids, dtype=object), kind="stable")] = np.arange(len(ids))
+            self.lexical = Bm25Matrix(self.connection, len(ids), tie_rank)
+        self.dense_index = DenseIndex(vectors, ann_min_docs=ann_min_docs)
+        self.uses_ann = self.dense_index.uses_ann
+        self._rows = {doc_id: row for row, doc_id in enumerate(ids)}
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -164,66 +136,26 @@ class HybridIndex:
             cursor = self._local.cursor = self.connection.cursor()
         return cursor
 
-    def _build_hnsw(self) -> None:
-        from ml.embeddings import vectors_to_arrow
-
-        load_extension(self.connection, "vss")
-        import pyarrow as pa
-
-        self.connection.register(
-            "new_vectors",
-            pa.table({"doc_id": self.ids, "embedding": vectors_to_arrow(self.vectors)}),
-        )
-        self.connection.execute(
-            f"create table vectors as select doc_id, embedding::float[{self.dimensions}] "
-            "as embedding from new_vectors"
-        )
-        self.connection.unregister("new_vectors")
-        self.connection.execute(
-            "create index vectors_hnsw on vectors using hnsw (embedding) with (metric = 'cosine')"
-        )
-
     def bm25(self, query: str, k: int = CANDIDATES) -> list[tuple[str, float]]:
         """(doc_id, BM25 score) of the k best lexical matches; empty when no word matches.
 
-        The scores are fts's match_bm25 (k1 1.2, b 0.75), computed for the query's terms in
-        one pass over the postings instead of calling the macro once per document, whose
-        cost grows with the whole index (docs/agent_assist.md).
+        The scores are fts's match_bm25 (k1 1.2, b 0.75), summed over the postings of the
+        query's own terms only (ml/lexical.py), so a query's cost follows its terms, not the
+        size of the index.
         """
-        if not self.ids or not query.strip():
+        if self.lexical is None or not query.strip():
             return []
-        return self._cursor().execute(BM25_TOP_K, {"query": query, "k": k}).fetchall()
+        terms = self.lexical.query_terms(self._cursor(), query)
+        return [(self.ids[row], score) for row, score in self.lexical.top(terms, k)]
 
     def dense(self, query_vector: np.ndarray, k: int = CANDIDATES) -> list[tuple[str, float]]:
-        """(doc_id, cosine similarity) of the k nearest documents."""
+        """(doc_id, cosine similarity) of the k nearest documents (approximate from
+        ANN_MIN_DOCS documents on: ml/dense_index.py)."""
         if not self.ids:
             return []
         query = np.asarray(query_vector, dtype=np.float32).ravel()
         query = query / max(float(np.linalg.norm(query)), 1e-12)
-        if self.uses_hnsw:
-            return self._dense_hnsw(query, k)
-        similarities = self.vectors @ query
-        k = min(k, len(similarities))
-        top = np.argpartition(-similarities, k - 1)[:k]
-        top = top[np.lexsort((top, -similarities[top]))]
-        return [(self.ids[row], float(similarities[row])) for row in top]
-
-    def _dense_hnsw(self, query: np.ndarray, k: int) -> list[tuple[str, float]]:
-        # The vector must be a constant in the plan for vss to swap in HNSW_INDEX_SCAN.
-        literal = "[" + ",".join(repr(float(value)) for value in query) + "]"
-        rows = (
-            self._cursor()
-            .execute(
-                f"""
-            select doc_id, 1 - array_cosine_distance(embedding, {literal}::float[{self.dimensions}])
-            from vectors
-            order by array_cosine_distance(embedding, {literal}::float[{self.dimensions}])
-            limit {int(k)}
-            """
-            )
-            .fetchall()
-        )
-        return [(doc_id, float(similarity)) for doc_id, similarity in rows]
+        return [(self.ids[row], score) for row, score in self.dense_index.search(query, k)]
 
     def search(
         self,
@@ -273,7 +205,5 @@ class HybridIndex:
 
     def similarity(self, doc_id: str, query_vector: np.ndarray) -> float:
         """Cosine of one document and the query (for hits only BM25 found)."""
-        if not hasattr(self, "_rows"):
-            self._rows = {doc_id: row for row, doc_id in enumerate(self.ids)}
-        vector = self.vectors[self._rows[doc_id]]
+        vector = self.dense_index.vector(self._rows[doc_id])
         return float(vector @ np.asarray(query_vector, dtype=np.float32).ravel())
