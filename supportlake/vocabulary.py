@@ -43,7 +43,7 @@ def categories() -> tuple[str, ...]:
 
 
 def queues() -> tuple[str, ...]:
-    return seed_values("business_hours", "queue")
+    return seed_values("queue_schedules", "queue")
 
 
 def valid_values(column: str) -> tuple[str, ...] | None:

@@ -1,24 +1,37 @@
-{#- The business-minute odometer: business minutes of `queue` from the calendar's first day up
-    to `timestamp_column`. `calendar` is an alias of int_business_days_accumulated joined on the
-    ticket's queue and cast(timestamp_column as date). Business minutes between two timestamps
-    are odometer(later) - odometer(earlier): one equi-join per timestamp, no per-day expansion.
-    Business hours are read in UTC, like every timestamp in the warehouse. -#}
-{% macro business_minute_odometer(timestamp_column, calendar) -%}
+{#- The one business calendar: int_schedule_windows holds every opening window of every
+    schedule in UTC (local hours in the schedule's IANA zone, holidays, versions), with the
+    schedule's odometer at the window's start. The flat ticket SLA and the ticket-history
+    marts read a timestamp's odometer from the window ASOF-joined on it. -#}
+
+{#- Business minutes of a schedule from its first window up to `timestamp_column`: `window` is
+    the alias of the int_schedule_windows row ASOF-joined on the schedule and
+    timestamp_column >= window_start (the latest window that opened by then). Business minutes
+    between two times are odometer(later) - odometer(earlier); null outside the calendar. -#}
+{#- Null for a null time: greatest() skips nulls, and an ASOF join may still match one. -#}
+{% macro schedule_odometer(timestamp_column, window) -%}
     (
-        {{ calendar }}.business_minutes_before
-        + least(
-            greatest(
-                {{ minutes_since_midnight(timestamp_column) }} - {{ calendar }}.opens_minute,
-                0
-            ),
-            {{ calendar }}.business_minutes
-        )
+        case when {{ timestamp_column }} is not null then
+            {{ window }}.minutes_before
+            + least(
+                greatest({{ minutes_between(window ~ '.window_start', timestamp_column) }}, 0),
+                {{ window }}.window_minutes
+            )
+        end
     )
 {%- endmacro %}
 
 
-{% macro minutes_since_midnight(timestamp_column) -%}
-    (date_diff('second', date_trunc('day', {{ timestamp_column }}), {{ timestamp_column }}) / 60.0)
+{#- The moment a schedule's odometer reaches `odometer_column`: `window` is the alias of the
+    int_schedule_windows row ASOF-joined on the schedule and odometer_column > minutes_before
+    (the window in which that business minute falls); null past the calendar's last window. -#}
+{% macro schedule_time_at(odometer_column, window) -%}
+    case
+        when {{ odometer_column }} - {{ window }}.minutes_before <= {{ window }}.window_minutes
+            then {{ window }}.window_start
+            + to_seconds(
+                cast(round(({{ odometer_column }} - {{ window }}.minutes_before) * 60) as bigint)
+            )
+    end
 {%- endmacro %}
 
 

@@ -17,9 +17,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, fields
+from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pyarrow as pa
@@ -110,14 +112,33 @@ class SeedTables:
 
     first_response_target: np.ndarray  # minutes, indexed like vocab.PRIORITIES
     resolution_target: np.ndarray
-    opens_at: np.ndarray  # minutes after midnight, [queue, iso_weekday]; -1 = closed
+    schedules: tuple[QueueSchedule, ...]  # indexed like vocab.QUEUES
+    holiday_days: np.ndarray  # days since 1970-01-01 (seeds/holidays.csv)
+
+
+@dataclass(frozen=True)
+class ScheduleVersion:
+    """One version of a schedule (seeds/schedules.csv rows sharing a valid_from)."""
+
+    valid_from: int  # days since 1970-01-01
+    time_zone: str
+    opens_at: np.ndarray  # local minutes after midnight, [iso_weekday]; -1 = closed
     closes_at: np.ndarray
-    observes_holidays: np.ndarray  # [queue]
-    holiday_days: np.ndarray  # days since 1970-01-01
+    observes_holidays: bool
+
+
+@dataclass(frozen=True)
+class QueueSchedule:
+    """The schedule a queue works on (seeds/queue_schedules.csv), as dbt's
+    int_schedule_windows reads it: versions, its own holidays."""
+
+    name: str
+    versions: tuple[ScheduleVersion, ...]  # by valid_from
+    own_holidays: frozenset[int]  # days since 1970-01-01 (seeds/schedule_holidays.csv)
 
 
 def load_seed_tables(seeds_dir: Path | None = None) -> SeedTables:
-    """Read SLA targets, business hours, holidays; check categories and priorities match."""
+    """Read SLA targets, schedules, holidays; check categories and priorities match."""
     seeds_dir = seeds_dir or SEEDS_DIR
     sla = _read_seed(seeds_dir / "sla_targets.csv")
     _expect_keys(seeds_dir / "sla_targets.csv", "priority", sla, vocab.PRIORITIES)
@@ -139,20 +160,7 @@ def load_seed_tables(seeds_dir: Path | None = None) -> SeedTables:
     taxonomy_path = seeds_dir / "category_taxonomy.csv"
     _expect_keys(taxonomy_path, "category", _read_seed(taxonomy_path), vocab.CATEGORIES)
 
-    hours_path = seeds_dir / "business_hours.csv"
-    hours = _read_seed(hours_path)
-    _expect_keys(hours_path, "queue", hours, vocab.QUEUES, unique=False)
-    opens = np.full((len(vocab.QUEUES), 8), -1, dtype=np.int64)
-    closes = np.full((len(vocab.QUEUES), 8), -1, dtype=np.int64)
-    observes = np.zeros(len(vocab.QUEUES), dtype=bool)
-    for number, row in hours:
-        queue = vocab.QUEUES.index(row["queue"])
-        weekday = _seed_int(hours_path, number, row, "iso_weekday")
-        if not 1 <= weekday <= 7:
-            raise ValueError(f"{hours_path}, row {number}, field iso_weekday: {weekday} not 1-7")
-        opens[queue, weekday] = _seed_clock(hours_path, number, row, "opens_at")
-        closes[queue, weekday] = _seed_clock(hours_path, number, row, "closes_at")
-        observes[queue] = row["observes_holidays"].strip().lower() == "true"
+    schedules = _load_schedules(seeds_dir)
 
     holidays_path = seeds_dir / "holidays.csv"
     holiday_days = []
@@ -164,9 +172,79 @@ def load_seed_tables(seeds_dir: Path | None = None) -> SeedTables:
                 f"{holidays_path}, row {number}, field holiday_date: "
                 f"{row['holiday_date']!r} is not a YYYY-MM-DD date"
             ) from None
-    return SeedTables(
-        first_response, resolution, opens, closes, observes, np.array(holiday_days, dtype=np.int64)
-    )
+    return SeedTables(first_response, resolution, schedules, np.array(holiday_days, dtype=np.int64))
+
+
+def _load_schedules(seeds_dir: Path) -> tuple[QueueSchedule, ...]:
+    """Each generated queue's schedule: queue_schedules.csv names it, schedules.csv holds its
+    local hours per version (IANA time zone), schedule_holidays.csv its own closed days."""
+    mapping_path = seeds_dir / "queue_schedules.csv"
+    mapping = _read_seed(mapping_path)
+    _expect_keys(mapping_path, "queue", mapping, vocab.QUEUES)
+    schedule_of = {row["queue"]: (number, row["schedule"]) for number, row in mapping}
+
+    hours_path = seeds_dir / "schedules.csv"
+    rows: dict[str, dict[int, list[tuple[int, dict[str, str]]]]] = {}
+    for number, row in _read_seed(hours_path):
+        valid_from = _seed_day(hours_path, number, row, "valid_from")
+        rows.setdefault(row.get("schedule") or "", {}).setdefault(valid_from, []).append(
+            (number, row)
+        )
+    own_holidays_path = seeds_dir / "schedule_holidays.csv"
+    own_holidays: dict[str, set[int]] = {}
+    if own_holidays_path.exists():
+        for number, row in _read_seed(own_holidays_path):
+            day = _seed_day(own_holidays_path, number, row, "holiday_date")
+            own_holidays.setdefault(row.get("schedule") or "", set()).add(day)
+
+    schedules = []
+    for queue in vocab.QUEUES:
+        number, name = schedule_of[queue]
+        if name not in rows:
+            raise ValueError(
+                f"{mapping_path}, row {number}, field schedule: {name!r} has no rows in "
+                f"{hours_path}"
+            )
+        versions = [
+            _schedule_version(hours_path, valid_from, version_rows)
+            for valid_from, version_rows in sorted(rows[name].items())
+        ]
+        schedules.append(
+            QueueSchedule(name, tuple(versions), frozenset(own_holidays.get(name, set())))
+        )
+    return tuple(schedules)
+
+
+def _schedule_version(
+    path: Path, valid_from: int, rows: list[tuple[int, dict[str, str]]]
+) -> ScheduleVersion:
+    opens = np.full(8, -1, dtype=np.int64)
+    closes = np.full(8, -1, dtype=np.int64)
+    number, first = rows[0]
+    time_zone = (first.get("time_zone") or "").strip()
+    try:
+        ZoneInfo(time_zone)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise ValueError(
+            f"{path}, row {number}, field time_zone: {time_zone!r} is not an IANA time zone"
+        ) from None
+    for number, row in rows:
+        weekday = _seed_int(path, number, row, "iso_weekday")
+        if not 1 <= weekday <= 7:
+            raise ValueError(f"{path}, row {number}, field iso_weekday: {weekday} not 1-7")
+        opens[weekday] = _seed_clock(path, number, row, "opens_at")
+        closes[weekday] = _seed_clock(path, number, row, "closes_at")
+    observes = (first.get("observes_holidays") or "").strip().lower() == "true"
+    return ScheduleVersion(valid_from, time_zone, opens, closes, observes)
+
+
+def _seed_day(path: Path, number: int, row: dict[str, str], column: str) -> int:
+    try:
+        return int(np.datetime64(row[column], "D").astype(np.int64))
+    except (KeyError, TypeError, ValueError):
+        raise ValueError(
+            f"{path}, row {number}, field {column}: {row.get(column)!r} is not a YYYY-MM-DD date"
+        ) from None
 
 
 def _read_seed(path: Path) -> list[tuple[int, dict[str, str]]]:
@@ -299,8 +377,9 @@ class TicketModel:
     hour_share: np.ndarray
     incident_days: np.ndarray  # bool per day of the range
     first_day: int  # days since 1970-01-01 of the range's first day
-    opens_by_day: np.ndarray  # [queue, day of the range + 8 days] -> opening minute, -1 closed
-    closes_by_day: np.ndarray
+    # Each queue's opening windows over the range + 8 days, UTC epoch seconds, in time order.
+    window_starts: tuple[np.ndarray, ...]
+    window_ends: tuple[np.ndarray, ...]
     customers: int
     customer_multiplier: int
     customer_shift: int
@@ -333,7 +412,7 @@ def _build_model(seed: int, total_rows: int, seeds_dir: Path) -> TicketModel:
     cdf = np.cumsum(share)
     cdf[-1] = 1.0
 
-    opens_by_day, closes_by_day = _opening_hours(seeds, first_day + np.arange(days + 8))
+    window_starts, window_ends = _opening_windows(seeds, first_day + np.arange(days + 8))
     customers = max(50, total_rows // TICKETS_PER_CUSTOMER)
     multiplier = 2_654_435_761 % customers or 1
     while np.gcd(multiplier, customers) != 1:
@@ -346,8 +425,8 @@ def _build_model(seed: int, total_rows: int, seeds_dir: Path) -> TicketModel:
         hour_share=share,
         incident_days=incident_days,
         first_day=int(first_day),
-        opens_by_day=opens_by_day,
-        closes_by_day=closes_by_day,
+        window_starts=window_starts,
+        window_ends=window_ends,
         customers=customers,
         customer_multiplier=multiplier,
         customer_shift=int(rng.integers(customers)),
@@ -827,32 +906,55 @@ def _pick_rows(probabilities: np.ndarray, keys: np.ndarray, rng: np.random.Gener
 
 
 def _next_open(model: TicketModel, created: np.ndarray, queue: np.ndarray) -> np.ndarray:
-    """When each ticket's queue is next open (itself if open now), per business_hours.csv."""
-    day = created // 86_400 - model.first_day
-    minute = created % 86_400 // 60
-    starts = np.full(len(created), -1, dtype=np.int64)
-    for ahead in range(8):
-        opens = model.opens_by_day[queue, day + ahead]
-        working = opens >= 0
-        pending = starts < 0
-        if ahead == 0:
-            now = pending & working & (minute >= opens) & (minute < model.closes_by_day[queue, day])
-            starts[now] = created[now]
-            pending &= ~now
-            later = pending & working & (minute < opens)
-        else:
-            later = pending & working
-        starts[later] = (model.first_day + day[later] + ahead) * 86_400 + opens[later] * 60
-    return np.where(starts < 0, created, starts)
+    """When each ticket's queue is next open (itself if open now): the first opening window
+    that ends after it, within 8 days (else the ticket's own time)."""
+    starts = created.copy()
+    for number in range(len(model.window_starts)):
+        mine = np.flatnonzero(queue == number)
+        window_starts, window_ends = model.window_starts[number], model.window_ends[number]
+        found = np.searchsorted(window_ends, created[mine], side="right")
+        inside = found < len(window_ends)
+        opens = np.maximum(window_starts[np.minimum(found, len(window_ends) - 1)], created[mine])
+        soon = inside & (opens - created[mine] < 8 * 86_400)
+        starts[mine[soon]] = opens[soon]
+    return starts
 
 
-def _opening_hours(seeds: SeedTables, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Opening and closing minute per [queue, day] (-1 when closed), holidays applied."""
-    weekday = (days + 3) % 7 + 1  # 1970-01-01 was a Thursday
-    holiday = np.isin(days, seeds.holiday_days)
-    closed = seeds.observes_holidays[:, None] & holiday[None, :]
-    opens = np.where(closed, -1, seeds.opens_at[:, weekday])
-    return opens, np.where(closed, -1, seeds.closes_at[:, weekday])
+def _opening_windows(
+    seeds: SeedTables, days: np.ndarray
+) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+    """Each queue's opening windows on `days` (local dates) in UTC epoch seconds, the way
+    dbt's int_schedule_windows builds them: the version valid that day, its local hours in
+    its IANA time zone (daylight saving included; a window may cross UTC midnight), closed
+    on holidays it observes and on its own."""
+    shared_holidays = set(seeds.holiday_days.tolist())
+    all_starts, all_ends = [], []
+    for schedule in seeds.schedules:
+        starts, ends = [], []
+        for day in days.tolist():
+            version = _version_on(schedule, day)
+            if version is None or day in schedule.own_holidays:
+                continue
+            if version.observes_holidays and day in shared_holidays:
+                continue
+            weekday = (day + 3) % 7 + 1  # 1970-01-01 was a Thursday
+            opens, closes = int(version.opens_at[weekday]), int(version.closes_at[weekday])
+            if opens < 0 or closes <= opens:
+                continue
+            midnight = datetime(1970, 1, 1, tzinfo=ZoneInfo(version.time_zone)) + timedelta(
+                days=day
+            )
+            # Wall-clock arithmetic on the local day, then its UTC instant (24:00 = next midnight).
+            starts.append(int((midnight + timedelta(minutes=opens)).timestamp()))
+            ends.append(int((midnight + timedelta(minutes=closes)).timestamp()))
+        all_starts.append(np.array(starts, dtype=np.int64))
+        all_ends.append(np.array(ends, dtype=np.int64))
+    return tuple(all_starts), tuple(all_ends)
+
+
+def _version_on(schedule: QueueSchedule, day: int) -> ScheduleVersion | None:
+    valid = [version for version in schedule.versions if version.valid_from <= day]
+    return valid[-1] if valid else None
 
 
 # --- writing -------------------------------------------------------------------------------------

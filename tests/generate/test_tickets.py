@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
@@ -329,3 +330,42 @@ def test_bad_arguments_are_refused(tmp_path):
         generate_tickets(tmp_path, 0)
     with pytest.raises(ValueError, match="mess rate duplicate"):
         MessRates(duplicate=1.5)
+
+
+def test_work_starts_on_the_queues_schedule_in_its_time_zone(tmp_path, monkeypatch):
+    """Billing moved onto a Tokyo schedule (08:00-17:00 local = 23:00-08:00 UTC): a ticket
+    that waits for its queue, created 09:00-22:00 UTC (Tokyo closed), is first answered no
+    earlier than 23:00 UTC that day, when the window across UTC midnight opens."""
+    seeds = tmp_path / "seeds"
+    shutil.copytree(tickets.SEEDS_DIR, seeds)
+    tokyo = "".join(
+        f"Tokyo,Asia/Tokyo,2015-01-01,{weekday},08:00,17:00,false\n" for weekday in range(1, 6)
+    )
+    with (seeds / "schedules.csv").open("a") as handle:
+        handle.write(tokyo)
+    mapping = seeds / "queue_schedules.csv"
+    mapping.write_text(mapping.read_text().replace("Billing,Billing", "Billing,Tokyo"))
+    monkeypatch.setattr(tickets, "SEEDS_DIR", seeds)
+    small(tmp_path / "out", mess=MessRates.clean(), workers=1, rows=6_000)
+    frame = pq.read_table(tmp_path / "out").to_pandas()
+    created = frame.created_at.map(str).str.slice(0, 19).astype("datetime64[s]")
+    answered = frame.first_response_at.map(str).str.slice(0, 19)
+    waited = frame[
+        (frame.queue == "Billing")
+        & (frame.priority != "Urgent")
+        & created.dt.hour.between(9, 21)
+        & (answered != "None")
+    ]
+    assert len(waited) > 50
+    opens = created[waited.index].dt.normalize() + np.timedelta64(23, "h")
+    early = answered[waited.index].astype("datetime64[s]") < opens
+    assert not early.any(), waited[early][["created_at", "first_response_at"]]
+
+
+def test_a_schedule_with_an_unknown_time_zone_is_reported_with_file_row_and_field(tmp_path):
+    seeds = tmp_path / "seeds"
+    shutil.copytree(tickets.SEEDS_DIR, seeds)
+    text = (seeds / "schedules.csv").read_text().replace("General,UTC,", "General,Mars/Base,", 1)
+    (seeds / "schedules.csv").write_text(text)
+    with pytest.raises(ValueError, match=r"schedules.csv, row 2, field time_zone: 'Mars/Base'"):
+        tickets.load_seed_tables(seeds)

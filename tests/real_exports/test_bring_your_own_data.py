@@ -82,7 +82,7 @@ def test_the_ingest_warning_the_readme_quotes_is_what_the_user_sees(walkthrough)
     assert "'Field Service' x1" in walkthrough["outputs"]["ingest"]
 
 
-def test_the_build_warns_about_the_queue_without_business_hours(walkthrough):
+def test_the_build_warns_about_the_queue_without_a_schedule(walkthrough):
     assert "warn_on_unknown_queues" in walkthrough["outputs"]["build"]
 
 

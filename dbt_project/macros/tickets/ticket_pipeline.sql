@@ -19,8 +19,8 @@ priority_levels as (
     select * from {{ ref('priority_levels') }}
 ),
 
-calendar as (
-    select * from {{ ref('int_business_days_accumulated') }}
+queue_schedules as (
+    select * from {{ ref('queue_schedules') }}
 ),
 
 category_keys as (
@@ -50,12 +50,12 @@ priorities as (
 ),
 
 queues as (
-    -- The queues with business hours; queue_number is the calendar's compact join key.
-    select distinct
+    -- The queues with business hours: each works on a schedule of seeds/schedules.csv.
+    select
         queue,
-        queue_number,
+        schedule,
         {{ label_key('queue') }} as queue_key
-    from calendar
+    from queue_schedules
 ),
 
 queue_keys as (
@@ -69,7 +69,7 @@ queue_names as (
     select
         queue_keys.queue_key,
         coalesce(queues.queue, {{ title_case('queue_keys.queue_key') }}) as queue,
-        coalesce(queues.queue_number, default_queue.queue_number) as queue_number,
+        coalesce(queues.schedule, default_queue.schedule) as schedule,
         queues.queue is null as is_unknown
     from queue_keys
     left join queues on queue_keys.queue_key = queues.queue_key
@@ -97,7 +97,7 @@ matched as (
         categories.category,
         tickets.channel,
         queues.queue,
-        queues.queue_number,
+        queues.schedule,
         tickets.product_line,
         tickets.subject,
         tickets.message,
@@ -207,8 +207,8 @@ tickets as (
     select * from {{ deduplicated }}
 ),
 
-calendar as (
-    select * from {{ ref('int_business_days_accumulated') }}
+schedule_windows as (
+    select * from {{ ref('int_schedule_windows') }}
 ),
 
 sla_targets as (
@@ -230,32 +230,34 @@ targets as (
 ),
 
 measured as (
-    -- Business minutes between two timestamps = odometer(later) - odometer(earlier), each
-    -- odometer read by one equi-join on (queue, date): no per-ticket expansion into days.
+    -- Business minutes between two timestamps = odometer(later) - odometer(earlier) on the
+    -- schedule of the ticket's queue, each odometer read from the opening window ASOF-joined
+    -- on it (the latest that opened by then): the history marts' calendar, in the schedule's
+    -- own time zone, so a window may cross UTC midnight (a Tokyo morning).
     select
         tickets.*,
         targets.first_response_target_minutes,
         targets.resolution_target_minutes,
-        {{ business_minute_odometer('tickets.first_response_at', 'response_day') }}
-        - {{ business_minute_odometer('tickets.created_at', 'created_day') }}
+        {{ schedule_odometer('tickets.first_response_at', 'response_window') }}
+        - {{ schedule_odometer('tickets.created_at', 'created_window') }}
             as business_first_response_minutes,
-        {{ business_minute_odometer('tickets.resolved_at', 'resolved_day') }}
-        - {{ business_minute_odometer('tickets.created_at', 'created_day') }}
+        {{ schedule_odometer('tickets.resolved_at', 'resolved_window') }}
+        - {{ schedule_odometer('tickets.created_at', 'created_window') }}
             as business_resolution_minutes
     from tickets
     left join targets on tickets.priority_rank = targets.priority_rank
-    left join calendar as created_day
+    asof left join schedule_windows as created_window
         on
-            tickets.queue_number = created_day.queue_number
-            and cast(tickets.created_at as date) = created_day.calendar_date
-    left join calendar as response_day
+            tickets.schedule = created_window.schedule
+            and tickets.created_at >= created_window.window_start
+    asof left join schedule_windows as response_window
         on
-            tickets.queue_number = response_day.queue_number
-            and cast(tickets.first_response_at as date) = response_day.calendar_date
-    left join calendar as resolved_day
+            tickets.schedule = response_window.schedule
+            and tickets.first_response_at >= response_window.window_start
+    asof left join schedule_windows as resolved_window
         on
-            tickets.queue_number = resolved_day.queue_number
-            and cast(tickets.resolved_at as date) = resolved_day.calendar_date
+            tickets.schedule = resolved_window.schedule
+            and tickets.resolved_at >= resolved_window.window_start
 ),
 
 evaluated as (

@@ -6,7 +6,8 @@
 -- noqa: disable=LT02
 -- depends_on: {{ ref('stg_helpdesk__tickets') }}
 -- depends_on: {{ ref('int_ticket_duplicates_ranked') }}
--- depends_on: {{ ref('int_business_days_accumulated') }}
+-- depends_on: {{ ref('int_schedule_windows') }}
+-- depends_on: {{ ref('queue_schedules') }}
 -- depends_on: {{ ref('category_taxonomy') }}
 -- depends_on: {{ ref('priority_levels') }}
 -- depends_on: {{ ref('sla_targets') }}
