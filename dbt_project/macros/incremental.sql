@@ -9,3 +9,71 @@
     {%- endif -%}
     cast('{{ newest if newest is not none else "0001-01-01 00:00:00" }}' as timestamp)
 {%- endmacro %}
+
+{#- The tickets whose row in marts.tickets was replaced since `since` (a newest_loaded_at
+    literal): a ticket's row carries the load of its winning copy, so a later load that
+    changed it moved its _loaded_at past every earlier build. A later load with only an older
+    copy changes duplicate_count alone, which the graph marts do not carry. -#}
+{% macro tickets_replaced_since(since) -%}
+    select ticket_id from {{ ref('tickets') }} where _loaded_at > {{ since }}
+{%- endmacro %}
+
+{#- Delete the rows the incremental build is about to write again (`condition` over the
+    model's own columns), before its new rows are appended: a pre-hook, so a row whose ticket
+    left the model (no longer resolved, a product removed, a cell emptied) goes too, which a
+    delete+insert on the new rows' keys would keep. Nothing to do in a full build. -#}
+{% macro delete_before_append(condition) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where {{ condition }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The cells of agg_ticket_measures_daily (created_date x agent_id x category x priority x
+    channel x queue) that tickets with a staging row loaded after `since` are in now or were in
+    before: every staging copy of such a ticket, conformed as marts.tickets conforms it, since
+    the mart holds one of those copies (the newest) before and after. Recomputing these cells
+    from marts.tickets is exact: no other ticket moved. -#}
+{% macro ticket_cells_touched_since(since) -%}
+    with
+
+    touched_rows as (
+        select * from {{ ref('stg_helpdesk__tickets') }}
+        where ticket_id in (
+            select loaded.ticket_id from {{ ref('stg_helpdesk__tickets') }} as loaded
+            where loaded._loaded_at > {{ since }}
+        )
+    ),
+
+    conformed as (
+    {{ tickets_conformed('touched_rows') }}
+    )
+
+    select distinct
+        cast(created_at as date) as created_date,
+        agent_id,
+        coalesce(category, 'Unknown') as category,
+        coalesce(priority, 'Unknown') as priority,
+        coalesce(channel, 'Unknown') as channel,
+        coalesce(queue, 'Unknown') as queue
+    from conformed
+{%- endmacro %}
+
+{#- True for a row of `relation` (an alias) in one of the `cells` (an alias): equal keys, a
+    missing date or agent equal to a missing one. -#}
+{% macro in_ticket_cell(relation, cells) -%}
+    {{ relation }}.created_date is not distinct from {{ cells }}.created_date
+    and {{ relation }}.agent_id is not distinct from {{ cells }}.agent_id
+    and {{ relation }}.category = {{ cells }}.category
+    and {{ relation }}.priority = {{ cells }}.priority
+    and {{ relation }}.channel = {{ cells }}.channel
+    and {{ relation }}.queue = {{ cells }}.queue
+{%- endmacro %}
+
+{#- agg_ticket_measures_daily's pre-hook: the cells its incremental build writes again. -#}
+{% macro delete_touched_ticket_cells() -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} as cells
+        using ({{ ticket_cells_touched_since(newest_loaded_at(this)) }}) as touched
+        where {{ in_ticket_cell('cells', 'touched') }}
+    {%- endif -%}
+{%- endmacro %}

@@ -37,6 +37,7 @@ TICKET_MARTS = (
     "agents",
     "ticket_load_reconciliations",
     "ticket_data_quality_checks",
+    "agg_ticket_measures_daily",
     "agg_support_kpis",
     "agg_ticket_volume_daily",
     "agg_backlog_daily",
@@ -97,8 +98,13 @@ def test_incremental_builds_equal_a_full_refresh(loads):
         run_dbt(["run", *SELECTION], settings)
     incremental = _snapshot(settings)
     # the last build decided again only the tickets of the new load, not every ticket
-    ran = next(dbt_target_path(settings).glob("compiled/**/marts/tickets/tickets.sql")).read_text()
+    compiled = dbt_target_path(settings) / "compiled"
+    ran = next(compiled.glob("**/marts/tickets/tickets.sql")).read_text()
     assert "changed_tickets" in ran and "_loaded_at >" in ran
+    # and the daily measures only the cells those tickets are in or left (T-1002 moved to
+    # another day, agent, priority and queue: its old cell emptied)
+    ran = next(compiled.glob("**/marts/tickets/agg_ticket_measures_daily.sql")).read_text()
+    assert "touched_cells" in ran and "_loaded_at >" in ran
     run_dbt(["run", "--full-refresh", *SELECTION], settings)
     assert _snapshot(settings) == incremental
     with open_warehouse(settings, read_only=True) as connection:

@@ -3,12 +3,42 @@
     selection re-aggregates them exactly, a rate as sum(numerator) / sum(denominator). A rate's
     denominator is the tickets where the measure is known (share_true's rule), e.g.
     escalation_rate = sum(escalated_ticket_count) / sum(escalation_known_count). The duration
-    lists let a selection take exact medians and percentiles too. -#}
+    lists let a selection take exact medians and percentiles too.
+    Incremental: a build recomputes only the cells that the tickets loaded since its newest
+    load are in now or were in before (macros/incremental.sql), from every ticket of those
+    cells; the pre-hook deletes those cells first, so a cell a ticket left goes or shrinks. -#}
+-- The macro of the incremental branch keeps its own indentation.
+-- noqa: disable=LT02
+-- depends_on: {{ ref('stg_helpdesk__tickets') }}
+-- depends_on: {{ ref('category_taxonomy') }}
+-- depends_on: {{ ref('priority_levels') }}
+-- depends_on: {{ ref('queue_schedules') }}
 with
+
+{% if is_incremental() -%}
+
+touched_cells as (
+    {{ ticket_cells_touched_since(newest_loaded_at(this)) }}
+),
+
+tickets as (
+    select every_ticket.*
+    from {{ ref('tickets') }} as every_ticket
+    inner join touched_cells
+        on
+            every_ticket.created_date is not distinct from touched_cells.created_date
+            and every_ticket.agent_id is not distinct from touched_cells.agent_id
+            and coalesce(every_ticket.category, 'Unknown') = touched_cells.category
+            and coalesce(every_ticket.priority, 'Unknown') = touched_cells.priority
+            and coalesce(every_ticket.channel, 'Unknown') = touched_cells.channel
+            and coalesce(every_ticket.queue, 'Unknown') = touched_cells.queue
+),
+{%- else %}
 
 tickets as (
     select * from {{ ref('tickets') }}
 ),
+{%- endif %}
 
 cells as (
     select
@@ -60,7 +90,8 @@ cells as (
         count(has_invalid_value) as invalid_value_known_count,
         {{ count_true('has_invalid_value') }} as invalid_value_count,
         count(is_duplicated) as duplicated_known_count,
-        {{ count_true('is_duplicated') }} as duplicated_ticket_count
+        {{ count_true('is_duplicated') }} as duplicated_ticket_count,
+        max(_loaded_at) as newest_loaded_at
     from tickets
     group by all
 ),
@@ -115,7 +146,8 @@ final as (
         cast(invalid_value_known_count as bigint) as invalid_value_known_count,
         cast(invalid_value_count as bigint) as invalid_value_count,
         cast(duplicated_known_count as bigint) as duplicated_known_count,
-        cast(duplicated_ticket_count as bigint) as duplicated_ticket_count
+        cast(duplicated_ticket_count as bigint) as duplicated_ticket_count,
+        cast(newest_loaded_at as timestamp) as _loaded_at
     from cells
 )
 
