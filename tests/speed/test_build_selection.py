@@ -88,11 +88,44 @@ def test_new_chats_rebuild_the_chat_models_and_reconciliations_not_the_ticket_ma
 
     assert "building 1 new load(s) since the last successful build (chats)" in output
     models = {node.split(".")[-1] for node in _nodes_of_last_run(settings) if "model." in node}
-    assert {"chats", "messages", "chat_reconciliation", "ticket_load_reconciliations"} <= models
+    assert {"chats", "messages", "chat_reconciliation", "quarantined_chat_records"} <= models
     assert "tickets" not in models and "stg_helpdesk__tickets" not in models
+    # the other sources' reconciliations read only their own share of the load manifest
+    assert not {"ticket_load_reconciliations", "knowledge_base_load_reconciliations"} & models
     with duckdb.connect(str(settings.warehouse), read_only=True) as connection:
         found = connection.execute(
             """select count(*) from marts.chats where "chatId" = '9900001'"""
         )
         assert found.fetchone() == (1,)
     assert "nothing to build" in _build(settings)
+
+
+def test_every_reader_of_the_shared_manifest_also_reads_its_own_source(built):
+    """The planner rebuilds a source's descendants after its loads, not everything the load
+    manifest or quarantine feeds (build_plan._selection): right only while every model that
+    reads them (beyond their staging views) also reads the table of the source whose share
+    it reports."""
+    settings, _ = built
+    manifest = json.loads((dbt_target_path(settings) / "manifest.json").read_text())
+    parents = manifest["parent_map"]
+
+    def sources_above(node: str) -> set[str]:
+        seen: set[str] = set()
+        stack = [node]
+        while stack:
+            for parent in parents.get(stack.pop(), []):
+                if parent not in seen:
+                    seen.add(parent)
+                    stack.append(parent)
+        return {parent for parent in seen if parent.startswith("source.")}
+
+    shared = {"source.supportlake.helpdesk.load_manifest", "source.supportlake.helpdesk.quarantine"}
+    readers = [
+        node for node in parents if node.startswith("model.") and sources_above(node) & shared
+    ]
+    assert len(readers) > 5
+    alone = [node for node in readers if not sources_above(node) - shared]
+    assert sorted(alone) == [
+        "model.supportlake.stg_helpdesk__load_manifest",
+        "model.supportlake.stg_helpdesk__quarantine",
+    ]
