@@ -46,6 +46,13 @@ def connect(
             path,
             settings.warehouse_lock_timeout_seconds,
         )
+    return _with_extensions(connection, extensions)
+
+
+def _with_extensions(
+    connection: duckdb.DuckDBPyConnection, extensions: tuple[str, ...]
+) -> duckdb.DuckDBPyConnection:
+    """The connection with these extensions loaded; closed if one fails to load."""
     try:
         for name in extensions:
             load_extension(connection, name)
@@ -74,12 +81,10 @@ def _connect_ducklake(
     try:
         as_of = settings.catalog_as_of if read_only else None
         attach_catalog(connection, settings, read_only=read_only, as_of=as_of)
-        for name in extensions:
-            load_extension(connection, name)
     except Exception:
         connection.close()
         raise
-    return connection
+    return _with_extensions(connection, extensions)
 
 
 def wait_until_writable(settings: Settings | None = None) -> None:
