@@ -9,8 +9,11 @@ depend on `ml`, the ML jobs write schema `ml`, then dbt builds what reads it.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
@@ -39,6 +42,25 @@ class DemoResult:
     logs: Path
     steps: dict[str, str] = field(default_factory=dict)  # step -> one-line outcome
     outputs: dict[str, Path] = field(default_factory=dict)  # what a person opens -> where
+    seconds: dict[str, float] = field(default_factory=dict)  # stage -> wall seconds
+
+    def timing(self) -> str:
+        """Where the demo's time went, one line: the stages a person waits for."""
+        parts = [f"{stage} {seconds:.0f} s" for stage, seconds in self.seconds.items()]
+        return f"{sum(self.seconds.values()):.0f} s: " + ", ".join(parts)
+
+
+Result = TypeVar("Result")
+
+
+def timed(seconds: dict[str, float], stage: str, work: Callable[..., Result], *args: Any,
+          **kwargs: Any) -> Result:  # fmt: skip
+    """work(*args, **kwargs), its wall time added to seconds[stage]."""
+    started = time.perf_counter()
+    try:
+        return work(*args, **kwargs)
+    finally:
+        seconds[stage] = seconds.get(stage, 0.0) + time.perf_counter() - started
 
 
 def demo_outputs(settings: Settings, report: Path, dashboard: Path, chats: Path) -> dict:
@@ -122,18 +144,22 @@ def run_demo(
     -> classify -> topics -> retrieval indexes -> analytics, exports, dashboard."""
     settings = get_settings()
     logger = run_logger()
-    steps = {"generate": run_task(generate_demo_data, settings, tickets, chats, seed)}
-    steps["ingest"] = str(run_subflow(ingest_flow, str(settings.landing)))
-    steps["dbt build"] = run_task(build_warehouse, settings)
+    took: dict[str, float] = {}
+    steps = {"generate": timed(took, "generate", run_task, generate_demo_data, settings,
+                               tickets, chats, seed)}  # fmt: skip
+    steps["ingest"] = str(timed(took, "ingest", run_subflow, ingest_flow, str(settings.landing)))
+    steps["dbt build"] = timed(took, "dbt build", run_task, build_warehouse, settings)
     steps["data quality"] = data_quality_line(settings)
-    classification = run_subflow(train_and_score, quick=True, max_training_rows=DEMO_TRAINING_ROWS)
+    classification = timed(took, "classification", run_subflow, train_and_score, quick=True,
+                           max_training_rows=DEMO_TRAINING_ROWS)  # fmt: skip
     steps |= {f"classification: {step}": line for step, line in classification.steps.items()}
-    topics = run_subflow(refresh_topics)
+    topics = timed(took, "topics", run_subflow, refresh_topics)
     steps |= {f"topics: {step}": line for step, line in topics.steps.items()}
-    steps["retrieval indexes"] = run_task(build_retrieval_indexes, settings)
-    report = run_task(write_analytics_report, settings)
-    chat_export = run_task(export_chat_csvs, settings)
-    dashboard = _dashboard(settings)
+    steps["retrieval indexes"] = timed(took, "retrieval indexes", run_task,
+                                       build_retrieval_indexes, settings)  # fmt: skip
+    report = timed(took, "analytics report", run_task, write_analytics_report, settings)
+    chat_export = timed(took, "chat export", run_task, export_chat_csvs, settings)
+    dashboard = timed(took, "dashboard", _dashboard, settings)
     for step, outcome in steps.items():
         logger.info("%s: %s", step, outcome)
     return DemoResult(
@@ -144,4 +170,5 @@ def run_demo(
         logs=settings.lake / "logs",
         steps=steps,
         outputs=demo_outputs(settings, report, dashboard, chat_export),
+        seconds=took,
     )

@@ -82,6 +82,9 @@ TOPIC_MARTS = [
     # tests of models outside this selection (knowledge-base chunks) wait for `build`
     "--indirect-selection",
     "cautious",
+    # dbt's unit tests are CI's (make test), as in every production build
+    "--exclude-resource-type",
+    "unit_test",
 ]
 
 

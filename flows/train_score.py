@@ -74,9 +74,9 @@ def score_marts_tickets(settings: Settings, rescore_all: bool) -> ScoreSummary:
 
 @task(retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def build_prediction_marts(settings: Settings) -> str:
-    from supportlake.transform import run_dbt
+    from supportlake.transform import WITHOUT_UNIT_TESTS, run_dbt
 
-    return run_dbt(["build", "--select", "source:ml+"], settings).summary()
+    return run_dbt(["build", "--select", "source:ml+", *WITHOUT_UNIT_TESTS], settings).summary()
 
 
 @flow

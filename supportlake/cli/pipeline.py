@@ -204,6 +204,7 @@ def demo(
     result = run_flow("demo", lambda: run_demo, say=console.print, **chosen)
     for step, outcome in result.steps.items():
         console.print(f"  [bold]{step}[/]: {outcome}")
+    console.print(f"time per step: {result.timing()}", soft_wrap=True)
     console.print("[green]demo done[/]; everything it wrote:")
     for label, path in result.outputs.items():
         console.print(f"  {label}: {path}", soft_wrap=True)
