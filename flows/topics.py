@@ -24,6 +24,7 @@ from ml.topics import (
     cluster_tickets,
 )
 from supportlake.console import progress_bar
+from supportlake.serving import open_serving, serving_path
 from supportlake.settings import Settings, get_settings
 from supportlake.warehouse import open_warehouse
 
@@ -101,13 +102,16 @@ def build_retrieval_indexes(settings: Settings, backend: str = "auto") -> str:
     (their vectors land in the models folder's cache, so the first recommend encodes
     nothing) and the resolved tickets with their stored embeddings."""
     encoder = load_encoder(backend, settings.models_dir)
-    articles = build_article_index(settings, encoder)
-    if articles.index is not None:
-        articles.index.close()
-    try:
-        resolved = build_resolved_index(settings, encoder.embedding_model)
-    except NothingToSearch as nothing:
-        return f"{len(articles.chunks)} article sections; no resolved tickets: {nothing}"
+    with open_serving(settings) as connection:
+        articles = build_article_index(connection, encoder, settings)
+        if articles.index is not None:
+            articles.index.close()
+        try:
+            resolved = build_resolved_index(
+                connection, encoder.embedding_model, settings, serving_path(settings)
+            )
+        except NothingToSearch as nothing:
+            return f"{len(articles.chunks)} article sections; no resolved tickets: {nothing}"
     resolved.index.close()
     return (
         f"{len(articles.chunks)} article sections ({articles.encoded_now} encoded now), "

@@ -1,5 +1,5 @@
 """The hybrid index over knowledge-base chunks (marts.knowledge_base_chunks), from the serving
-copy, opened read-only for the read only.
+copy (supportlake.assist opens it read-only and caches the index per published copy).
 
 Chunks have no stored embeddings in the warehouse: they are encoded here, and their vectors
 kept in <models_dir>/knowledge_base_vectors.parquet keyed by the chunk text's md5 and the
@@ -9,18 +9,17 @@ model, so a new serving copy re-encodes only the chunks whose text is new or cha
 from __future__ import annotations
 
 import hashlib
-import threading
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ml.embeddings import arrow_to_vectors, vectors_to_arrow
 from ml.retrieval import HybridIndex
-from supportlake.serving import serving_path
 from supportlake.settings import Settings
 from supportlake.warehouse import one_row
 
@@ -53,22 +52,19 @@ class ArticleIndex:
     encoded_now: int  # chunks encoded for this index (the rest came from the cache)
 
 
-def _fetch_chunks(settings: Settings) -> list[ArticleChunk]:
-    from supportlake.serving import open_serving
-
-    with open_serving(settings) as connection:
-        present = one_row(
-            connection.execute(
-                "select count(*) from information_schema.tables "
-                "where table_schema = 'marts' and table_name = 'knowledge_base_chunks'"
-            )
-        )[0]
-        if not present:
-            return []
-        rows = connection.execute(
-            "select chunk_id, article_id, article_title, heading, chunk_text, product, url, "
-            "updated_at from marts.knowledge_base_chunks order by chunk_id"
-        ).fetchall()
+def _fetch_chunks(connection: duckdb.DuckDBPyConnection) -> list[ArticleChunk]:
+    present = one_row(
+        connection.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'marts' and table_name = 'knowledge_base_chunks'"
+        )
+    )[0]
+    if not present:
+        return []
+    rows = connection.execute(
+        "select chunk_id, article_id, article_title, heading, chunk_text, product, url, "
+        "updated_at from marts.knowledge_base_chunks order by chunk_id"
+    ).fetchall()
     return [ArticleChunk(*row) for row in rows]
 
 
@@ -103,30 +99,15 @@ def cached_vectors(texts: list[str], encoder, cache_file: Path) -> tuple[np.ndar
     return np.stack([known[key] for key in keys]) if keys else np.empty((0, 0)), len(missing)
 
 
-def build_article_index(settings: Settings, encoder) -> ArticleIndex:
-    chunks = _fetch_chunks(settings)
+def build_article_index(
+    connection: duckdb.DuckDBPyConnection, encoder, settings: Settings
+) -> ArticleIndex:
+    """Index the chunks read through `connection` (open read-only on the serving copy); their
+    vectors come from the models folder's cache where the text is unchanged."""
+    chunks = _fetch_chunks(connection)
     if not chunks:
         return ArticleIndex(None, {}, 0)
     texts = [chunk.indexed_text for chunk in chunks]
     vectors, encoded = cached_vectors(texts, encoder, Path(settings.models_dir) / VECTOR_CACHE)
     index = HybridIndex([chunk.chunk_id for chunk in chunks], texts, vectors, settings)
     return ArticleIndex(index, {chunk.chunk_id: chunk for chunk in chunks}, encoded)
-
-
-_cache: dict[tuple, ArticleIndex] = {}
-_cache_lock = threading.Lock()
-
-
-def article_index(settings: Settings, encoder) -> ArticleIndex:
-    """The cached index for this serving copy; rebuilt once a build has published a new one."""
-    path = serving_path(settings)
-    stat = path.stat()  # the caller has checked the copy exists (resolved_index)
-    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, encoder.embedding_model)
-    with _cache_lock:
-        if key not in _cache:
-            for stale in [k for k in _cache if k[0] == key[0] and k[3] == key[3]]:
-                built = _cache.pop(stale)
-                if built.index is not None:
-                    built.index.close()
-            _cache[key] = build_article_index(settings, encoder)
-        return _cache[key]

@@ -14,12 +14,13 @@ the same measure as the bar, so "confidence 0.62, bar 0.50" reads at a glance.
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass, field
 from statistics import median
 from typing import cast
 
 from ml.article_index import ArticleChunk, ArticleIndex
-from ml.resolved_index import NothingToSearch, ResolvedIndex, ResolvedTicket
+from ml.resolved_index import ResolvedIndex, ResolvedTicket
 from ml.retrieval import Hit
 
 MIN_CONFIDENCE = 0.5  # cosine: below it paraphrases of other problems start to rank first
@@ -88,6 +89,8 @@ class Recommendation:
     articles: list[ArticleEvidence] = field(default_factory=list)
     reply: list[ReplySentence] = field(default_factory=list)
     missing_embeddings: int = 0  # resolved texts the index could not see yet
+    # What agents' feedback (the recommendation_feedback source) refers to this answer by.
+    answer_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property
     def confident(self) -> bool:
@@ -108,6 +111,7 @@ class Recommendation:
 
     def to_dict(self) -> dict:
         return {
+            "answer_id": self.answer_id,
             "text": self.text,
             "confident": self.confident,
             "confidence": round(self.confidence, 4),
@@ -227,49 +231,4 @@ def recommend_from_index(
         articles=article_evidence,
         reply=assemble_reply(evidence, article_evidence),
         missing_embeddings=built.missing_embeddings if built else 0,
-    )
-
-
-def recommend_resolution(
-    text: str,
-    settings=None,
-    *,
-    k: int = DEFAULT_TICKETS,
-    k_articles: int = DEFAULT_ARTICLES,
-    min_confidence: float = MIN_CONFIDENCE,
-    backend: str = "auto",
-) -> Recommendation:
-    """Recommendation for `text` from the serving copy the settings name: resolved tickets
-    (ml/resolved_index.py) and knowledge-base chunks (ml/article_index.py)."""
-    from ml.article_index import article_index
-    from ml.embedding_backends import load_encoder
-    from ml.embeddings import normalize_text
-    from ml.resolved_index import resolved_index
-    from supportlake.settings import get_settings
-
-    settings = settings or get_settings()
-    normalized = normalize_text(text)
-    if not normalized:
-        raise ValueError("cannot recommend a resolution: the text is empty")
-    if k < 1 or k_articles < 0:
-        raise ValueError(f"k must be at least 1 and k_articles at least 0, got {k}, {k_articles}")
-    if not 0 <= min_confidence <= 1:
-        raise ValueError(f"min_confidence must be between 0 and 1, got {min_confidence}")
-    encoder = load_encoder(backend, settings.models_dir)
-    try:
-        built = resolved_index(settings, encoder.embedding_model)
-    except NothingToSearch as no_tickets:
-        built, missing_tickets = None, no_tickets
-    articles = article_index(settings, encoder) if k_articles else None
-    if built is None and (articles is None or articles.index is None):
-        raise NothingToSearch(f"{missing_tickets}; and the knowledge base is empty") from None
-    vector = encoder.encode([normalized])[0]
-    return recommend_from_index(
-        built,
-        text,
-        vector,
-        articles=articles,
-        k=k,
-        k_articles=k_articles,
-        min_confidence=min_confidence,
     )

@@ -2,25 +2,24 @@
 
 One document per distinct normalised text (many tickets repeat a text word for word), shown
 as its latest resolved ticket; BM25 indexes that text, dense search uses its stored
-embedding (ml.ticket_embeddings). Only the serving copy is opened, read-only, for as long as
-the read takes: the writer's file is never held.
+embedding (ml.ticket_embeddings). It is read from the serving copy only, through a read-only
+connection the caller opens: the writer's file is never held.
 
-The index is cached per process and rebuilt when a build publishes a new serving copy (its
-file changes), so it follows the data without a separate refresh step.
+supportlake.assist caches the index per process and rebuilds it when a build publishes a new
+serving copy (its file changes), so it follows the data without a separate refresh step.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
 import numpy as np
 
 from ml.embeddings import arrow_to_vectors, text_sql
 from ml.retrieval import HybridIndex
-from supportlake.serving import serving_path
 from supportlake.settings import Settings
 
 
@@ -113,12 +112,12 @@ def _fetch(connection, embedding_model: str):
     ).to_arrow_table()
 
 
-def build_resolved_index(settings: Settings, embedding_model: str) -> ResolvedIndex:
-    """Read the resolved tickets and their vectors from the serving copy and index them."""
-    from supportlake.serving import open_serving
-
-    with open_serving(settings) as connection:
-        table = _fetch(connection, embedding_model)
+def build_resolved_index(
+    connection: duckdb.DuckDBPyConnection, embedding_model: str, settings: Settings, source: Path
+) -> ResolvedIndex:
+    """Read the resolved tickets and their vectors through `connection` (open read-only on
+    the serving copy at `source`) and index them."""
+    table = _fetch(connection, embedding_model)
     embedded = table.filter(table["embedding"].is_valid())
     missing = table.num_rows - embedded.num_rows
     if embedded.num_rows == 0:
@@ -135,28 +134,4 @@ def build_resolved_index(settings: Settings, embedding_model: str) -> ResolvedIn
         np.asarray(vectors),
         settings,
     )
-    return ResolvedIndex(index, tickets, embedding_model, serving_path(settings), missing)
-
-
-_cache: dict[tuple, ResolvedIndex] = {}
-_cache_lock = threading.Lock()
-
-
-def resolved_index(settings: Settings, embedding_model: str) -> ResolvedIndex:
-    """The cached index for this serving copy; rebuilt once a build has published a new one."""
-    from supportlake.serving import ServingCopyMissing
-
-    path = serving_path(settings)
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        raise ServingCopyMissing(
-            f"no serving copy at {path} yet: run `supportlake ingest` and `supportlake build`"
-        ) from None
-    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, embedding_model)
-    with _cache_lock:
-        if key not in _cache:
-            for stale in [k for k in _cache if k[0] == key[0] and k[3] == embedding_model]:
-                _cache.pop(stale).index.close()
-            _cache[key] = build_resolved_index(settings, embedding_model)
-        return _cache[key]
+    return ResolvedIndex(index, tickets, embedding_model, source, missing)

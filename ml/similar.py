@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
+import numpy as np
 
 from ml.embedding_backends import DIMENSIONS, load_encoder
 from ml.embeddings import normalize_text
-from supportlake.settings import get_settings
-from supportlake.warehouse import open_warehouse
 
 DEFAULT_NEIGHBOURS = 5
 
@@ -119,19 +119,14 @@ def _search(connection, query_vector, embedding_model: str, k: int, candidates: 
     return [SimilarTicket(*row) for row in rows]
 
 
-def find_similar_tickets(
-    text: str, k: int = DEFAULT_NEIGHBOURS, settings=None, *, backend: str = "auto"
-) -> list[SimilarTicket]:
-    """The k most similar resolved tickets to `text`, from the warehouse the settings name.
+def encode_query(text: str, backend: str, models_dir: Path) -> tuple[np.ndarray, str]:
+    """(vector, embedding model) of `text` for search_similar, with the encoder of `backend`
+    (loaded once per process); a ValueError before any loading when the text is empty.
 
-    The encoder is loaded once per process; the warehouse is opened read-only for the query
-    and closed again, so a running pipeline is never blocked for longer than one query.
-    """
-    settings = settings or get_settings()
+    Callers encode first and open the warehouse or the serving copy read-only for the query
+    alone, so a running pipeline is never blocked for longer than one query."""
     normalized = normalize_text(text)
     if not normalized:
         raise ValueError("cannot search for similar tickets: the text is empty")
-    encoder = load_encoder(backend, settings.models_dir)
-    vector = encoder.encode([normalized])[0]
-    with open_warehouse(settings, read_only=True) as connection:
-        return search_similar(connection, vector, encoder.embedding_model, k)
+    encoder = load_encoder(backend, models_dir)
+    return encoder.encode([normalized])[0], encoder.embedding_model

@@ -14,9 +14,9 @@ from fastapi import APIRouter, HTTPException
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 
-from ml.recommend import recommend_resolution
 from ml.resolved_index import NothingToSearch
 from supportlake.api.masking import mask_pii
+from supportlake.assist import recommend_resolution
 from supportlake.serving import ServingCopyMissing
 from supportlake.settings import Settings
 
@@ -44,6 +44,7 @@ class ReplySentenceOut(BaseModel):
 
 
 class RecommendOut(BaseModel):
+    answer_id: str = Field(description="what POST /recommendation-feedback refers to")
     text: str
     confident: bool
     confidence: float
@@ -91,7 +92,8 @@ def recommend_router(settings: Settings, dependencies: list) -> APIRouter:
 
 
 def _recommend(settings: Settings, request: RecommendIn) -> dict:
-    """ml.recommend on the serving copy, its failures turned into answers a caller can act on."""
+    """supportlake.assist on the serving copy, its failures turned into answers a caller can
+    act on."""
     try:
         answer = recommend_resolution(
             request.text,

@@ -35,8 +35,8 @@ def recommend(
     tickets (hybrid BM25 + embedding search), how they were resolved, a suggested reply citing
     them, and a confidence."""
     # imported when run: ml/ brings torch and scikit-learn (seconds of `--help`)
-    from ml.recommend import recommend_resolution
     from ml.resolved_index import NothingToSearch
+    from supportlake.assist import recommend_resolution
 
     backend = checked_backend(backend)
     try:
@@ -90,6 +90,11 @@ def recommend(
         console.print(f"[green]{answer.verdict}[/]", soft_wrap=True)
     else:
         console.print(f"[yellow]{answer.verdict}[/]", soft_wrap=True)
+    console.print(
+        f"answer id {answer.answer_id} (give it with an agent's verdict: "
+        "POST /recommendation-feedback)",
+        soft_wrap=True,
+    )
     if answer.missing_embeddings:
         console.print(
             f"[yellow]{answer.missing_embeddings} resolved ticket texts have no embedding yet "

@@ -1,4 +1,5 @@
-"""`supportlake embed | cluster | topics | similar`: ticket topics from sentence embeddings.
+"""`supportlake embed | cluster | topics [rollback] | similar`: ticket topics from sentence
+embeddings.
 ml/ and the flows are imported when a command runs: torch and Prefect cost seconds of `--help`.
 """
 
@@ -10,7 +11,7 @@ import duckdb
 import typer
 from rich.table import Table
 
-from supportlake.cli.common import BACKEND_HELP, checked_backend
+from supportlake.cli.common import BACKEND_HELP, checked_backend, fail
 from supportlake.console import console, progress_bar
 from supportlake.settings import get_settings
 from supportlake.warehouse import open_warehouse
@@ -122,12 +123,20 @@ def cluster(
     console.print(f"  report: {result.files['json']}  plot: {result.files['png']}")
 
 
+topics_app = typer.Typer(no_args_is_help=False)
+
+
+@topics_app.callback(invoke_without_command=True)
 def topics(
+    context: typer.Context,
     backend: str = typer.Option("auto", help=BACKEND_HELP),
     clusters: int = typer.Option(20, "--clusters", "-n", min=1, help="number of topic clusters"),
     refit: bool = typer.Option(True, "--refit/--reuse", help="refit, or reuse the saved model"),
 ) -> None:
-    """The topics flow: embed -> cluster -> dbt build of the topic and anomaly marts."""
+    """The topics flow: embed -> cluster -> dbt build of the topic and anomaly marts
+    (`supportlake topics rollback`: bring back the previous topic model)."""
+    if context.invoked_subcommand is not None:
+        return
     from flows.runner import run_flow
     from flows.topics import refresh_topics
 
@@ -145,11 +154,15 @@ def similar(
     backend: str = typer.Option("auto", help=BACKEND_HELP),
 ) -> None:
     """The k most similar resolved tickets, with category, resolution and similarity."""
-    from ml.similar import find_similar_tickets
+    from ml.similar import encode_query, search_similar
 
     backend = checked_backend(backend)
+    settings = get_settings()
     try:
-        neighbours = find_similar_tickets(text, k=k, settings=get_settings(), backend=backend)
+        vector, embedding_model = encode_query(text, backend, settings.models_dir)
+        # read-only, for the query alone: a running pipeline waits at most that long
+        with open_warehouse(settings, read_only=True) as connection:
+            neighbours = search_similar(connection, vector, embedding_model, k)
     except (ValueError, FileNotFoundError) as error:
         console.print(f"[red]cannot search:[/] {error}")
         raise typer.Exit(1) from None
@@ -171,6 +184,51 @@ def similar(
     console.print(f"[green]{len(neighbours)} similar resolved tickets[/] for {text!r}")
 
 
+@topics_app.command("rollback")
+def rollback(
+    to: str = typer.Option(
+        None, "--to", help="version to make current (default: the one before the current)"
+    ),
+    model: str = typer.Option(
+        None,
+        "--model",
+        help="embedding model whose topic model to move back (default: the only one there is)",
+    ),
+) -> None:
+    """Move the topic model's `current` back to the previous (or a named) version."""
+    from ml import registry
+
+    models_dir = get_settings().models_dir
+    if model:
+        task = f"kmeans-{model}"
+    else:
+        root = models_dir / registry.TOPICS
+        tasks = sorted(
+            folder.name
+            for folder in (root.iterdir() if root.is_dir() else [])
+            if registry.current_version(models_dir, folder.name, kind=registry.TOPICS)
+        )
+        if not tasks:
+            fail(f"no topic model under {models_dir / registry.TOPICS}: run `supportlake topics`")
+        if len(tasks) > 1:
+            names = ", ".join(task.removeprefix("kmeans-") for task in tasks)
+            fail(f"topic models for several embedding models ({names}): choose one with --model")
+        task = tasks[0]
+    if to is not None and to not in registry.list_versions(models_dir, task, kind=registry.TOPICS):
+        fail(f"{task} has no version {to!r}")
+    try:
+        before, after = registry.rollback(models_dir, task, to, kind=registry.TOPICS)
+    except FileNotFoundError as error:
+        fail(str(error), code=1)
+    console.print(f"[green]{task}[/]: current {before} -> {after}", soft_wrap=True)
+    console.print(
+        "  run `supportlake topics --reuse` to assign the tickets with it (a refit would "
+        "match new topics to this model's ids)",
+        soft_wrap=True,
+    )
+
+
 def register(app: typer.Typer) -> None:
-    for command in (embed, cluster, topics, similar):
+    for command in (embed, cluster, similar):
         app.command()(command)
+    app.add_typer(topics_app, name="topics")

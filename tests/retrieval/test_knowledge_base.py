@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ml.article_index import article_index
-from ml.recommend import recommend_resolution
+from supportlake.assist import article_index, recommend_resolution
 from supportlake.ingest.articles import ArticleProblem, parse_html, parse_markdown
 from supportlake.ingest.loader import ingest_path
 from supportlake.transform import run_dbt

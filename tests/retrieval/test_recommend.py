@@ -8,7 +8,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from ml.recommend import recommend_resolution
+from supportlake.assist import recommend_resolution
 from supportlake.cli import app
 from tests.quality.conftest import environment_for
 

@@ -5,14 +5,18 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ml.resolved_index import NothingToSearch, build_resolved_index, resolved_index
-from supportlake.serving import ServingCopyMissing, publish_serving_copy
+from ml.resolved_index import NothingToSearch, build_resolved_index
+from supportlake.assist import resolved_index
+from supportlake.serving import ServingCopyMissing, open_serving, publish_serving_copy, serving_path
 from tests.retrieval.conftest import publish, ticket_frame
 
 
 def test_only_resolved_tickets_one_per_text_from_the_serving_copy(served, encoder):
     settings, tickets = served
-    built = build_resolved_index(settings, encoder.embedding_model)
+    with open_serving(settings) as connection:
+        built = build_resolved_index(
+            connection, encoder.embedding_model, settings, serving_path(settings)
+        )
     assert not settings.warehouse.exists(), "the writer's file must not be created"
     resolved = tickets[tickets["is_resolved"]]
     assert set(built.tickets) <= set(resolved["ticket_id"])
@@ -47,4 +51,4 @@ def test_missing_copy_or_embeddings_is_said_plainly(settings, encoder):
     write_tickets(settings, ticket_frame(per_topic=2))
     publish_serving_copy(settings)
     with pytest.raises(NothingToSearch, match="supportlake topics"):
-        build_resolved_index(settings, encoder.embedding_model)
+        resolved_index(settings, encoder.embedding_model)

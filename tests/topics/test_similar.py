@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from ml.similar import find_similar_tickets
+from ml.similar import encode_query, search_similar
+from supportlake.warehouse import open_warehouse
+
+
+def find_similar_tickets(text, k=5, settings=None):
+    """What `supportlake similar` runs: encode, then the warehouse read-only for the query."""
+    vector, embedding_model = encode_query(text, "auto", settings.models_dir)
+    with open_warehouse(settings, read_only=True) as connection:
+        return search_similar(connection, vector, embedding_model, k)
 
 
 def test_similar_tickets_finds_the_resolved_neighbours_of_a_billing_question(embedded, tickets):

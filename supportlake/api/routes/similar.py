@@ -10,11 +10,11 @@ import duckdb
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.exceptions import RequestValidationError
 
-from ml.similar import find_similar_tickets
+from ml.similar import encode_query, search_similar
 from supportlake.api.dependencies import similar_access, within_rate_limit
 from supportlake.api.masking import mask_pii
 from supportlake.api.schemas import SimilarTicketsOut
-from supportlake.serving import open_serving, serving_settings
+from supportlake.serving import open_serving
 from supportlake.settings import Settings
 from supportlake.warehouse import one_row
 
@@ -49,11 +49,13 @@ def similar_router(settings: Settings) -> APIRouter:
 
 
 def find_similar(settings: Settings, text: str, k: int) -> list[dict]:
-    """ml.similar's search on the serving copy (never the writer's file), with its failures
-    turned into answers a caller can act on."""
+    """ml.similar's search on the serving copy (never the writer's file), opened for the query
+    alone once the text is encoded, with its failures turned into answers a caller can act on."""
     try:
         _check_embeddings(settings)  # before loading the encoder: seconds, 0.7 GB
-        found = find_similar_tickets(text, k, serving_settings(settings))
+        vector, embedding_model = encode_query(text, "auto", settings.models_dir)
+        with open_serving(settings) as connection:
+            found = search_similar(connection, vector, embedding_model, k)
     except ValueError as error:
         raise RequestValidationError(
             [{"loc": ("query", "text"), "msg": str(error), "type": "value_error"}]

@@ -1,0 +1,134 @@
+"""Agent assist from the serving copy: `supportlake recommend` and POST /recommend-resolution.
+
+ml/ builds the search indexes (resolved tickets: ml/resolved_index.py, knowledge-base
+sections: ml/article_index.py) and the recommendation (ml/recommend.py) from a connection it
+is handed; this module opens the serving copy for them, read-only and never the writer's file,
+and keeps each index per process until a build publishes a new copy (its file changes), so
+answers follow the data without a refresh step and without opening a file per request.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+import duckdb
+
+from ml.article_index import ArticleIndex, build_article_index
+from ml.embedding_backends import load_encoder
+from ml.embeddings import normalize_text
+from ml.recommend import (
+    DEFAULT_ARTICLES,
+    DEFAULT_TICKETS,
+    MIN_CONFIDENCE,
+    Recommendation,
+    recommend_from_index,
+)
+from ml.resolved_index import NothingToSearch, ResolvedIndex, build_resolved_index
+from supportlake.serving import ServingCopyMissing, open_serving, serving_path
+from supportlake.settings import Settings, get_settings
+
+Index = TypeVar("Index")
+
+
+class PerServingCopy(Generic[Index]):
+    """One index per serving copy and embedding model, built on first use; the index of an
+    older copy of the same file is closed when a newer copy's is built."""
+
+    def __init__(self, close: Callable[[Index], None]) -> None:
+        self._indexes: dict[tuple, Index] = {}
+        self._lock = threading.Lock()
+        self._close = close
+
+    def get(
+        self,
+        settings: Settings,
+        embedding_model: str,
+        build: Callable[[duckdb.DuckDBPyConnection], Index],
+    ) -> Index:
+        path = serving_path(settings)
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            raise ServingCopyMissing(
+                f"no serving copy at {path} yet: run `supportlake ingest` and `supportlake build`"
+            ) from None
+        key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, embedding_model)
+        with self._lock:
+            if key not in self._indexes:
+                for stale in [k for k in self._indexes if k[0] == key[0] and k[3] == key[3]]:
+                    self._close(self._indexes.pop(stale))
+                with open_serving(settings) as connection:
+                    self._indexes[key] = build(connection)
+            return self._indexes[key]
+
+
+def _close_articles(built: ArticleIndex) -> None:
+    if built.index is not None:  # None: the knowledge base was empty
+        built.index.close()
+
+
+_resolved: PerServingCopy[ResolvedIndex] = PerServingCopy(lambda built: built.index.close())
+_articles: PerServingCopy[ArticleIndex] = PerServingCopy(_close_articles)
+
+
+def resolved_index(settings: Settings, embedding_model: str) -> ResolvedIndex:
+    """The resolved tickets' index of the current serving copy (ServingCopyMissing before the
+    first build, NothingToSearch before the first embedding)."""
+    return _resolved.get(
+        settings,
+        embedding_model,
+        lambda connection: build_resolved_index(
+            connection, embedding_model, settings, serving_path(settings)
+        ),
+    )
+
+
+def article_index(settings: Settings, encoder) -> ArticleIndex:
+    """The knowledge-base sections' index of the current serving copy."""
+    return _articles.get(
+        settings,
+        encoder.embedding_model,
+        lambda connection: build_article_index(connection, encoder, settings),
+    )
+
+
+def recommend_resolution(
+    text: str,
+    settings: Settings | None = None,
+    *,
+    k: int = DEFAULT_TICKETS,
+    k_articles: int = DEFAULT_ARTICLES,
+    min_confidence: float = MIN_CONFIDENCE,
+    backend: str = "auto",
+) -> Recommendation:
+    """Recommendation for `text` from the serving copy the settings name: resolved tickets
+    and knowledge-base sections."""
+    settings = settings or get_settings()
+    normalized = normalize_text(text)
+    if not normalized:
+        raise ValueError("cannot recommend a resolution: the text is empty")
+    if k < 1 or k_articles < 0:
+        raise ValueError(f"k must be at least 1 and k_articles at least 0, got {k}, {k_articles}")
+    if not 0 <= min_confidence <= 1:
+        raise ValueError(f"min_confidence must be between 0 and 1, got {min_confidence}")
+    encoder = load_encoder(backend, settings.models_dir)
+    built: ResolvedIndex | None
+    try:
+        built = resolved_index(settings, encoder.embedding_model)
+    except NothingToSearch as no_tickets:
+        built, missing_tickets = None, no_tickets
+    articles = article_index(settings, encoder) if k_articles else None
+    if built is None and (articles is None or articles.index is None):
+        raise NothingToSearch(f"{missing_tickets}; and the knowledge base is empty") from None
+    vector = encoder.encode([normalized])[0]
+    return recommend_from_index(
+        built,
+        text,
+        vector,
+        articles=articles,
+        k=k,
+        k_articles=k_articles,
+        min_confidence=min_confidence,
+    )
