@@ -246,6 +246,7 @@ RECOMMENDATION_FEEDBACK = Source(
         "evidence_id",  # the article section or ticket judged; blank: the answer as a whole
         "confidence",  # the answer's confidence as shown
         "was_confident",  # whether the answer cleared the bar (false: 'no confident answer')
+        "answer_id",  # the answer judged, as `recommend` / POST /recommend-resolution gave it
     ),
     description=(
         "Agents' verdicts on resolution recommendations (supportlake recommend, POST "

@@ -23,7 +23,7 @@ from supportlake.api.dependencies import similar_access, within_rate_limit
 from supportlake.api.errors import invalid_request
 from supportlake.api.observability import RequestContextMiddleware, configure_json_logging
 from supportlake.api.recommend_route import recommend_router
-from supportlake.api.routes import feedback, health
+from supportlake.api.routes import feedback, health, recommendation_feedback
 from supportlake.api.routes.predictions import predictions_router
 from supportlake.api.routes.similar import similar_router
 from supportlake.api.state import ApiState
@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(predictions_router(settings))
     app.include_router(similar_router(settings))
     app.include_router(feedback.router)
+    app.include_router(recommendation_feedback.router)
     app.include_router(health.router)
     # docs/agent_assist.md
     app.include_router(

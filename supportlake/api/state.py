@@ -20,7 +20,7 @@ from supportlake.api.landing_log import LandingLog, instance_name, recover_orpha
 from supportlake.api.observability import ApiMetrics
 from supportlake.api.rate_limit import ClientRateLimit
 from supportlake.settings import PROJECT_ROOT, Settings
-from supportlake.sources import ESCALATIONS, PREDICTION_LOG
+from supportlake.sources import ESCALATIONS, PREDICTION_LOG, RECOMMENDATION_FEEDBACK
 
 logger = logging.getLogger("supportlake.api")
 
@@ -48,6 +48,9 @@ class ApiState:
         self.prediction_log = LandingLog(landing / PREDICTION_LOG.name, "predictions")
         self.escalation_log = LandingLog(landing / ESCALATIONS.name, "escalations")
         self.feedback_log = LandingLog(landing / CORRECTIONS_SOURCE, "api-feedback")
+        self.recommendation_feedback_log = LandingLog(
+            landing / RECOMMENDATION_FEEDBACK.name, "api-recommendation-feedback"
+        )
         self.notifier = WebhookNotifier(
             self.settings.escalation_webhook_url,
             self.settings.escalation_webhook_timeout_seconds,
@@ -60,6 +63,7 @@ class ApiState:
             "prediction_log": self.prediction_log,
             "escalations": self.escalation_log,
             "feedback": self.feedback_log,
+            "recommendation_feedback": self.recommendation_feedback_log,
         }
 
     def _predict_many(self, tickets: Sequence[dict]) -> list:

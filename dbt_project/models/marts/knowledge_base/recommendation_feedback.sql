@@ -20,6 +20,7 @@ latest as (
 
 select
     cast(feedback_id as varchar) as feedback_id,
+    cast(answer_id as varchar) as answer_id,
     cast(ticket_id as varchar) as ticket_id,
     cast(agent_id as varchar) as agent_id,
     cast(given_at as timestamp) as given_at,

@@ -4,7 +4,8 @@ source as (
     {{ optional_source('recommendation_feedback', 'recommendation_feedback', {
         'feedback_id': 'varchar', 'ticket_id': 'varchar', 'agent_id': 'varchar',
         'given_at': 'varchar', 'verdict': 'varchar', 'evidence_id': 'varchar',
-        'confidence': 'varchar', 'was_confident': 'varchar', '_load_id': 'varchar',
+        'confidence': 'varchar', 'was_confident': 'varchar', 'answer_id': 'varchar',
+        '_load_id': 'varchar',
         '_source_file': 'varchar', '_row_number': 'bigint', '_loaded_at': 'timestamp'
     }) }}
 ),
@@ -13,6 +14,7 @@ typed as (
     select
         _load_id || ':' || _row_number as feedback_row_id,
         {{ clean_text('feedback_id') }} as feedback_id,
+        {{ clean_text('answer_id') }} as answer_id,
         {{ clean_text('ticket_id') }} as ticket_id,
         {{ clean_text('agent_id') }} as agent_id,
         {{ parse_timestamp('given_at') }} as given_at,
