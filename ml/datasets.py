@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from ml.features import CATEGORICAL_COLUMNS, TIMESTAMP_COLUMN
@@ -251,7 +252,7 @@ def _labelled(frame: pd.DataFrame, source: str, spec: TextSpec, rows_read: int) 
     return LabelledData(frame, source, spec, rows_read=rows_read, rows_unlabelled=unlabelled)
 
 
-def require_marts_tickets(connection) -> None:
+def require_marts_tickets(connection: duckdb.DuckDBPyConnection) -> None:
     """A clear error instead of DuckDB's catalog error when the mart was never built."""
     found = connection.execute(
         "select count(*) from information_schema.tables "
@@ -278,7 +279,11 @@ def task_name_for(label_column: str, data: Path | None) -> str:
 
 
 def load_labelled_warehouse(
-    connection, task: str, *, max_rows: int, extra_ticket_ids: list[str] | None = None
+    connection: duckdb.DuckDBPyConnection,
+    task: str,
+    *,
+    max_rows: int,
+    extra_ticket_ids: list[str] | None = None,
 ) -> LabelledData:
     """marts.tickets rows with a recorded `task` label (a deterministic sample of at most
     `max_rows`), plus every ticket in `extra_ticket_ids` (corrected ones) whatever its label."""

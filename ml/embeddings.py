@@ -161,7 +161,9 @@ class EmbedSummary:
         )
 
 
-def stage_pending(connection, embedding_model: str, partition_texts: int) -> tuple[int, int]:
+def stage_pending(
+    connection: duckdb.DuckDBPyConnection, embedding_model: str, partition_texts: int
+) -> tuple[int, int]:
     """Temp table pending_texts: the texts that still lack an embedding (this model) or a
     sentiment score, numbered into partitions; returns (texts pending, partitions)."""
     connection.execute(
@@ -277,7 +279,7 @@ def run_summary(
     )
 
 
-def pending_partition(connection, partition: int) -> pa.Table:
+def pending_partition(connection: duckdb.DuckDBPyConnection, partition: int) -> pa.Table:
     """One partition of pending_texts, shortest texts first (the encoder's batches)."""
     return connection.sql(
         """
@@ -308,7 +310,7 @@ def encode_in_chunks(
 
 
 def _embed_partition(
-    connection, encoder, rows: pa.Table, batch_size, progress, task
+    connection: duckdb.DuckDBPyConnection, encoder, rows: pa.Table, batch_size, progress, task
 ) -> tuple[int, float]:
     wanted = rows.filter(rows["needs_embedding"])
     texts = wanted["ticket_text"].to_pylist()
@@ -322,7 +324,9 @@ def _embed_partition(
     return len(texts), seconds
 
 
-def write_embeddings(connection, text_hashes, vectors: np.ndarray, embedding_model: str) -> None:
+def write_embeddings(
+    connection: duckdb.DuckDBPyConnection, text_hashes, vectors: np.ndarray, embedding_model: str
+) -> None:
     """Insert one partition's vectors in one statement (the only writer of the table)."""
     new_embeddings = pa.table({"text_hash": text_hashes, "embedding": vectors_to_arrow(vectors)})
     connection.register("new_embeddings", new_embeddings)
@@ -339,7 +343,7 @@ def write_embeddings(connection, text_hashes, vectors: np.ndarray, embedding_mod
         connection.unregister("new_embeddings")
 
 
-def _score_partition(connection, rows: pa.Table) -> int:
+def _score_partition(connection: duckdb.DuckDBPyConnection, rows: pa.Table) -> int:
     wanted = rows.filter(rows["needs_sentiment"])
     if wanted.num_rows == 0:
         return 0
@@ -349,7 +353,9 @@ def _score_partition(connection, rows: pa.Table) -> int:
     return wanted.num_rows
 
 
-def write_sentiments(connection, text_hashes, scores: np.ndarray) -> None:
+def write_sentiments(
+    connection: duckdb.DuckDBPyConnection, text_hashes, scores: np.ndarray
+) -> None:
     scores = pa.table({"text_hash": text_hashes, "sentiment_score": scores})
     connection.register("new_scores", scores)
     try:

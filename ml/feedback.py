@@ -7,6 +7,7 @@ correction, blank values never counting. Training reads that mart and only appli
 
 from __future__ import annotations
 
+import duckdb
 import pandas as pd
 
 from ml.datasets import ID_COLUMN, LABEL, DataError, LabelledData
@@ -15,7 +16,7 @@ CORRECTIONS_MART = "marts.ticket_corrections_latest"
 CORRECTIONS_RAW = "raw.ticket_corrections"
 
 
-def _table_exists(connection, qualified: str) -> bool:
+def _table_exists(connection: duckdb.DuckDBPyConnection, qualified: str) -> bool:
     schema, table = qualified.split(".")
     found = connection.execute(
         "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
@@ -24,7 +25,7 @@ def _table_exists(connection, qualified: str) -> bool:
     return bool(found)
 
 
-def read_latest_corrections(connection, task: str) -> pd.DataFrame:
+def read_latest_corrections(connection: duckdb.DuckDBPyConnection, task: str) -> pd.DataFrame:
     """The corrections that count for `task`: ticket_id, corrected_label (one row per ticket).
 
     Empty when no correction was ever loaded; an error when corrections were loaded but the

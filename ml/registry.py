@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import joblib
 import pandas as pd
 
@@ -242,7 +243,7 @@ def tasks_to_train(models_dir: Path, tasks, *, retrain: bool) -> tuple[list[str]
     return to_train, skipped
 
 
-def record_model_run(connection, row: dict) -> None:
+def record_model_run(connection: duckdb.DuckDBPyConnection, row: dict) -> None:
     """Insert the run's row into ml.model_runs (replacing a row of the same version)."""
     ensure_ml_schema(connection)
     frame = pd.DataFrame([row])

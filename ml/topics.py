@@ -112,7 +112,7 @@ def plan_minibatches(texts: int) -> tuple[int, int]:
     return size, epochs
 
 
-def _stage_text_weights(connection, embedding_model: str) -> int:
+def _stage_text_weights(connection: duckdb.DuckDBPyConnection, embedding_model: str) -> int:
     # Identical texts are one embedding but many tickets: weight them by their ticket count.
     connection.execute(
         """
@@ -739,7 +739,9 @@ def cluster_tickets(
     return result
 
 
-def _write_descriptions(connection, run_id: str, descriptions: list[ClusterDescription]) -> None:
+def _write_descriptions(
+    connection: duckdb.DuckDBPyConnection, run_id: str, descriptions: list[ClusterDescription]
+) -> None:
     table = pa.table(
         {
             "cluster_id": pa.array([d.cluster_id for d in descriptions], pa.int32()),
@@ -766,7 +768,7 @@ def _write_descriptions(connection, run_id: str, descriptions: list[ClusterDescr
         connection.unregister("descriptions")
 
 
-def _record_run(connection, result: ClusteringResult) -> None:
+def _record_run(connection: duckdb.DuckDBPyConnection, result: ClusteringResult) -> None:
     connection.execute(
         """
         insert into ml.clustering_runs (

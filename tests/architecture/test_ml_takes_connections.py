@@ -144,3 +144,26 @@ def count(connection: duckdb.DuckDBPyConnection, models_dir) -> int:
 def test_the_scan_reads_every_module_of_ml():
     modules = sorted(ML.rglob("*.py"))
     assert Path(ML / "training.py") in modules and len(modules) > 20
+
+
+def untyped_connections(source: str, filename: str = "<snippet>") -> list[str]:
+    """`file:line: function` for each public function whose `connection` parameter is not
+    annotated as a duckdb.DuckDBPyConnection."""
+    found = []
+    for node in ast.walk(ast.parse(source, filename)):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or node.name[0] == "_":
+            continue
+        for argument in node.args.posonlyargs + node.args.args + node.args.kwonlyargs:
+            annotation = ast.unparse(argument.annotation) if argument.annotation else ""
+            if argument.arg == "connection" and "DuckDBPyConnection" not in annotation:
+                found.append(f"{filename}:{node.lineno}: {node.name}")
+    return found
+
+
+def test_ml_functions_type_the_connection_they_take():
+    found = []
+    for path in sorted(ML.rglob("*.py")):
+        found += untyped_connections(path.read_text(), str(path.relative_to(PROJECT_ROOT)))
+    assert found == [], "annotate `connection: duckdb.DuckDBPyConnection`: " + "; ".join(found)
+    snippet = "def count(connection, table: str) -> int: ...\n"
+    assert untyped_connections(snippet) == ["<snippet>:1: count"]
