@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from supportlake.serving import publish_serving_copy
+from supportlake.serving import note_build_started, publish_serving_copy
 from supportlake.settings import PROJECT_ROOT, Settings, apply_offline_environment, get_settings
 from supportlake.warehouse import wait_until_writable
 
@@ -84,6 +84,15 @@ def _progress_callback(progress: Callable[[int, int], None]) -> Callable:
     return on_event
 
 
+def _written_tables(results: object) -> list[str]:
+    """ "schema.table" of every model this dbt run built (an incremental one included)."""
+    return sorted(
+        f"{node_result.node.schema}.{node_result.node.alias}"
+        for node_result in getattr(results, "results", None) or []
+        if str(node_result.node.resource_type) == "model" and str(node_result.status) == "success"
+    )
+
+
 def run_dbt(
     args: Sequence[str],
     settings: Settings | None = None,
@@ -104,6 +113,11 @@ def run_dbt(
     # A caller's own target folder (--target-path or DBT_TARGET_PATH) wins.
     chosen = "--target-path" in args or os.environ.get("DBT_TARGET_PATH")
     target = [] if chosen else ["--target-path", str(dbt_target_path(settings))]
+    # In our own target folder a run writes run_results.json itself, not manifest.json: dbt
+    # writes that before and after every run (~1 CPU s of JSON for this project), and only
+    # `dbt docs` reads it, which writes its own. The partial parse file is written either way.
+    if not chosen and list(args[:1]) in (["build"], ["run"]) and "--write-json" not in args:
+        target.append("--no-write-json")
     invocation = [
         *quiet,
         *args,
@@ -117,9 +131,15 @@ def run_dbt(
     ]
     # A held warehouse: one line naming the holder, a wait, then WarehouseLocked; not dbt's pages.
     wait_until_writable(settings)
+    writes_marts = list(args[:1]) in (["build"], ["run"])
+    # an earlier build stopped before it published: copy every table this time
+    serving_behind = note_build_started(settings) if writes_marts else False
     with _dbt_environment(settings):
         callbacks = [_progress_callback(progress)] if progress else []
         result = dbtRunner(callbacks=callbacks).invoke(invocation)
+    write_results = getattr(result.result, "write", None)  # a RunExecutionResult's
+    if "--no-write-json" in target and write_results is not None:
+        write_results(str(dbt_target_path(settings) / "run_results.json"))
     outcome = DbtResult(command=" ".join(args), success=bool(result.success))
     for node_result in getattr(result.result, "results", None) or []:
         status = str(node_result.status)
@@ -133,6 +153,7 @@ def run_dbt(
     if raise_on_failure and not outcome.success:
         detail = "\n".join(outcome.failures) or str(result.exception or "see dbt logs")
         raise DbtError(f"dbt {outcome.command} failed:\n{detail}")
-    if outcome.success and list(args[:1]) in (["build"], ["run"]):
-        outcome.published = publish_serving_copy(settings).summary()  # what readers open
+    if outcome.success and writes_marts:  # what readers open: the tables this run wrote
+        changed = None if serving_behind else _written_tables(result.result)
+        outcome.published = publish_serving_copy(settings, changed).summary()
     return outcome
