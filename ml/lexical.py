@@ -66,6 +66,12 @@ class Bm25Matrix:
         stems = cursor.execute(QUERY_TERMS, {"query": query}).fetchall()
         return sorted({self.term_ids[stem] for (stem,) in stems if stem in self.term_ids})
 
+    def scores(self, term_ids: list[int], rows: list[int]) -> np.ndarray:
+        """BM25 scores of the given documents (0 for a document with none of the terms)."""
+        if not term_ids or not rows:
+            return np.zeros(len(rows))
+        return np.asarray(self.weights[:, term_ids][rows].sum(axis=1)).ravel()
+
     def top(self, term_ids: list[int], k: int) -> list[tuple[int, float]]:
         """(row, score) of the k best documents, best first, ties by document id; only
         documents with at least one of the terms."""

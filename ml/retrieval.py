@@ -1,9 +1,13 @@
-"""Hybrid retrieval: BM25 (DuckDB fts) and dense cosine search, fused by reciprocal rank fusion.
+"""Hybrid retrieval: BM25 (DuckDB fts) and dense cosine search, fused.
 
 Lexical matching finds what embeddings blur (error codes, product names, order numbers);
-embeddings find paraphrases that share no word. Each ranks its own top candidates and
-reciprocal rank fusion (Cormack et al. 2009) merges the two lists by rank alone, so BM25
-scores and cosines never have to be put on one scale.
+embeddings find paraphrases that share no word. Each ranks its own top candidates; the union
+is ordered by a convex combination of the scores (Bruch et al. 2023, "An Analysis of Fusion
+Functions for Hybrid Retrieval"): cosine + BM25_WEIGHT x BM25 / the query's best BM25, so a
+document's BM25 counts relative to the best lexical match of the same query. Reciprocal rank
+fusion (Cormack et al. 2009), which fuses ranks only, stays available (`fusion="rrf"`): on the
+real support tweets it tied dense search alone, the convex combination beat it
+(docs/agent_assist.md).
 
 The lexical index is DuckDB's fts index in an in-memory connection, scored from a sparse
 matrix (ml/lexical.py); the dense one is an exact scan or a faiss IVF index (ml/dense_index.py).
@@ -26,13 +30,16 @@ from ml.lexical import Bm25Matrix
 from supportlake.extensions import load_extension, offline_config
 from supportlake.settings import Settings
 
-# RRF's constant (60 in the paper) and BM25's weight against dense search's 1.0, chosen on
-# one half of the real support-tweet queries and checked on the other (docs/agent_assist.md):
-# a smaller k trusts each list's first ranks more; BM25 alone is the weaker method there.
+# The weight of the query-normalised BM25 score (0..1) against the cosine, chosen on one half
+# of the real support-tweet queries and checked on the other half (docs/agent_assist.md).
+BM25_WEIGHT = 0.1
+# Reciprocal rank fusion's constant and BM25's weight against dense search's 1.0, chosen the
+# same way when RRF was the product's fusion.
 RRF_K = 10
-BM25_WEIGHT = 0.3
+RRF_BM25_WEIGHT = 0.3
 CANDIDATES = 50  # each method's list depth before fusion
 MODES = ("hybrid", "bm25", "dense")
+FUSIONS = ("convex", "rrf")
 # fts's default separators drop digits too, which would turn error code E1234 into "e".
 TOKEN_SEPARATORS = r"(\.|[^a-z0-9])+"
 
@@ -165,22 +172,26 @@ class HybridIndex:
         *,
         mode: str = "hybrid",
         candidates: int = CANDIDATES,
+        fusion: str = "convex",
+        bm25_weight: float | None = None,
         rrf_k: int = RRF_K,
-        bm25_weight: float = BM25_WEIGHT,
     ) -> list[Hit]:
-        """The k best documents by `mode`: hybrid (RRF of both lists), bm25 or dense only.
+        """The k best documents by `mode`: hybrid (both lists fused), bm25 or dense only.
 
         Every hit carries both methods' ranks where it appears in their candidate lists, so a
         caller can tell evidence both methods agree on from evidence only one found.
+        bm25_weight: BM25_WEIGHT for the convex fusion, RRF_BM25_WEIGHT for rrf by default.
         """
         if mode not in MODES:
             raise ValueError(f"unknown retrieval mode {mode!r}: choose one of {MODES}")
+        if fusion not in FUSIONS:
+            raise ValueError(f"unknown fusion {fusion!r}: choose one of {FUSIONS}")
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
-        candidates = max(candidates, k)
-        lexical = self.bm25(query, candidates) if mode != "dense" else []
         if mode != "bm25" and query_vector is None:
             raise ValueError(f"{mode} retrieval needs the query's vector")
+        candidates = max(candidates, k)
+        lexical = self.bm25(query, candidates) if mode != "dense" else []
         semantic = (
             self.dense(query_vector, candidates)
             if mode != "bm25" and query_vector is not None  # None was refused just above
@@ -188,10 +199,14 @@ class HybridIndex:
         )
         bm25_ranks = {doc_id: (rank, score) for rank, (doc_id, score) in enumerate(lexical, 1)}
         dense_ranks = {doc_id: (rank, score) for rank, (doc_id, score) in enumerate(semantic, 1)}
-        if mode == "hybrid":
+        if mode == "hybrid" and fusion == "rrf":
+            weight = RRF_BM25_WEIGHT if bm25_weight is None else bm25_weight
             ranked = reciprocal_rank_fusion(
-                [[d for d, _ in lexical], [d for d, _ in semantic]], rrf_k, [bm25_weight, 1.0]
+                [[d for d, _ in lexical], [d for d, _ in semantic]], rrf_k, [weight, 1.0]
             )
+        elif mode == "hybrid":
+            weight = BM25_WEIGHT if bm25_weight is None else bm25_weight
+            ranked = self._convex(query, query_vector, lexical, semantic, weight)
         else:
             ranked = lexical if mode == "bm25" else semantic
         hits = []
@@ -202,6 +217,32 @@ class HybridIndex:
                 similarity = self.similarity(doc_id, query_vector)
             hits.append(Hit(doc_id, float(score), bm25_rank, dense_rank, bm25_score, similarity))
         return hits
+
+    def _convex(
+        self,
+        query: str,
+        query_vector,
+        lexical: list[tuple[str, float]],
+        semantic: list[tuple[str, float]],
+        weight: float,
+    ) -> list[tuple[str, float]]:
+        """The union of both candidate lists by cosine + weight x BM25 / the best BM25; each
+        candidate's missing score is computed, not taken as 0."""
+        pool = list(dict.fromkeys([d for d, _ in semantic] + [d for d, _ in lexical]))
+        cosines = dict(semantic)
+        for doc_id in pool:
+            if doc_id not in cosines:
+                cosines[doc_id] = self.similarity(doc_id, query_vector)
+        lexical_scores = dict(lexical)
+        best = lexical[0][1] if lexical else 0.0
+        missing = [d for d in pool if d not in lexical_scores]
+        if best > 0 and missing and self.lexical is not None:
+            terms = self.lexical.query_terms(self._cursor(), query)
+            found = self.lexical.scores(terms, [self._rows[d] for d in missing])
+            lexical_scores.update(zip(missing, found.tolist(), strict=True))
+        scale = weight / best if best > 0 else 0.0
+        fused = [(d, cosines[d] + scale * lexical_scores.get(d, 0.0)) for d in pool]
+        return sorted(fused, key=lambda item: (-item[1], item[0]))
 
     def similarity(self, doc_id: str, query_vector: np.ndarray) -> float:
         """Cosine of one document and the query (for hits only BM25 found)."""
