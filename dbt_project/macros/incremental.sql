@@ -77,3 +77,15 @@
         where {{ in_ticket_cell('cells', 'touched') }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- Pre-hook of a per-ticket mart built incrementally from marts.tickets: delete the rows of
+    the tickets replaced since its newest load (`key` names the ticket id column), and any
+    row `also` names, before they are appended again. -#}
+{% macro delete_replaced_tickets(key='ticket_id', also=none) -%}
+    {%- if is_incremental() -%}
+        {{ delete_before_append(
+            key ~ " in (" ~ tickets_replaced_since(newest_loaded_at(this)) ~ ")"
+            ~ (" or " ~ also if also else "")
+        ) }}
+    {%- endif -%}
+{%- endmacro %}

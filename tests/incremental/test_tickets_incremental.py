@@ -1,5 +1,6 @@
 """marts.tickets builds incrementally per load, and the result equals a full refresh on the
-same data: the ticket marts, the roll-ups, the reconciliation and the data-quality audit."""
+same data: the ticket marts, the daily measures and the roll-ups, the reconciliation, the
+data-quality audit and the ticket graph."""
 
 from __future__ import annotations
 
@@ -14,15 +15,24 @@ from supportlake.transform import dbt_target_path, run_dbt
 from supportlake.warehouse import open_warehouse
 
 TICKETS = Path(__file__).resolve().parents[1] / "fixtures" / "landing" / "tickets"
-SELECTION = ["--selector", "tickets"]
+# the ticket marts and roll-ups, and the ticket graph built from them, with what they read
+SELECTION = [
+    "--select",
+    "+path:models/marts/tickets",
+    "+path:models/marts/graph",
+    # only the tests whose models are all selected
+    "--indirect-selection",
+    "cautious",
+]
 HEADER = (
     "ticket_id,customer_id,created_at,updated_at,first_response_at,resolved_at,status,priority,"
     "category,channel,queue,agent_id,subject,message\n"
 )
-# A later load: T-1002 gets a newer copy (it replaces the first), T-1090 is new.
+# A later load: T-1002 gets a newer copy (it replaces the first, reopened: it leaves the
+# resolutions and moves to another day, agent, priority and queue), T-1090 is new.
 LATER_LOAD = HEADER + (
     "T-1002,C-002,2024-05-20 09:00:00,2024-07-01 10:00:00,2024-05-20 09:30:00,"
-    "2024-07-01 10:00:00,Closed,Low,Billing,Email,Billing,A-01,Refund reopened,Wrote back.\n"
+    ",Open,Low,Billing,Email,Billing,A-01,Refund reopened,Wrote back.\n"
     "T-1090,C-090,2024-06-30 08:00:00,2024-06-30 09:00:00,2024-06-30 08:10:00,,Open,High,"
     "Account,Phone,Billing,A-03,New ticket,Arrived in the later load.\n"
 )
@@ -42,6 +52,10 @@ TICKET_MARTS = (
     "agg_ticket_volume_daily",
     "agg_backlog_daily",
     "agg_sla_compliance_by_priority_queue",
+    "graph_customer_tickets",
+    "graph_ticket_products",
+    "graph_ticket_resolutions",
+    "graph_edges",
 )
 
 
@@ -118,3 +132,5 @@ def test_incremental_builds_equal_a_full_refresh(loads):
     # ticket arrived
     assert newest["T-1002"] == "Refund reopened"
     assert newest["T-1090"] == "New ticket"
+    resolved = {row[0] for row in incremental["graph_ticket_resolutions"]}
+    assert "T-1002" not in resolved, "the reopened ticket left the resolutions"

@@ -1,5 +1,10 @@
 {#- Every edge of the ticket graph in one table, for BI tools and graph queries:
-    (source_type, source_id) -[relation]-> (target_type, target_id). -#}
+    (source_type, source_id) -[relation]-> (target_type, target_id).
+    Incremental: a build appends the edges of the tickets replaced since its newest load
+    (about_product, resolved_by, opened; the pre-hook deletes their old edges first) and all
+    topic and article edges again (the topics flow and the knowledge base change those). -#}
+-- depends_on: {{ ref('tickets') }}
+{%- set since = newest_loaded_at(this) if is_incremental() else none %}
 with
 
 edges as (
@@ -9,8 +14,12 @@ edges as (
         'about_product' as relation,
         'product' as target_type,
         product_line as target_id,
-        created_at as edge_at
+        created_at as edge_at,
+        _loaded_at
     from {{ ref('graph_ticket_products') }}
+    {%- if since is not none %}
+        where _loaded_at > {{ since }}
+    {%- endif %}
     union all
     select
         'ticket' as source_type,
@@ -18,7 +27,8 @@ edges as (
         'in_topic' as relation,
         'topic' as target_type,
         cast(cluster_id as varchar) as target_id,
-        cast(null as timestamp) as edge_at
+        cast(null as timestamp) as edge_at,
+        cast(null as timestamp) as _loaded_at
     from {{ ref('graph_ticket_topics') }}
     union all
     select
@@ -27,7 +37,8 @@ edges as (
         'cites_article' as relation,
         'article' as target_type,
         article_id as target_id,
-        linked_at as edge_at
+        linked_at as edge_at,
+        cast(null as timestamp) as _loaded_at
     from {{ ref('graph_ticket_articles') }}
     union all
     select
@@ -36,8 +47,12 @@ edges as (
         'resolved_by' as relation,
         'resolution' as target_type,
         resolution_id as target_id,
-        resolved_at as edge_at
+        resolved_at as edge_at,
+        _loaded_at
     from {{ ref('graph_ticket_resolutions') }}
+    {%- if since is not none %}
+        where _loaded_at > {{ since }}
+    {%- endif %}
     union all
     select
         'customer' as source_type,
@@ -45,8 +60,12 @@ edges as (
         'opened' as relation,
         'ticket' as target_type,
         ticket_id as target_id,
-        created_at as edge_at
+        created_at as edge_at,
+        _loaded_at
     from {{ ref('graph_customer_tickets') }}
+    {%- if since is not none %}
+        where _loaded_at > {{ since }}
+    {%- endif %}
 )
 
 select
@@ -56,5 +75,6 @@ select
     cast(relation as varchar) as relation,
     cast(target_type as varchar) as target_type,
     cast(target_id as varchar) as target_id,
-    cast(edge_at as timestamp) as edge_at
+    cast(edge_at as timestamp) as edge_at,
+    cast(_loaded_at as timestamp) as _loaded_at
 from edges
