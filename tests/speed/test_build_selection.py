@@ -15,7 +15,7 @@ from supportlake.build_plan import plan_build
 from supportlake.cli import app
 from supportlake.ingest import ingest_path
 from supportlake.settings import Settings
-from supportlake.transform import dbt_target_path
+from supportlake.transform import dbt_target_path, run_dbt
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "landing"
 CHAT_FIXTURE = FIXTURES / "chats" / "chat_exports_messy.csv"
@@ -106,6 +106,7 @@ def test_every_reader_of_the_shared_manifest_also_reads_its_own_source(built):
     reads them (beyond their staging views) also reads the table of the source whose share
     it reports."""
     settings, _ = built
+    run_dbt(["parse"], settings)  # builds write no manifest.json (run_dbt): parse does
     manifest = json.loads((dbt_target_path(settings) / "manifest.json").read_text())
     parents = manifest["parent_map"]
 
