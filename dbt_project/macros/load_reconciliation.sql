@@ -47,14 +47,24 @@ select
         as bigint
     ) as {{ dropped_column }},
     cast(
-        manifest.rows_read = manifest.rows_loaded + manifest.rows_quarantined
-        and (
-            manifest.status != 'loaded'
-            or manifest.rows_loaded = coalesce(raw_rows.rows_in_raw, 0)
-        )
-        as boolean
+        {{ load_is_reconciled('manifest', 'coalesce(raw_rows.rows_in_raw, 0)') }} as boolean
     ) as is_reconciled
 from manifest
 left join raw_rows on manifest.load_id = raw_rows.load_id
 left join kept on manifest.load_id = kept.load_id
 {% endmacro %}
+
+
+{#-
+    The one rule for "a load reconciles" (here and in ticket_event_load_reconciliations, whose
+    columns differ): the manifest's counts add up, and a load that finished has every loaded
+    row in raw. `manifest` is the alias of the load_manifest row; `rows_in_raw` the expression
+    counting that load's rows in raw.
+-#}
+{% macro load_is_reconciled(manifest, rows_in_raw) -%}
+    {{ manifest }}.rows_read = {{ manifest }}.rows_loaded + {{ manifest }}.rows_quarantined
+    and (
+        {{ manifest }}.status != 'loaded'
+        or {{ manifest }}.rows_loaded = {{ rows_in_raw }}
+    )
+{%- endmacro %}

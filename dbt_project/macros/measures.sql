@@ -15,3 +15,17 @@
 {% macro percentile(column, fraction) -%}
     percentile_cont({{ fraction }}) within group (order by {{ column }})
 {%- endmacro %}
+
+
+{#- A rate over cells of agg_ticket_measures_daily: sum(numerator) / sum(denominator), null when
+    nothing is known. share_true's rule re-aggregated from counts, the one way every roll-up
+    (and the analytics report, supportlake/analytics/queries.py) computes a rate or mean. -#}
+{% macro rate_of_sums(numerator, denominator) -%}
+    sum({{ numerator }}) / nullif(sum({{ denominator }}), 0)
+{%- endmacro %}
+
+
+{#- Exact continuous percentile over the sorted duration lists of several measure cells. -#}
+{% macro percentile_of_lists(values, fraction) -%}
+    list_aggregate(flatten(list({{ values }})), 'quantile_cont', {{ fraction }})
+{%- endmacro %}

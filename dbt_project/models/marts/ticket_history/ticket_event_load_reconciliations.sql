@@ -45,12 +45,7 @@ select
         as events_before_ticket_created,
     cast(coalesce(kept.other_untrusted_events, 0) as bigint) as other_untrusted_events,
     cast(
-        manifest.rows_read = manifest.rows_loaded + manifest.rows_quarantined
-        and (
-            manifest.status != 'loaded'
-            or manifest.rows_loaded = coalesce(raw_rows.rows_in_raw, 0)
-        )
-        as boolean
+        {{ load_is_reconciled('manifest', 'coalesce(raw_rows.rows_in_raw, 0)') }} as boolean
     ) as is_reconciled
 from manifest
 left join raw_rows on manifest.load_id = raw_rows.load_id

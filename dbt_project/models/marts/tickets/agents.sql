@@ -1,32 +1,69 @@
+-- The agents' rates, means and medians from the additive measures (agg_ticket_measures_daily),
+-- with the same macros as agg_support_kpis: the analytics report's leaderboard re-aggregates
+-- the same columns, so its unfiltered rows equal this mart.
 with
+
+measures as (
+    select * from {{ ref('agg_ticket_measures_daily') }}
+    where agent_id is not null
+),
 
 tickets as (
     select * from {{ ref('tickets') }}
 ),
 
-agents as (
+ticket_times as (
     select
         agent_id,
-        count(*) as ticket_count,
-        {{ count_true('is_resolved') }} as resolved_ticket_count,
-        avg(resolution_minutes) as mean_resolution_minutes,
-        {{ percentile('resolution_minutes', 0.5) }} as median_resolution_minutes,
-        avg(first_response_minutes) as mean_first_response_minutes,
-        {{ percentile('first_response_minutes', 0.5) }} as median_first_response_minutes,
-        {{ share_true('is_first_response_sla_met') }} as first_response_sla_rate,
-        {{ share_true('is_resolution_sla_met') }} as resolution_sla_rate,
-        {{ share_true('is_resolution_sla_met_in_business_hours') }}
-            as resolution_sla_rate_in_business_hours,
-        count(satisfaction_score) as rated_ticket_count,
-        avg(satisfaction_score) as mean_satisfaction_score,
-        {{ share_true('is_escalated') }} as escalation_rate,
-        -- Reopen rate as everywhere: share of the resolved tickets reopened at least once.
-        {{ share_true('(case when is_resolved then is_reopened end)') }} as reopen_rate,
         min(created_at) as first_ticket_at,
         max(created_at) as last_ticket_at
     from tickets
     where agent_id is not null
     group by agent_id
+),
+
+agents as (
+    select
+        measures.agent_id,
+        sum(measures.ticket_count) as ticket_count,
+        sum(measures.resolved_ticket_count) as resolved_ticket_count,
+        {{ rate_of_sums('measures.resolution_minutes_sum', 'measures.timed_ticket_count') }}
+            as mean_resolution_minutes,
+        {{ percentile_of_lists('measures.resolution_minutes_values', 0.5) }}
+            as median_resolution_minutes,
+        {{
+            rate_of_sums(
+                'measures.first_response_minutes_sum', 'measures.responded_ticket_count'
+            )
+        }} as mean_first_response_minutes,
+        {{ percentile_of_lists('measures.first_response_minutes_values', 0.5) }}
+            as median_first_response_minutes,
+        {{
+            rate_of_sums(
+                'measures.first_response_sla_met_count', 'measures.first_response_judged_count'
+            )
+        }} as first_response_sla_rate,
+        {{ rate_of_sums('measures.resolution_sla_met_count', 'measures.resolution_judged_count') }}
+            as resolution_sla_rate,
+        {{
+            rate_of_sums(
+                'measures.resolution_sla_met_in_business_hours_count',
+                'measures.resolution_judged_in_business_hours_count'
+            )
+        }} as resolution_sla_rate_in_business_hours,
+        sum(measures.rated_ticket_count) as rated_ticket_count,
+        {{ rate_of_sums('measures.satisfaction_score_sum', 'measures.rated_ticket_count') }}
+            as mean_satisfaction_score,
+        {{ rate_of_sums('measures.escalated_ticket_count', 'measures.escalation_known_count') }}
+            as escalation_rate,
+        -- Reopen rate as everywhere: share of the resolved tickets reopened at least once.
+        {{ rate_of_sums('measures.reopened_ticket_count', 'measures.reopen_known_count') }}
+            as reopen_rate,
+        any_value(ticket_times.first_ticket_at) as first_ticket_at,
+        any_value(ticket_times.last_ticket_at) as last_ticket_at
+    from measures
+    left join ticket_times on measures.agent_id = ticket_times.agent_id
+    group by measures.agent_id
 ),
 
 final as (

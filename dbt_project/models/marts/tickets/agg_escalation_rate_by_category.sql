@@ -12,15 +12,15 @@ by_category as (
         sum(ticket_count) as ticket_count,
         sum(escalation_known_count) as known_escalation_count,
         sum(escalated_ticket_count) as escalated_ticket_count,
-        sum(escalated_ticket_count) / nullif(sum(escalation_known_count), 0) as escalation_rate
+        {{ rate_of_sums('escalated_ticket_count', 'escalation_known_count') }} as escalation_rate
     from measures
     group by category
 ),
 
 overall as (
     select
-        sum(escalated_ticket_count)
-        / nullif(sum(escalation_known_count), 0) as overall_escalation_rate
+        {{ rate_of_sums('escalated_ticket_count', 'escalation_known_count') }}
+            as overall_escalation_rate
     from measures
 ),
 

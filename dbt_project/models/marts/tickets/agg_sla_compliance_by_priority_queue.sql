@@ -14,19 +14,27 @@ by_priority_queue as (
         queue,
         sum(ticket_count) as ticket_count,
         sum(first_response_judged_count) as first_response_judged_count,
-        sum(first_response_sla_met_count)
-        / nullif(sum(first_response_judged_count), 0) as first_response_sla_rate,
-        sum(first_response_sla_met_in_business_hours_count)
-        / nullif(sum(first_response_judged_in_business_hours_count), 0)
+        {{ rate_of_sums('first_response_sla_met_count', 'first_response_judged_count') }}
+            as first_response_sla_rate,
+        {{
+            rate_of_sums(
+                'first_response_sla_met_in_business_hours_count',
+                'first_response_judged_in_business_hours_count'
+            )
+        }}
             as first_response_sla_rate_in_business_hours,
         sum(resolution_judged_count) as resolution_judged_count,
         sum(resolution_judged_count - resolution_sla_met_count) as resolution_sla_missed_count,
-        sum(resolution_sla_met_count)
-        / nullif(sum(resolution_judged_count), 0) as resolution_sla_rate,
+        {{ rate_of_sums('resolution_sla_met_count', 'resolution_judged_count') }}
+            as resolution_sla_rate,
         sum(resolution_judged_in_business_hours_count - resolution_sla_met_in_business_hours_count)
             as resolution_sla_missed_in_business_hours_count,
-        sum(resolution_sla_met_in_business_hours_count)
-        / nullif(sum(resolution_judged_in_business_hours_count), 0)
+        {{
+            rate_of_sums(
+                'resolution_sla_met_in_business_hours_count',
+                'resolution_judged_in_business_hours_count'
+            )
+        }}
             as resolution_sla_rate_in_business_hours
     from measures
     group by priority, queue

@@ -25,29 +25,33 @@ kpis as (
         (select count(*) from agents) as agent_count,
         min(created_date) as first_ticket_date,
         max(created_date) as last_ticket_date,
-        sum(resolution_minutes_sum) / nullif(sum(timed_ticket_count), 0)
+        {{ rate_of_sums('resolution_minutes_sum', 'timed_ticket_count') }}
             as mean_resolution_minutes,
-        list_aggregate(flatten(list(resolution_minutes_values)), 'quantile_cont', 0.5)
+        {{ percentile_of_lists('resolution_minutes_values', 0.5) }}
             as median_resolution_minutes,
-        list_aggregate(flatten(list(first_response_minutes_values)), 'quantile_cont', 0.5)
+        {{ percentile_of_lists('first_response_minutes_values', 0.5) }}
             as median_first_response_minutes,
-        sum(first_response_sla_met_count) / nullif(sum(first_response_judged_count), 0)
+        {{ rate_of_sums('first_response_sla_met_count', 'first_response_judged_count') }}
             as first_response_sla_rate,
-        sum(resolution_sla_met_count) / nullif(sum(resolution_judged_count), 0)
+        {{ rate_of_sums('resolution_sla_met_count', 'resolution_judged_count') }}
             as resolution_sla_rate,
-        sum(resolution_sla_met_in_business_hours_count)
-        / nullif(sum(resolution_judged_in_business_hours_count), 0)
+        {{
+            rate_of_sums(
+                'resolution_sla_met_in_business_hours_count',
+                'resolution_judged_in_business_hours_count'
+            )
+        }}
             as resolution_sla_rate_in_business_hours,
-        sum(escalated_ticket_count) / nullif(sum(escalation_known_count), 0) as escalation_rate,
-        sum(reopened_ticket_count) / nullif(sum(reopen_known_count), 0) as reopen_rate,
-        sum(satisfaction_score_sum) / nullif(sum(rated_ticket_count), 0)
+        {{ rate_of_sums('escalated_ticket_count', 'escalation_known_count') }} as escalation_rate,
+        {{ rate_of_sums('reopened_ticket_count', 'reopen_known_count') }} as reopen_rate,
+        {{ rate_of_sums('satisfaction_score_sum', 'rated_ticket_count') }}
             as mean_satisfaction_score,
-        sum(satisfied_ticket_count) / nullif(sum(rated_ticket_count), 0) as satisfied_rate,
-        sum(missing_resolution_count) / nullif(sum(missing_resolution_known_count), 0)
+        {{ rate_of_sums('satisfied_ticket_count', 'rated_ticket_count') }} as satisfied_rate,
+        {{ rate_of_sums('missing_resolution_count', 'missing_resolution_known_count') }}
             as missing_resolution_rate,
-        sum(invalid_value_count) / nullif(sum(invalid_value_known_count), 0)
+        {{ rate_of_sums('invalid_value_count', 'invalid_value_known_count') }}
             as invalid_value_rate,
-        sum(duplicated_ticket_count) / nullif(sum(duplicated_known_count), 0)
+        {{ rate_of_sums('duplicated_ticket_count', 'duplicated_known_count') }}
             as duplicated_ticket_rate
     from measures
 ),
