@@ -1,21 +1,39 @@
-{{ config(materialized='table') }}
+{#- Incremental per load: the periods of the tickets whose events changed since the newest
+    load this model holds (macros/ticket_history/history_incremental.sql), from all their
+    events. A current period is measured up to the ticket's own newest event, which no other
+    ticket's load moves; int_ticket_periods_known extends it to the warehouse's newest event. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_before_append('ticket_id in (' ~ history_tickets_changed() ~ ')') }}"
+) }}
 
 with
 
 events as (
     select * from {{ ref('int_ticket_events_conformed') }}
-    where is_trusted
+    where
+        is_trusted
+        {% if is_incremental() -%}
+            and ticket_id in ({{ history_tickets_changed() }})
+        {%- endif %}
 ),
 
 schedule_windows as (
     select * from {{ ref('int_schedule_windows') }}
 ),
 
-history_known_until as (
-    -- An unsolved ticket's current state lasts until the newest event in the warehouse: the
-    -- moment up to which the history is known. dbt_zendesk uses the build's clock instead;
-    -- this keeps a rebuild's numbers the same.
-    select max(occurred_at) as known_until from events
+ticket_known_until as (
+    -- An unsolved ticket's current state lasts at least until its newest event: the moment
+    -- up to which its history is known (dbt_zendesk uses the build's clock instead; this
+    -- keeps a rebuild's numbers the same, and a load of other tickets leaves it alone).
+    select
+        ticket_id,
+        max(occurred_at) as known_until,
+        max(_changed_at) as _changed_at
+    from events
+    group by ticket_id
 ),
 
 changes as (
@@ -84,9 +102,10 @@ measured as (
         periods.valid_until is null as is_current,
         coalesce(periods.valid_until, greatest(known.known_until, periods.valid_from))
             as measured_until,
-        periods.schedule
+        periods.schedule,
+        known._changed_at
     from periods
-    cross join history_known_until as known
+    inner join ticket_known_until as known on periods.ticket_id = known.ticket_id
 )
 
 select
@@ -103,7 +122,12 @@ select
     -- Business minutes on the schedule of the ticket's queue, in its own time zone; null
     -- when the queue has no schedule or the span leaves the calendar's years.
     {{ schedule_odometer('measured.measured_until', 'until_window') }}
-    - {{ schedule_odometer('measured.valid_from', 'from_window') }} as business_minutes
+    - {{ schedule_odometer('measured.valid_from', 'from_window') }} as business_minutes,
+    -- The schedule's odometer at the period's start: a current period's business minutes to
+    -- any later time are that time's odometer minus this.
+    {{ schedule_odometer('measured.valid_from', 'from_window') }} as from_odometer,
+    measured.schedule,
+    measured._changed_at
 from measured
 asof left join schedule_windows as from_window
     on

@@ -1,4 +1,11 @@
-{{ config(materialized='table') }}
+{#- Incremental per load: the exchanges of the tickets whose events changed since the newest
+    load this model holds, from all their comments (macros/ticket_history/history_incremental.sql). -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_before_append('ticket_id in (' ~ history_tickets_changed() ~ ')') }}"
+) }}
 
 with
 
@@ -11,13 +18,17 @@ public_comments as (
         author_role,
         ticket_created_at,
         schedule,
-        event_sequence
+        event_sequence,
+        _changed_at
     from {{ ref('int_ticket_events_conformed') }}
     where
         is_trusted
         and event_kind = 'comment'
         and is_public
         and author_role in ('agent', 'end-user')
+        {% if is_incremental() -%}
+            and ticket_id in ({{ history_tickets_changed() }})
+        {%- endif %}
 ),
 
 schedule_windows as (
@@ -57,7 +68,8 @@ exchanges as (
             when exchange_number = 0 and not bool_or(is_outbound) then min(ticket_created_at)
             else min(case when author_role = 'end-user' then occurred_at end)
         end as waiting_since,
-        min(case when author_role = 'agent' then occurred_at end) as replied_at
+        min(case when author_role = 'agent' then occurred_at end) as replied_at,
+        max(_changed_at) as _changed_at
     from numbered
     group by ticket_id, exchange_number
 ),
@@ -92,7 +104,8 @@ select
         as reply_calendar_minutes,
     {{ schedule_odometer('timed.replied_at', 'replied_window') }}
     - {{ schedule_odometer('timed.reply_clock_started_at', 'started_window') }}
-        as reply_business_minutes
+        as reply_business_minutes,
+    timed._changed_at
 from timed
 asof left join schedule_windows as started_window
     on

@@ -1,7 +1,7 @@
 with
 
 periods as (
-    select * from {{ ref('int_ticket_field_periods') }}
+    select * from {{ ref('int_ticket_periods_known') }}
     where field in ('assignee', 'group')
 )
 

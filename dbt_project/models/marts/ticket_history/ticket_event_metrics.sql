@@ -6,7 +6,7 @@ events as (
 ),
 
 periods as (
-    select * from {{ ref('int_ticket_field_periods') }}
+    select * from {{ ref('int_ticket_periods_known') }}
 ),
 
 replies as (

@@ -6,12 +6,12 @@ events as (
 ),
 
 assignee_periods as (
-    select * from {{ ref('int_ticket_field_periods') }}
+    select * from {{ ref('int_ticket_periods_known') }}
     where field = 'assignee'
 ),
 
 working_periods as (
-    select * from {{ ref('int_ticket_field_periods') }}
+    select * from {{ ref('int_ticket_periods_known') }}
     where field = 'status' and field_value in ('New', 'Open')
 ),
 

@@ -1,0 +1,20 @@
+{#- The newest value of a timestamp column an incremental model holds, as a literal read when
+    the model is compiled (like newest_loaded_at in macros/incremental.sql); a time before
+    every load when the model is empty. -#}
+{% macro newest_timestamp_in(relation, column) -%}
+    {%- set newest = none -%}
+    {%- if execute and is_incremental() -%}
+        {%- set answer = run_query('select max(' ~ column ~ ') from ' ~ relation) -%}
+        {%- set newest = answer.columns[0].values()[0] -%}
+    {%- endif -%}
+    cast('{{ newest if newest is not none else "0001-01-01 00:00:00" }}' as timestamp)
+{%- endmacro %}
+
+
+{#- The tickets an incremental ticket-history model computes again: those whose events or
+    ticket row arrived in a load newer than any it holds (int_ticket_events_conformed's
+    _changed_at: the newest load that touched the ticket), every one of their rows. -#}
+{% macro history_tickets_changed() -%}
+    select distinct ticket_id from {{ ref('int_ticket_events_conformed') }}
+    where _changed_at > {{ newest_timestamp_in(this, '_changed_at') }}
+{%- endmacro %}
