@@ -27,13 +27,14 @@ def retry_unless_waited(task: object, task_run, state) -> bool:
 @task(
     retries=2, retry_delay_seconds=30, retry_condition_fn=retry_unless_waited, cache_policy=NO_CACHE
 )
-def build_warehouse(settings: Settings) -> str:
+def build_warehouse(settings: Settings, exclude: tuple[str, ...] = ()) -> str:
     """`dbt build` of what the loads since the last successful build changed (everything the
     first time; supportlake/build_plan.py), without dbt's unit tests (CI runs those), then the
     serving copy that readers open (run_dbt publishes it); a locked warehouse is waited for,
-    failing tests are not retried."""
+    failing tests are not retried. `exclude`: dbt selectors a later step of the same flow
+    builds anyway."""
     plan = plan_build(settings)
     if plan.nothing_to_build:
         return f"{plan.reason}: nothing to build"
-    result = run_build(settings, plan)  # raises when the build failed
+    result = run_build(settings, plan, exclude=exclude)  # raises when the build failed
     return f"building {plan.reason}: {result.summary()}; {result.published}"
