@@ -49,6 +49,7 @@ def train_classifier(
     zero_shot: bool | None,
     max_rows: int,
     budget_minutes: float = DEFAULT_BUDGET_MINUTES,
+    n_jobs: int = 1,
 ) -> tuple[str, PromotionDecision | None]:
     """Train one task on marts.tickets with the corrections of marts.ticket_corrections_latest
     applied (both as the last dbt build left them): the first model becomes current; a later
@@ -60,6 +61,7 @@ def train_classifier(
         zero_shot=zero_shot,
         max_rows=max_rows,
         budget_minutes=budget_minutes,
+        n_jobs=n_jobs,
     )
     if registry.current_version(settings.models_dir, task_name) is None:
         return train_task(settings, options, data).version, None
@@ -88,11 +90,13 @@ def train_and_score(
     zero_shot_evaluation: bool | None = None,
     max_training_rows: int = DEFAULT_MAX_ROWS,
     budget_minutes: float = DEFAULT_BUDGET_MINUTES,
+    n_jobs: int = 1,
 ) -> TrainScoreResult:
     """Train missing (or, with retrain, all) models, score new tickets, rebuild ml marts.
 
     zero_shot_evaluation: also score zero-shot categories on the holdout (None: when the
-    labels are the taxonomy's categories).
+    labels are the taxonomy's categories). n_jobs: cross-validation folds scored at once
+    (the same models and scores; more cores, less wall time).
     """
     settings = get_settings()
     logger = run_logger()
@@ -109,6 +113,7 @@ def train_and_score(
                 zero_shot_evaluation,
                 max_training_rows,
                 budget_minutes,
+                n_jobs,
             )
             if decision is not None:
                 decisions[task_name] = decision
