@@ -3,6 +3,8 @@ the same vectors and sentiment scores, byte for byte, as the single-process `emb
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from prefect.testing.utilities import prefect_test_harness
 
@@ -39,8 +41,16 @@ def stored(settings: Settings) -> tuple[list, list]:
     return vectors, sentiments
 
 
-def test_two_dask_workers_give_the_single_process_vectors(tmp_path, monkeypatch):
-    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
+@pytest.fixture(scope="module")
+def prefect_server(tmp_path_factory) -> Iterator[None]:
+    """One throwaway Prefect server for the module's flow runs: starting one costs 10-15 s."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("PREFECT_HOME", str(tmp_path_factory.mktemp("prefect")))
+        with prefect_test_harness(server_startup_timeout=90):
+            yield
+
+
+def test_two_dask_workers_give_the_single_process_vectors(tmp_path, prefect_server):
     single = Settings.in_folder(tmp_path / "single")
     cluster = Settings.in_folder(tmp_path / "cluster")
     for settings in (single, cluster):
@@ -48,10 +58,7 @@ def test_two_dask_workers_give_the_single_process_vectors(tmp_path, monkeypatch)
     with open_warehouse(single) as connection:
         expected = embed_tickets(connection, backend="torch", partition_texts=PARTITION_TEXTS)
 
-    with prefect_test_harness(server_startup_timeout=90):
-        summary = embed_on_dask(
-            cluster, workers=2, backend="torch", partition_texts=PARTITION_TEXTS
-        )
+    summary = embed_on_dask(cluster, workers=2, backend="torch", partition_texts=PARTITION_TEXTS)
 
     assert summary.partitions == expected.partitions == 4
     assert summary.embedded_texts == summary.scored_texts == TEXTS
@@ -62,11 +69,7 @@ def test_two_dask_workers_give_the_single_process_vectors(tmp_path, monkeypatch)
     assert sentiments == expected_sentiments
 
 
-def test_a_warehouse_without_marts_fails_saying_to_build_first(tmp_path, monkeypatch):
-    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
+def test_a_warehouse_without_marts_fails_saying_to_build_first(tmp_path, prefect_server):
     settings = Settings.in_folder(tmp_path)
-    with (
-        prefect_test_harness(server_startup_timeout=90),
-        pytest.raises(LookupError, match="marts.tickets is not in this warehouse yet"),
-    ):
+    with pytest.raises(LookupError, match="marts.tickets is not in this warehouse yet"):
         embed_on_dask(settings, workers=1, backend="torch")
