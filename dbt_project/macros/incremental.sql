@@ -1,11 +1,15 @@
 {#- The newest _loaded_at an incremental model holds, as a timestamp literal (read when the
     model is compiled, so the filter it goes into can skip old row groups); a timestamp before
-    every load when the model is empty. -#}
+    every load when the model is empty, or when its table has no _loaded_at (built before the
+    model was incremental: on_schema_change: fail then asks for one `--full-refresh`). -#}
 {% macro newest_loaded_at(relation) -%}
     {%- set newest = none -%}
     {%- if execute -%}
-        {%- set answer = run_query('select max(_loaded_at) from ' ~ relation) -%}
-        {%- set newest = answer.columns[0].values()[0] -%}
+        {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') -%}
+        {%- if '_loaded_at' in columns | map('lower') | list -%}
+            {%- set answer = run_query('select max(_loaded_at) from ' ~ relation) -%}
+            {%- set newest = answer.columns[0].values()[0] -%}
+        {%- endif -%}
     {%- endif -%}
     cast('{{ newest if newest is not none else "0001-01-01 00:00:00" }}' as timestamp)
 {%- endmacro %}
