@@ -24,7 +24,7 @@ B = 0.75
 SPARSE_SHARE = 0.125
 
 WEIGHTS = f"""
-select documents.row_number, postings.termid,
+select documents.row_number::integer as row_number, postings.termid::integer as termid,
     log(((stats.num_docs - dict.df) + 0.5) / (dict.df + 0.5) + 1)
     * (count(*) * ({K1} + 1))
     / (count(*) + {K1} * ((1 - {B}) + {B} * (indexed.len / stats.avgdl))) as weight
