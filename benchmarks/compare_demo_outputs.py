@@ -11,13 +11,16 @@ What counts as equal, so that two runs of the same code compare equal:
 - rows as a multiset (order is not part of a table), on the columns both sides have;
 - floats to 12 significant digits (a mean over many groups is a float sum whose last bit follows
   the order DuckDB's threads add the groups in);
-- columns that hold when or by which run something was made (load and run ids, model versions,
-  build/train/score times, durations) are left out: `VOLATILE` below, `--ignore` adds more;
-- text that names the run's own folder has it replaced by `<root>`, so paths compare.
+- columns that hold when or by which run something was made (build/train/score times, run ids,
+  code and package versions, durations) are left out: `VOLATILE` below, `--ignore` adds more;
+- in text, the run's own folder reads `<root>` and load ids and version stamps `<stamp>`, so
+  paths and ids built from a load id (chat_row_id, ...) compare.
 
-Prints one row per object present in BASE: rows in base/head, equal?, the first column whose
-values differ (or the columns one side lacks). Objects only HEAD has are counted (listed with
---all). Exit status 1 when anything BASE produced differs or is missing in HEAD.
+Prints one row per object present in BASE: rows in base/head, equal? (`yes`; `NO`: rows differ
+on the shared columns; `columns`: rows equal on the shared columns, but columns were added or
+removed; `missing` in HEAD), the first column whose values differ and the columns one side
+lacks. Objects only HEAD has are counted (listed with --all). Exit status 1 when anything BASE
+produced differs or is missing in HEAD.
 """
 
 from __future__ import annotations
@@ -45,7 +48,11 @@ VOLATILE = re.compile(
     r"|started_at|finished_at|ended_at|dbt_.*|_dbt_.*|.*_seconds|seconds|training_seconds"
     r"|model_path|report_path|report|path|.*_path|data_hash|model_hash)$"
 )
+# A load id (`20261205T004218-798ff717`) or the time part of a model version / run id: also
+# inside other ids (chat_row_id = load id || row number) and paths.
+STAMP = re.compile(r"\d{8}T\d{6}Z?(-[0-9a-f]{8})?")
 SIGNIFICANT_DIGITS = 12
+SKIPPED_FOLDERS = ("lake/landing/", "lake/dbt/", "lake/logs/")
 FLOAT_TYPES = {"DOUBLE", "FLOAT", "REAL"}
 
 
@@ -70,10 +77,10 @@ def normalised(column: str, type_: str, root: str) -> str:
         return f"printf('%.{SIGNIFICANT_DIGITS}g', {ref})"
     if element in FLOAT_TYPES and type_.count("[") == 1:
         return f"list_transform(cast({ref} as double[]), v -> printf('%.{SIGNIFICANT_DIGITS}g', v))"
-    if type_ == "VARCHAR":
-        return f"replace({ref}, '{root}', '<root>')"
-    if type_.startswith(("STRUCT", "MAP", "UNION")) or "[" in type_:
-        return f"replace(cast({ref} as varchar), '{root}', '<root>')"
+    if type_ == "VARCHAR" or type_.startswith(("STRUCT", "MAP", "UNION")) or "[" in type_:
+        text = ref if type_ == "VARCHAR" else f"cast({ref} as varchar)"
+        rooted = f"replace({text}, '{root}', '<root>')"
+        return f"regexp_replace({rooted}, '{STAMP.pattern}', '<stamp>', 'g')"
     return ref
 
 
@@ -84,6 +91,8 @@ class Side:
 
     def __init__(self, root: Path):
         self.root = root.resolve()
+        # The folder the run wrote its paths with (lake/ may be a link to where the run was).
+        self.run_root = str((self.root / "lake").resolve().parent)
         self.relations: dict[str, tuple[duckdb.DuckDBPyConnection, str]] = {}
         files = connect()
         for database in ("warehouse", "serving"):
@@ -104,7 +113,8 @@ class Side:
                 )
         for path in sorted((self.root / "lake").rglob("*")):
             relative = path.relative_to(self.root).as_posix()
-            if "landing/" in relative or not path.is_file():
+            # The inputs, dbt's own target copies and logs are no output to compare.
+            if relative.startswith(SKIPPED_FOLDERS) or not path.is_file():
                 continue
             if path.suffix == ".parquet":
                 self.relations[f"file:{relative}"] = (files, f"read_parquet('{path}')")
@@ -132,7 +142,7 @@ class Side:
         connection, relation = self.relations[name]
         types = self.columns(name)
         listed = ", ".join(
-            f"{normalised(column, types[column], str(self.root))} as {quoted(column)}"
+            f"{normalised(column, types[column], self.run_root)} as {quoted(column)}"
             for column in columns
         )
         return connection.execute(
@@ -150,9 +160,9 @@ def connect() -> duckdb.DuckDBPyConnection:
     )
 
 
-def unversioned(path: str) -> str:
-    """Version folders and run ids (a task or kind, then a timestamp, then a hash) compare."""
-    return re.sub(r"\d{8}T?\d{6}[0-9a-zA-Z_-]*", "<version>", path)
+def unversioned(text: str) -> str:
+    """Load ids, version folders and run ids (timestamp, then a hash) compare equal."""
+    return STAMP.sub("<stamp>", text)
 
 
 def differs(base: pa.Table, head: pa.Table, columns: list[str] | None = None) -> bool:
@@ -237,8 +247,8 @@ def first_json_difference(base, head, where: str = "") -> str | None:
 
 def compare_json(name: str, base: Side, head: Side, ignore: re.Pattern | None) -> Row:
     base_path, head_path = base.json_files()[name], head.json_files()[name]
-    left = normalised_json(json.loads(base_path.read_text()), str(base.root), ignore)
-    right = normalised_json(json.loads(head_path.read_text()), str(head.root), ignore)
+    left = normalised_json(json.loads(base_path.read_text()), base.run_root, ignore)
+    right = normalised_json(json.loads(head_path.read_text()), head.run_root, ignore)
     found = first_json_difference(left, right)
     return Row(name, entries(left), entries(right), "NO" if found else "yes", found or "")
 
