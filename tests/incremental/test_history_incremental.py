@@ -122,6 +122,17 @@ def test_incremental_history_builds_equal_a_full_refresh(batches):
         ticket for ticket in after_third if after_third[ticket] != before_third.get(ticket)
     }
     assert rewritten and rewritten <= third_tickets
+    # the per-ticket metrics too: only the export's tickets got a newer _changed_at
+    with open_warehouse(settings, read_only=True) as connection:
+        recomputed = {
+            ticket
+            for (ticket,) in connection.execute(
+                "select ticket_id from intermediate.int_ticket_event_metrics "
+                "where _changed_at = (select max(_changed_at) "
+                "from intermediate.int_ticket_event_metrics)"
+            ).fetchall()
+        }
+    assert recomputed and recomputed <= third_tickets
     untouched_open = [
         ticket
         for ticket, (_, is_open) in after_third.items()

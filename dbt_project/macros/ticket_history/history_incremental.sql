@@ -18,3 +18,17 @@
     select distinct ticket_id from {{ ref('int_ticket_events_conformed') }}
     where _changed_at > {{ newest_timestamp_in(this, '_changed_at') }}
 {%- endmacro %}
+
+
+{#- A status bucket with the ticket's current period measured up to the newest event instead
+    of up to the ticket's own newest event, when the current status is one of `statuses`. -#}
+{% macro current_period_swapped(column, statuses, basis='calendar') -%}
+    case
+        when metrics.current_status in {{ statuses }}
+            then
+                metrics.{{ column }}
+                - metrics.current_status_{{ basis }}_minutes
+                + current_status.{{ basis }}_minutes
+        else metrics.{{ column }}
+    end
+{%- endmacro %}
