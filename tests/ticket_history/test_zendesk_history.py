@@ -20,6 +20,8 @@ HISTORY_MODELS = {
     "int_ticket_events_conformed",
     "int_ticket_field_periods",
     "int_ticket_reply_times",
+    "int_ticket_periods_known",
+    "int_ticket_event_metrics",
     "ticket_event_metrics",
     "ticket_sla_events",
     "ticket_backlog_daily",
