@@ -16,6 +16,7 @@ from ml.topics import cluster_tickets
 from supportlake.settings import PROJECT_ROOT
 from supportlake.transform import run_dbt
 from supportlake.warehouse import open_warehouse
+from tests.topics.ticket_fixtures import dominant_cluster
 
 
 def test_the_stop_word_seed_is_the_list_the_python_labels_use():
@@ -52,25 +53,14 @@ def refit_and_build(settings, seed: int) -> None:
     assert not result.failures, result.failures
 
 
-def topic_of(connection, category: str) -> int:
-    """The cluster id most of a category's tickets have."""
-    return connection.execute(
-        """
-        select clusters.cluster_id
-        from ml.ticket_clusters as clusters
-        inner join marts.tickets as tickets using (ticket_id)
-        where tickets.category = $category
-        group by all order by count(*) desc limit 1
-        """,
-        {"category": category},
-    ).fetchone()[0]
-
-
 def test_labels_and_merges_in_the_seed_survive_a_refit(embedded, project):
     settings = embedded
     refit_and_build(settings, seed=0)
     with duckdb.connect(str(settings.warehouse), read_only=True) as connection:
-        billing, account = topic_of(connection, "Billing"), topic_of(connection, "Account")
+        billing, account = (
+            dominant_cluster(connection, "Billing"),
+            dominant_cluster(connection, "Account"),
+        )
         generated = connection.execute(
             "select topic_label from marts.topic_catalog where topic_id = $id", {"id": billing}
         ).fetchone()[0]
@@ -86,7 +76,10 @@ def test_labels_and_merges_in_the_seed_survive_a_refit(embedded, project):
     refit_and_build(settings, seed=0)
 
     with duckdb.connect(str(settings.warehouse), read_only=True) as connection:
-        assert (topic_of(connection, "Billing"), topic_of(connection, "Account")) == (
+        assert (
+            dominant_cluster(connection, "Billing"),
+            dominant_cluster(connection, "Account"),
+        ) == (
             billing,
             account,
         )

@@ -19,6 +19,7 @@ from ml.topics import (
     normalized_mutual_info_from_contingency,
 )
 from supportlake.warehouse import open_warehouse
+from tests.topics.ticket_fixtures import dominant_cluster
 
 
 def blobs(rows: int, centres: int = 8, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -84,23 +85,6 @@ def test_class_tfidf_prefers_words_that_set_a_cluster_apart():
     assert "help" not in terms[0] + terms[1]  # in every cluster: says nothing
 
 
-def connection_for(settings):
-    return duckdb.connect(str(settings.warehouse), read_only=True)
-
-
-def most_common_cluster(connection, category: str) -> int:
-    with connection:
-        return connection.execute(
-            """
-            select clusters.cluster_id from ml.ticket_clusters as clusters
-            inner join marts.tickets as tickets using (ticket_id)
-            where tickets.category = $category
-            group by all order by count(*) desc limit 1
-            """,
-            {"category": category},
-        ).fetchone()[0]
-
-
 def test_cluster_tickets_assigns_every_ticket_and_describes_the_topics(embedded, tickets):
     settings = embedded
     with open_warehouse(settings) as connection:
@@ -119,7 +103,8 @@ def test_cluster_tickets_assigns_every_ticket_and_describes_the_topics(embedded,
     # Six topics written six ways: the clusters should mostly be the categories.
     assert result.adjusted_rand_index > 0.6 and result.normalized_mutual_info > 0.7
     assert runs == 1
-    billing_id = most_common_cluster(connection_for(settings), "Billing")
+    with duckdb.connect(str(settings.warehouse), read_only=True) as connection:
+        billing_id = dominant_cluster(connection, "Billing")
     billing = [c for c in result.clusters if c.cluster_id == billing_id]
     assert any(term in " ".join(billing[0].top_terms) for term in ("charged", "refund", "invoice"))
     assert all(not c.top_categories for c in result.clusters)  # the mix is dbt's, added later

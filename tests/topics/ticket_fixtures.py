@@ -151,3 +151,17 @@ def make_daily_tickets(
                     }
                 )
     return pd.DataFrame(rows)
+
+
+def dominant_cluster(connection, category: str) -> int:
+    """The cluster id most of a category's tickets have (ml.ticket_clusters x marts.tickets)."""
+    return connection.execute(
+        """
+        select clusters.cluster_id
+        from ml.ticket_clusters as clusters
+        inner join marts.tickets as tickets using (ticket_id)
+        where tickets.category = $category
+        group by all order by count(*) desc limit 1
+        """,
+        {"category": category},
+    ).fetchone()[0]
