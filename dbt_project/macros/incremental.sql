@@ -33,33 +33,60 @@
 {%- endmacro %}
 
 {#- The cells of agg_ticket_measures_daily (created_date x agent_id x category x priority x
-    channel x queue) that tickets with a staging row loaded after `since` are in now or were in
-    before: every staging copy of such a ticket, conformed as marts.tickets conforms it, since
-    the mart holds one of those copies (the newest) before and after. Recomputing these cells
-    from marts.tickets is exact: no other ticket moved. -#}
+    channel x queue) to compute again, from marts.tickets (already up to date) and the cells
+    the model holds (`this`): the cells of every ticket with a staging row loaded after
+    `since` (a new or moved ticket, or a duplicate count that changed), and the cells whose
+    ticket count differs from the one held (a ticket left them). A cell that gained a ticket
+    is in the first set, one that only lost tickets in the second: no other cell changed.
+    Only the new loads' staging rows are read; the count is one group-by of the mart. -#}
 {% macro ticket_cells_touched_since(since) -%}
     with
 
-    touched_rows as (
-        select * from {{ ref('stg_helpdesk__tickets') }}
+    keyed as (
+        select
+            ticket_id,
+            created_date,
+            agent_id,
+            coalesce(category, 'Unknown') as category,
+            coalesce(priority, 'Unknown') as priority,
+            coalesce(channel, 'Unknown') as channel,
+            coalesce(queue, 'Unknown') as queue
+        from {{ ref('tickets') }}
+    ),
+
+    loaded_since as (
+        select distinct created_date, agent_id, category, priority, channel, queue
+        from keyed
         where ticket_id in (
             select loaded.ticket_id from {{ ref('stg_helpdesk__tickets') }} as loaded
             where loaded._loaded_at > {{ since }}
         )
     ),
 
-    conformed as (
-    {{ tickets_conformed('touched_rows') }}
+    counted as (
+        select
+            created_date, agent_id, category, priority, channel, queue,
+            count(*) as ticket_count
+        from keyed
+        group by all
+    ),
+
+    recounted as (
+        select
+            coalesce(counted.created_date, held.created_date) as created_date,
+            coalesce(counted.agent_id, held.agent_id) as agent_id,
+            coalesce(counted.category, held.category) as category,
+            coalesce(counted.priority, held.priority) as priority,
+            coalesce(counted.channel, held.channel) as channel,
+            coalesce(counted.queue, held.queue) as queue
+        from counted
+        full outer join {{ this }} as held on {{ in_ticket_cell('held', 'counted') }}
+        where counted.ticket_count is distinct from held.ticket_count
     )
 
-    select distinct
-        cast(created_at as date) as created_date,
-        agent_id,
-        coalesce(category, 'Unknown') as category,
-        coalesce(priority, 'Unknown') as priority,
-        coalesce(channel, 'Unknown') as channel,
-        coalesce(queue, 'Unknown') as queue
-    from conformed
+    select * from loaded_since
+    union
+    select * from recounted
 {%- endmacro %}
 
 {#- True for a row of `relation` (an alias) in one of the `cells` (an alias): equal keys, a

@@ -5,14 +5,12 @@
     escalation_rate = sum(escalated_ticket_count) / sum(escalation_known_count). The duration
     lists let a selection take exact medians and percentiles too.
     Incremental: a build recomputes only the cells that the tickets loaded since its newest
-    load are in now or were in before (macros/incremental.sql), from every ticket of those
-    cells; the pre-hook deletes those cells first, so a cell a ticket left goes or shrinks. -#}
+    load are in now, and the cells a ticket left (macros/incremental.sql), from every ticket
+    of those cells; the pre-hook deletes those cells first, so a cell a ticket left goes or
+    shrinks. -#}
 -- The macro of the incremental branch keeps its own indentation.
 -- noqa: disable=LT02
 -- depends_on: {{ ref('stg_helpdesk__tickets') }}
--- depends_on: {{ ref('category_taxonomy') }}
--- depends_on: {{ ref('priority_levels') }}
--- depends_on: {{ ref('queue_schedules') }}
 with
 
 {% if is_incremental() -%}
