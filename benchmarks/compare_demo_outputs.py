@@ -117,9 +117,12 @@ class Side:
             if relative.startswith(SKIPPED_FOLDERS) or not path.is_file():
                 continue
             if path.suffix == ".parquet":
-                self.relations[f"file:{relative}"] = (files, f"read_parquet('{path}')")
+                self.relations[f"file:{unversioned(relative)}"] = (
+                    files,
+                    f"read_parquet('{path}')",
+                )
             elif path.suffix == ".csv":
-                self.relations[f"file:{relative}"] = (
+                self.relations[f"file:{unversioned(relative)}"] = (
                     files,
                     f"read_csv('{path}', all_varchar = true, header = true)",
                 )
@@ -129,6 +132,8 @@ class Side:
         found = {}
         for folder in (self.root / "lake" / "reports", self.root / "models"):
             for path in sorted(folder.rglob("*.json")) if folder.exists() else []:
+                if "mlartifacts" in path.parts:  # MLflow's copy of the report, by run uuid
+                    continue
                 found[f"json:{unversioned(path.relative_to(self.root).as_posix())}"] = path
         return found
 
