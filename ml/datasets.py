@@ -298,16 +298,21 @@ def load_labelled_warehouse(
         total = connection.execute(
             f"select count(*) from marts.tickets where {task} is not null"
         ).fetchall()[0][0]
-        # hash(ticket_id) orders rows pseudo-randomly but the same way on every run.
+        # hash(ticket_id) orders rows pseudo-randomly but the same way on every run. The union
+        # is ordered again: its own output order follows DuckDB's threads, and the row order
+        # decides the folds, the holdout and the data hash (the same demo trained other models).
         frame = connection.execute(
             f"""
-            select {columns}, {task} as label from (
-                select * from marts.tickets where {task} is not null
-                order by hash(ticket_id) limit {int(max_rows)}
+            select * from (
+                select {columns}, {task} as label from (
+                    select * from marts.tickets where {task} is not null
+                    order by hash(ticket_id) limit {int(max_rows)}
+                )
+                union
+                select {columns}, {task} as label from marts.tickets
+                where ticket_id in (select ticket_id from corrected_ticket_ids)
             )
-            union
-            select {columns}, {task} as label from marts.tickets
-            where ticket_id in (select ticket_id from corrected_ticket_ids)
+            order by hash(ticket_id), ticket_id
             """
         ).fetchdf()
     finally:
