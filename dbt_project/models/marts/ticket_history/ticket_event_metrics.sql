@@ -1,7 +1,8 @@
-{#- A view over int_ticket_event_metrics (incremental per load): an open period counts up to
-    the newest event in the warehouse, swapped in when read, so a load leaves the stored rows
-    of the tickets it did not touch as they are; tickets of the ticket export without events
-    get a row whose event metrics are null, with the reason. -#}
+{#- Re-derived on each build from int_ticket_event_metrics (incremental per load) by a
+    projection: an open period counts up to the newest event in the warehouse, swapped in
+    here, so a load leaves the stored rows of the tickets it did not touch as they are;
+    tickets of the ticket export without events get a row whose event metrics are null,
+    with the reason. -#}
 
 with
 
