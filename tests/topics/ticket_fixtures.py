@@ -116,7 +116,13 @@ def make_tickets(per_topic: int = 40, seed: int = 3) -> pd.DataFrame:
 
 
 def write_tickets(settings: Settings, tickets: pd.DataFrame) -> None:
-    """(Re)create marts.tickets in the settings' warehouse from a DataFrame."""
+    """(Re)create marts.tickets in the settings' warehouse from a DataFrame.
+
+    The real mart carries each row's load time, which the incremental graph marts read
+    as their watermark; frames without it get one fixed load time.
+    """
+    if "_loaded_at" not in tickets.columns:
+        tickets = tickets.assign(_loaded_at=pd.Timestamp("2025-03-20 00:00:00"))
     with open_warehouse(settings) as connection:
         connection.execute("create schema if not exists marts")
         connection.register("frame", tickets)
