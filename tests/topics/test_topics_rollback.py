@@ -45,8 +45,11 @@ def test_rollback_brings_back_the_previous_topic_model(tmp_path):
     again = run(models)
     assert again.exit_code == 0, again.output
     assert TopicModel.current(models, MODEL).topic_ids == [0, 1, 2]
-    first_only = run(models)
-    assert first_only.exit_code == 1 and "no earlier model" in first_only.output
+
+    alone = tmp_path / "alone"
+    fitted(0, [0, 1, 2]).register(alone, MODEL, {})
+    nothing_earlier = run(alone)
+    assert nothing_earlier.exit_code == 1 and "no earlier model" in nothing_earlier.output
 
 
 def test_rollback_to_a_named_version_and_bad_names(tmp_path):
