@@ -7,8 +7,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from supportlake.build_plan import BuildPlan, record_successful_build
+from supportlake.console import console
 from supportlake.settings import Settings
-from supportlake.transform import WITHOUT_UNIT_TESTS, DbtResult, run_dbt
+from supportlake.transform import WITHOUT_UNIT_TESTS, DbtError, DbtResult, run_dbt
+
+# dbt's message when an incremental model's new columns differ from its existing table.
+OUT_OF_SYNC = "schemas on this incremental model are out of sync"
 
 
 def run_build(
@@ -36,9 +40,30 @@ def run_build(
         args += WITHOUT_UNIT_TESTS
     if fail_on_quality:
         args += ["--vars", "{quality_severity: error}"]
-    if full_refresh or (plan is not None and plan.full_refresh):
+    refresh = full_refresh or (plan is not None and plan.full_refresh)
+    if refresh:
         args.append("--full-refresh")
-    result = run_dbt(args, settings, raise_on_failure=raise_on_failure, progress=progress)
+    result = run_dbt(
+        args, settings, raise_on_failure=refresh and raise_on_failure, progress=progress
+    )
+    if not result.success and not refresh and _out_of_sync_models(result):
+        # An incremental mart built by an older version lacks a column this one adds: dbt
+        # refuses to append (on_schema_change: fail), so rebuild them from every row, once.
+        console.print(
+            "[yellow]incremental marts built before their columns changed[/] "
+            f"({', '.join(_out_of_sync_models(result))}): rebuilding everything from every row "
+            "(--full-refresh), once",
+            soft_wrap=True,
+        )
+        args.append("--full-refresh")
+        result = run_dbt(args, settings, raise_on_failure=raise_on_failure, progress=progress)
+    elif raise_on_failure and not result.success:
+        raise DbtError(f"dbt {result.command} failed:\n" + "\n".join(result.failures))
     if result.success and plan is not None:
         record_successful_build(settings, plan)
     return result
+
+
+def _out_of_sync_models(result: DbtResult) -> list[str]:
+    """The incremental models dbt refused to append to because their columns changed."""
+    return [failure.split(":", 1)[0] for failure in result.failures if OUT_OF_SYNC in failure]

@@ -1,7 +1,8 @@
 {#- The newest _loaded_at an incremental model holds, as a timestamp literal (read when the
     model is compiled, so the filter it goes into can skip old row groups); a timestamp before
     every load when the model is empty, or when its table has no _loaded_at (built before the
-    model was incremental: on_schema_change: fail then asks for one `--full-refresh`). -#}
+    model was incremental: on_schema_change: fail stops it, and `supportlake build` then
+    rebuilds with --full-refresh, once: supportlake/build_runner.py). -#}
 {% macro newest_loaded_at(relation) -%}
     {%- set newest = none -%}
     {%- if execute -%}
