@@ -102,7 +102,7 @@ def ensure_models(models_dir: Path, tickets: pd.DataFrame) -> dict[str, str]:
     """The registry's current models, or quick ones trained here on generated tickets."""
     from ml import registry
     from ml.datasets import LabelledData, TextSpec, finish_labels
-    from ml.training import TrainingOptions, build_metadata, fit_task
+    from ml.training import TrainingOptions, fit_task, save_as_current
 
     versions = {}
     for task in ("priority", "category"):
@@ -116,11 +116,7 @@ def ensure_models(models_dir: Path, tickets: pd.DataFrame) -> dict[str, str]:
         spec = TextSpec(("subject", "message"), task)
         data = finish_labels(LabelledData(frame, "bench:generated", spec, len(frame)))
         outcome = fit_task(data, TrainingOptions(task=task, quick=True, folds=3, zero_shot=False))
-        content_hash = registry.data_hash(data.frame)
-        version = registry.new_version(task, content_hash, models_dir)
-        metadata = build_metadata(outcome, version, content_hash)
-        registry.save_model(models_dir, task, version, outcome.pipeline, metadata)
-        registry.set_current(models_dir, task, version)
+        version = save_as_current(outcome, models_dir)
         versions[task] = version
         print(f"trained {version} on {len(data.frame):,} generated tickets", flush=True)
     return versions

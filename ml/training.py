@@ -968,6 +968,17 @@ def save_run(
     )
 
 
+def save_as_current(outcome: TrainingOutcome, models_dir: Path) -> str:
+    """Save a fitted model as the task's new current version, without a report or an
+    ml.model_runs row: for test fixtures and benchmarks that only need a model to serve."""
+    content_hash = registry.data_hash(outcome.data.frame)
+    version = registry.new_version(outcome.task, content_hash, models_dir)
+    metadata = build_metadata(outcome, version, content_hash)
+    registry.save_model(models_dir, outcome.task, version, outcome.pipeline, metadata)
+    registry.set_current(models_dir, outcome.task, version)
+    return version
+
+
 def record_run(connection: duckdb.DuckDBPyConnection, run: TrainingRun) -> None:
     """Add the run's ml.model_runs row."""
     registry.record_model_run(connection, run.model_run)

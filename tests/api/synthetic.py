@@ -8,9 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ml import registry
 from ml.datasets import LabelledData, TextSpec, finish_labels
-from ml.training import TrainingOptions, build_metadata, fit_task
+from ml.training import TrainingOptions, fit_task, save_as_current
 
 CATEGORY_TEXT = {
     "Billing": ["I was charged twice on my invoice", "please refund the duplicate payment"],
@@ -74,11 +73,5 @@ def train_registry(models_dir: Path, frame: pd.DataFrame | None = None) -> dict[
             min_class_rows=5,
             families=("linear_svm", "naive_bayes", "logistic_regression"),
         )
-        outcome = fit_task(data, options)
-        content_hash = registry.data_hash(data.frame)
-        version = registry.new_version(task, content_hash, models_dir)
-        metadata = build_metadata(outcome, version, content_hash)
-        registry.save_model(models_dir, task, version, outcome.pipeline, metadata)
-        registry.set_current(models_dir, task, version)
-        versions[task] = version
+        versions[task] = save_as_current(fit_task(data, options), models_dir)
     return versions
