@@ -21,7 +21,12 @@ def build_report_warehouse(tickets: pd.DataFrame, root: Path, *, then: str = "")
     with duckdb.connect(str(settings.warehouse)) as connection:
         connection.execute("create schema marts; create schema ml")
         connection.register("frame", tickets)
-        connection.execute("create table marts.tickets as select * from frame")
+        # marts.tickets carries each row's load time: the measures mart is incremental and
+        # reads it as its watermark
+        connection.execute(
+            "create table marts.tickets as "
+            "select *, timestamp '2025-03-20' as _loaded_at from frame"
+        )
         if then:
             connection.execute(then)
     run_dbt(

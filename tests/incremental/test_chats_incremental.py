@@ -11,10 +11,9 @@ from pathlib import Path
 
 from supportlake.build_plan import plan_build
 from supportlake.build_runner import run_build
-from supportlake.ingest import ingest_path
 from supportlake.settings import Settings
 from supportlake.transform import run_dbt
-from supportlake.warehouse import open_warehouse
+from tests.incremental.marts import ingest_or_fail, snapshot_marts
 
 LANDING = Path(__file__).resolve().parents[1] / "fixtures" / "landing"
 CHAT_MODELS = (
@@ -46,30 +45,6 @@ def _split(source: Path, first: Path, second: Path) -> None:
         path.write_text(text.getvalue(), encoding="utf-8")
 
 
-def _ingest(settings: Settings, folder: Path) -> None:
-    summary = ingest_path(folder, settings=settings)
-    assert not summary.with_status("failed"), [r.message for r in summary.with_status("failed")]
-
-
-def _rounded(row: tuple) -> tuple:
-    # float sums follow DuckDB's thread order in the last bit: 12 significant digits
-    return tuple(float(f"{value:.12g}") if isinstance(value, float) else value for value in row)
-
-
-def _snapshot(settings: Settings) -> dict[str, list[tuple]]:
-    with open_warehouse(settings, read_only=True) as connection:
-        return {
-            mart: sorted(
-                (
-                    _rounded(row)
-                    for row in connection.execute(f"select * from marts.{mart}").fetchall()
-                ),
-                key=repr,
-            )
-            for mart in CHAT_MARTS
-        }
-
-
 def test_a_planned_build_after_a_second_chat_load_equals_a_full_refresh(tmp_path, monkeypatch):
     # only the tests whose models are all selected: this warehouse holds the chat models only
     monkeypatch.setenv("DBT_INDIRECT_SELECTION", "cautious")
@@ -86,15 +61,15 @@ def test_a_planned_build_after_a_second_chat_load_equals_a_full_refresh(tmp_path
         second / "tweets" / "b.csv",
     )
 
-    _ingest(settings, first)
+    ingest_or_fail(settings, first)
     assert run_build(settings, plan_build(settings), select=CHAT_MODELS).success
-    _ingest(settings, second)
+    ingest_or_fail(settings, second)
     plan = plan_build(settings)
     assert plan.select and sorted(plan.sources) == ["chats", "tweets"], plan.reason
     assert run_build(settings, plan).success
-    planned = _snapshot(settings)
+    planned = snapshot_marts(settings, CHAT_MARTS)
     assert planned["chat_reconciliation"], "the reconciliation covers the loads"
     assert any(row for row in planned["chat_sessions"]), "the chats reached the marts"
 
     run_dbt(["run", "--full-refresh", "--select", CHAT_MODELS], settings)
-    assert _snapshot(settings) == planned
+    assert snapshot_marts(settings, CHAT_MARTS) == planned

@@ -11,10 +11,10 @@ import pytest
 
 from supportlake.generate.ticket_events import generate_ticket_events
 from supportlake.generate.tickets import generate_tickets
-from supportlake.ingest import ingest_path
 from supportlake.settings import Settings
 from supportlake.transform import dbt_target_path, run_dbt
 from supportlake.warehouse import open_warehouse
+from tests.incremental.marts import ingest_or_fail, snapshot_marts
 
 SELECTION = ["--selector", "ticket_history"]
 HISTORY_MARTS = (
@@ -27,31 +27,6 @@ HISTORY_MARTS = (
     "ticket_history_agents",
     "ticket_event_load_reconciliations",
 )
-
-
-def _ingest(settings: Settings, path: Path, source: str) -> None:
-    summary = ingest_path(path, settings=settings, source=source)
-    assert not summary.with_status("failed"), [r.message for r in summary.with_status("failed")]
-
-
-def _rounded(row: tuple) -> tuple:
-    # A sum over many rows is a float whose last bit follows DuckDB's thread order: equal to
-    # 12 significant digits is equal (as in test_tickets_incremental).
-    return tuple(float(f"{value:.12g}") if isinstance(value, float) else value for value in row)
-
-
-def _snapshot(settings: Settings) -> dict[str, list[tuple]]:
-    with open_warehouse(settings, read_only=True) as connection:
-        return {
-            mart: sorted(
-                (
-                    _rounded(row)
-                    for row in connection.execute(f"select * from marts.{mart}").fetchall()
-                ),
-                key=repr,
-            )
-            for mart in HISTORY_MARTS
-        }
 
 
 def _write(path: Path, events: list[dict]) -> Path:
@@ -82,8 +57,8 @@ def batches(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, list[Pa
         _write(root / "exports" / name / f"events-{name}.jsonl", batch)
         for name, batch in (("first", first), ("second", second), ("third", third))
     ]
-    _ingest(settings, root / "tickets", "tickets")
-    _ingest(settings, paths[0], "ticket_events")
+    ingest_or_fail(settings, root / "tickets", "tickets")
+    ingest_or_fail(settings, paths[0], "ticket_events")
     run_dbt(["build", *SELECTION, "--exclude-resource-type", "unit_test"], settings)
     third_tickets = {event["ticket_id"] for event in third}
     return settings, paths[1:], third_tickets
@@ -104,13 +79,13 @@ def _changed_at(settings: Settings) -> dict[str, object]:
 
 def test_incremental_history_builds_equal_a_full_refresh(batches):
     settings, (second, third), third_tickets = batches
-    _ingest(settings, second, "ticket_events")
+    ingest_or_fail(settings, second, "ticket_events")
     run_dbt(["run", *SELECTION], settings)
     before_third = _changed_at(settings)
-    _ingest(settings, third, "ticket_events")
+    ingest_or_fail(settings, third, "ticket_events")
     run_dbt(["run", *SELECTION], settings)
     after_third = _changed_at(settings)
-    incremental = _snapshot(settings)
+    incremental = snapshot_marts(settings, HISTORY_MARTS)
 
     # the last build conformed again only the tickets of the new export's events
     compiled = dbt_target_path(settings) / "compiled"
@@ -141,7 +116,7 @@ def test_incremental_history_builds_equal_a_full_refresh(batches):
     assert untouched_open
 
     run_dbt(["run", "--full-refresh", *SELECTION], settings)
-    refreshed = _snapshot(settings)
+    refreshed = snapshot_marts(settings, HISTORY_MARTS)
     for mart in HISTORY_MARTS:
         assert incremental[mart], mart
         assert refreshed[mart] == incremental[mart], mart

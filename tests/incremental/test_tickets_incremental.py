@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from supportlake.ingest import ingest_path
 from supportlake.settings import Settings
 from supportlake.transform import dbt_target_path, run_dbt
 from supportlake.warehouse import open_warehouse
+from tests.incremental.marts import ingest_or_fail, snapshot_marts
 
 TICKETS = Path(__file__).resolve().parents[1] / "fixtures" / "landing" / "tickets"
 # the ticket marts and roll-ups, and the ticket graph built from them, with what they read
@@ -59,31 +59,6 @@ TICKET_MARTS = (
 )
 
 
-def _ingest(settings: Settings, path: Path) -> None:
-    summary = ingest_path(path, settings=settings, source="tickets")
-    assert not summary.with_status("failed"), [r.message for r in summary.with_status("failed")]
-
-
-def _rounded(row: tuple) -> tuple:
-    # A mean over many groups is a float sum whose last bit depends on the order DuckDB's
-    # threads add the groups in: equal to 12 significant digits is equal.
-    return tuple(float(f"{value:.12g}") if isinstance(value, float) else value for value in row)
-
-
-def _snapshot(settings: Settings) -> dict[str, list[tuple]]:
-    with open_warehouse(settings, read_only=True) as connection:
-        return {
-            mart: sorted(
-                (
-                    _rounded(row)
-                    for row in connection.execute(f"select * from marts.{mart}").fetchall()
-                ),
-                key=repr,
-            )
-            for mart in TICKET_MARTS
-        }
-
-
 @pytest.fixture(scope="module")
 def loads(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, list[Path]]:
     """A warehouse built after a first load; the two later loads' folders, not yet ingested."""
@@ -98,7 +73,7 @@ def loads(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, list[Path
     shutil.copy(TICKETS / "2024-06_helpdesk_export_reexport.csv", second)
     (third / "2024-07_later_export.csv").write_text(LATER_LOAD, encoding="utf-8")
     (fourth / "2024-06_late_copy.csv").write_text(OLDER_COPY, encoding="utf-8")
-    _ingest(settings, first)
+    ingest_or_fail(settings, first, "tickets")
     # seeds, models and data tests once; the later builds are `dbt run` (models only): the
     # test is about the rows, and each build's data tests would cost seconds each
     run_dbt(["build", *SELECTION, "--exclude-resource-type", "unit_test"], settings)
@@ -108,9 +83,9 @@ def loads(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, list[Path
 def test_incremental_builds_equal_a_full_refresh(loads):
     settings, later_loads = loads
     for folder in later_loads:
-        _ingest(settings, folder)
+        ingest_or_fail(settings, folder, "tickets")
         run_dbt(["run", *SELECTION], settings)
-    incremental = _snapshot(settings)
+    incremental = snapshot_marts(settings, TICKET_MARTS)
     # the last build decided again only the tickets of the new load, not every ticket
     compiled = dbt_target_path(settings) / "compiled"
     ran = next(compiled.glob("**/marts/tickets/tickets.sql")).read_text()
@@ -120,7 +95,7 @@ def test_incremental_builds_equal_a_full_refresh(loads):
     ran = next(compiled.glob("**/marts/tickets/agg_ticket_measures_daily.sql")).read_text()
     assert "touched_cells" in ran and "_loaded_at >" in ran
     run_dbt(["run", "--full-refresh", *SELECTION], settings)
-    assert _snapshot(settings) == incremental
+    assert snapshot_marts(settings, TICKET_MARTS) == incremental
     with open_warehouse(settings, read_only=True) as connection:
         newest = dict(
             connection.execute(
