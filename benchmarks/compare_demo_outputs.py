@@ -122,9 +122,11 @@ class Side:
                     f"read_parquet('{path}')",
                 )
             elif path.suffix == ".csv":
+                # typed, so that a float column compares to 12 significant digits like the
+                # tables (a CSV's float text carries the summation order's last bits)
                 self.relations[f"file:{unversioned(relative)}"] = (
                     files,
-                    f"read_csv('{path}', all_varchar = true, header = true)",
+                    f"read_csv('{path}', header = true)",
                 )
 
     def json_files(self) -> dict[str, Path]:

@@ -112,7 +112,7 @@ def plan_minibatches(texts: int) -> tuple[int, int]:
     return size, epochs
 
 
-def _stage_text_weights(connection: duckdb.DuckDBPyConnection, embedding_model: str) -> int:
+def stage_text_weights(connection: duckdb.DuckDBPyConnection, embedding_model: str) -> int:
     # Identical texts are one embedding but many tickets: weight them by their ticket count.
     connection.execute(
         """
@@ -138,6 +138,9 @@ def stream_embeddings(
         from ml.ticket_embeddings as embeddings
         inner join clustered_texts as texts on embeddings.text_hash = texts.text_hash
         where embeddings.embedding_model = $model
+        -- One order on every run: a join's output follows DuckDB's threads, and the order
+        -- decides the minibatches, so without it two fits of the same data differ.
+        order by embeddings.text_hash
         """,
         params={"model": embedding_model},
     ).to_arrow_reader(rows)
@@ -660,7 +663,7 @@ def cluster_tickets(
     """
     started = time.perf_counter()
     ensure_topic_tables(connection)
-    texts = _stage_text_weights(connection, embedding_model)
+    texts = stage_text_weights(connection, embedding_model)
     minibatch_size, planned_epochs = plan_minibatches(texts)
     epochs = epochs or planned_epochs
     previous = TopicModel.current(models_dir, embedding_model)

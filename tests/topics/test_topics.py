@@ -11,12 +11,15 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 from sklearn.metrics.cluster import contingency_matrix
 
 from ml.embedding_backends import MODEL_NAME
+from ml.embeddings import ensure_embedding_tables
 from ml.topics import (
     adjusted_rand_from_contingency,
     class_tfidf_terms,
     cluster_tickets,
     fit_clusters,
     normalized_mutual_info_from_contingency,
+    stage_text_weights,
+    stream_embeddings,
 )
 from supportlake.warehouse import open_warehouse
 from tests.topics.ticket_fixtures import dominant_cluster
@@ -51,6 +54,41 @@ def test_partial_fit_over_partitions_finds_the_clusters_whatever_the_partition_s
     # Same data, same seed, same partitions: the same assignment, ticket for ticket.
     again = fit_clusters(partitions(vectors, 500), n_clusters=8, minibatch_size=256, epochs=2)
     assert np.array_equal(again.predict(vectors), small_labels)
+
+
+def test_embeddings_stream_in_one_order_whatever_order_they_were_written_in():
+    # The stream's order decides k-means' minibatches: two warehouses holding the same
+    # embeddings, written in opposite orders, must give the same fit.
+    vectors, _ = blobs(3_000)
+    hashes = [f"{index:040x}" for index in range(len(vectors))]
+    streamed = []
+    for order in (range(len(vectors)), reversed(range(len(vectors)))):
+        connection = duckdb.connect()
+        ensure_embedding_tables(connection)
+        rows = list(order)
+        connection.execute(
+            "insert into ml.ticket_text_hashes "
+            "select unnest($hashes), unnest($hashes), current_timestamp",
+            {"hashes": [hashes[row] for row in rows]},
+        )
+        connection.execute(
+            "insert into ml.ticket_embeddings select unnest($hashes), $model, "
+            f"unnest($vectors)::float[{vectors.shape[1]}], current_timestamp",
+            {
+                "hashes": [hashes[row] for row in rows],
+                "model": MODEL_NAME,
+                "vectors": vectors[rows].tolist(),
+            },
+        )
+        stage_text_weights(connection, MODEL_NAME)
+        streamed.append(
+            [
+                hash_
+                for batch, _, _ in stream_embeddings(connection, MODEL_NAME, rows=1_000)
+                for hash_ in batch.to_pylist()
+            ]
+        )
+    assert streamed[0] == streamed[1] == sorted(hashes)
 
 
 def test_fit_refuses_fewer_texts_than_clusters():
