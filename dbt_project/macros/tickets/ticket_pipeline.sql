@@ -229,23 +229,24 @@ targets as (
     inner join priority_levels on sla_targets.priority = priority_levels.priority
 ),
 
-measured as (
+business_clock as (
     -- Business minutes between two timestamps = odometer(later) - odometer(earlier) on the
     -- schedule of the ticket's queue, each odometer read from the opening window ASOF-joined
     -- on it (the latest that opened by then): the history marts' calendar, in the schedule's
-    -- own time zone, so a window may cross UTC midnight (a Tokyo morning).
+    -- own time zone, so a window may cross UTC midnight (a Tokyo morning). The ASOF joins
+    -- carry only the key and the three times: with every ticket column as their payload they
+    -- cost 2.6x as much (measured on 1.4M tickets, same rows out).
     select
-        tickets.*,
-        targets.first_response_target_minutes,
-        targets.resolution_target_minutes,
+        tickets.ticket_id,
         {{ schedule_odometer('tickets.first_response_at', 'response_window') }}
         - {{ schedule_odometer('tickets.created_at', 'created_window') }}
             as business_first_response_minutes,
         {{ schedule_odometer('tickets.resolved_at', 'resolved_window') }}
         - {{ schedule_odometer('tickets.created_at', 'created_window') }}
             as business_resolution_minutes
-    from tickets
-    left join targets on tickets.priority_rank = targets.priority_rank
+    from (
+        select ticket_id, schedule, created_at, first_response_at, resolved_at from tickets
+    ) as tickets
     asof left join schedule_windows as created_window
         on
             tickets.schedule = created_window.schedule
@@ -258,6 +259,20 @@ measured as (
         on
             tickets.schedule = resolved_window.schedule
             and tickets.resolved_at >= resolved_window.window_start
+),
+
+measured as (
+    -- One row per ticket (ticket_id is unique after deduplication), so the join adds columns
+    -- and never rows.
+    select
+        tickets.*,
+        targets.first_response_target_minutes,
+        targets.resolution_target_minutes,
+        business_clock.business_first_response_minutes,
+        business_clock.business_resolution_minutes
+    from tickets
+    left join targets on tickets.priority_rank = targets.priority_rank
+    left join business_clock on tickets.ticket_id = business_clock.ticket_id
 ),
 
 evaluated as (
