@@ -138,8 +138,9 @@ def stream_embeddings(
         from ml.ticket_embeddings as embeddings
         inner join clustered_texts as texts on embeddings.text_hash = texts.text_hash
         where embeddings.embedding_model = $model
-        -- One order on every run: a join's output follows DuckDB's threads, and the order
-        -- decides the minibatches, so without it two fits of the same data differ.
+        -- One order on every run: without it the rows come in the order the embeddings were
+        -- written (and threads returned them), and the order decides the minibatches, so two
+        -- warehouses holding the same embeddings gave different topics.
         order by embeddings.text_hash
         """,
         params={"model": embedding_model},
