@@ -44,7 +44,8 @@ ROOT = Path(__file__).resolve().parents[1]
 VOLATILE = re.compile(
     r"^(load_id|run_id|.*_run_id|model_version|version|.*_version|code_version|invocation_id"
     r"|loaded_at|_loaded_at|trained_at|scored_at|predicted_at|built_at|generated_at|embedded_at"
-    r"|clustered_at|fitted_at|hashed_at|published_at|exported_at|refreshed_at|computed_at|indexed_at|run_at"
+    r"|clustered_at|fitted_at|hashed_at|published_at|exported_at|refreshed_at|computed_at"
+    r"|indexed_at|run_at"
     r"|started_at|finished_at|ended_at|dbt_.*|_dbt_.*|.*_seconds|seconds|training_seconds"
     r"|model_path|report_path|report|path|.*_path|data_hash|model_hash)$"
 )

@@ -16,6 +16,7 @@ from supportlake.ingest import ingest_path
 from supportlake.settings import Settings
 from supportlake.transform import WITHOUT_UNIT_TESTS, run_dbt
 from supportlake.warehouse import open_warehouse
+from tests.rows import rounded_rows
 
 LANDING = Path(__file__).resolve().parents[1] / "fixtures" / "landing"
 SUPPORTLAKE = Path(sys.executable).parent / "supportlake"
@@ -70,17 +71,6 @@ def ducklake(tmp_path_factory, single_file: Settings, new_postgres_catalog) -> S
         connection.execute("detach single_file")
     run_dbt(["build", *WITHOUT_UNIT_TESTS], settings)
     return settings
-
-
-def rounded_rows(connection, relation: str) -> list[tuple]:
-    """The rows with floats to 12 significant digits: a mean over many groups is a float sum
-    whose last bit depends on the order DuckDB's threads add the groups in."""
-    rows = connection.execute(f"from {relation}").fetchall()
-    rounded = (
-        tuple(float(f"{value:.12g}") if isinstance(value, float) else value for value in row)
-        for row in rows
-    )
-    return sorted(rounded, key=repr)
 
 
 def test_the_ducklake_build_gives_the_single_file_marts_row_for_row(single_file, ducklake):

@@ -6,12 +6,13 @@ import json
 
 import duckdb
 import numpy as np
+import pyarrow as pa
 import pytest
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 from sklearn.metrics.cluster import contingency_matrix
 
 from ml.embedding_backends import MODEL_NAME
-from ml.embeddings import ensure_embedding_tables
+from ml.embeddings import ensure_embedding_tables, write_embeddings
 from ml.topics import (
     adjusted_rand_from_contingency,
     class_tfidf_terms,
@@ -66,20 +67,13 @@ def test_embeddings_stream_in_one_order_whatever_order_they_were_written_in():
         connection = duckdb.connect()
         ensure_embedding_tables(connection)
         rows = list(order)
+        written = [hashes[row] for row in rows]
         connection.execute(
             "insert into ml.ticket_text_hashes "
             "select unnest($hashes), unnest($hashes), current_timestamp",
-            {"hashes": [hashes[row] for row in rows]},
+            {"hashes": written},
         )
-        connection.execute(
-            "insert into ml.ticket_embeddings select unnest($hashes), $model, "
-            f"unnest($vectors)::float[{vectors.shape[1]}], current_timestamp",
-            {
-                "hashes": [hashes[row] for row in rows],
-                "model": MODEL_NAME,
-                "vectors": vectors[rows].tolist(),
-            },
-        )
+        write_embeddings(connection, pa.array(written), vectors[rows], MODEL_NAME)
         stage_text_weights(connection, MODEL_NAME)
         streamed.append(
             [
