@@ -234,8 +234,9 @@ business_clock as (
     -- schedule of the ticket's queue, each odometer read from the opening window ASOF-joined
     -- on it (the latest that opened by then): the history marts' calendar, in the schedule's
     -- own time zone, so a window may cross UTC midnight (a Tokyo morning). The ASOF joins
-    -- carry only the key and the three times: with every ticket column as their payload they
-    -- cost 2.6x as much (measured on 1.4M tickets, same rows out).
+    -- carry only the key and the three times: with every ticket column as their payload,
+    -- marts.tickets took 174 s of a 10M-ticket full refresh, 137 s without (bench_speed.py,
+    -- docs/benchmarks.md).
     select
         tickets.ticket_id,
         {{ schedule_odometer('tickets.first_response_at', 'response_window') }}
