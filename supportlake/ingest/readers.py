@@ -22,6 +22,7 @@ import duckdb
 
 from supportlake.encoding import EncodingProblem, detect
 from supportlake.extensions import load_extension
+from supportlake.ingest.lines import numbered_lines
 from supportlake.ingest.records import RecordScan, scan_csv
 from supportlake.mapping import ColumnPlan, SourceMapping
 from supportlake.sources import LINEAGE_COLUMNS, Source
@@ -409,40 +410,32 @@ class JsonReader(Reader):
             raise ReadError(f"not a valid JSON array (truncated?): {first_line}") from None
 
     def _stage_lines(self) -> None:
-        path = literal(str(self.path))
-        lines = _numbered_lines("string_split(content, E'\\n')", f"read_text({path})")
-        try:
-            self._create_lines_table(f"""
-                select record_number, if(suffix(line, E'\\r'), line[:-2], line) as raw_text,
-                    false as bad_bytes
-                from ({lines})""")
-        except duckdb.InvalidInputException:
-            # Not valid UTF-8 somewhere: split the bytes escaped as text (\xNN) and decode line
-            # by line, so that only the bad lines are quarantined, with their bytes visible.
-            split = (
-                "string_split(regexp_replace(content::varchar, "
-                "'\\\\x0D(\\\\x0A|$)', '\\1', 'g'), '\\x0A')"
-            )
+        """One staged record per line, read in blocks (supportlake/ingest/lines.py), so a
+        JSON-lines file of any size stays within memory."""
+        self.connection.execute(
+            f"create temp table {self.staged} "
+            "(record_number bigint, raw_text varchar, reason varchar)"
+        )
+        for batch in numbered_lines(self.path):
+            self.connection.register("json_lines_batch", batch)
             try:
-                self._create_lines_table(f"""
-                    select record_number,
-                        coalesce(try(decode(line::blob)), line) as raw_text,
-                        try(decode(line::blob)) is null as bad_bytes
-                    from ({_numbered_lines(split, f"read_blob({path})")})""")
-            except duckdb.IOException:
-                raise
-            except duckdb.Error as error:
-                raise ReadError(f"cannot split into lines: {error}") from None
+                self._stage_batch("json_lines_batch")
+            finally:
+                self.connection.unregister("json_lines_batch")
 
-    def _create_lines_table(self, lines: str) -> None:
+    def _stage_batch(self, batch: str) -> None:
         # chr(65279) is a byte-order mark some Windows tools put before the first line.
         self.connection.execute(f"""
-            create temp table {self.staged} as
+            insert into {self.staged}
             with lines as (
                 select record_number, bad_bytes,
-                    case when record_number = 1 then ltrim(raw_text, chr(65279))
-                        else raw_text end as raw_text
-                from ({lines})
+                    case when record_number = 1 then ltrim(text, chr(65279)) else text end
+                        as raw_text
+                from (
+                    select record_number, bad_bytes,
+                        if(suffix(raw_text, E'\\r'), raw_text[:-2], raw_text) as text
+                    from {batch}
+                )
             )
             select record_number, raw_text,
                 case
@@ -453,8 +446,7 @@ class JsonReader(Reader):
                 end as reason
             from lines
             -- blank lines are no records; trim only the short lines that might be blank
-            where raw_text <> '' and (length(raw_text) > 32 or trim(raw_text) <> '')
-            order by record_number""")
+            where raw_text <> '' and (length(raw_text) > 32 or trim(raw_text) <> '')""")
 
     def _describe_staged(self) -> tuple[int, list[str]]:
         """Record count, and the keys of all objects in order of first appearance."""
@@ -499,14 +491,6 @@ class JsonReader(Reader):
 
     def cleanup(self) -> None:
         self.connection.execute(f"drop table if exists {self.staged}")
-
-
-def _numbered_lines(split: str, relation: str) -> str:
-    """(line, record_number) rows; two unnests in one select zip, so nothing repeats the
-    file's content per line (a lateral unnest did, and ran out of memory on 30 MB)."""
-    return f"""
-        select unnest(lines) as line, unnest(range(1, len(lines) + 1)) as record_number
-        from (select {split} as lines from {relation})"""
 
 
 def _json_path(key: str) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from supportlake.generate.ticket_events import generate_ticket_events
@@ -77,14 +78,107 @@ def _changed_at(settings: Settings) -> dict[str, object]:
         }
 
 
+def _later_ticket_export(settings: Settings, root: Path) -> tuple[Path, set[str]]:
+    """A later ticket export: 10 tickets that have events come again with another priority
+    and a newer updated_at (their SLA policies change), and 10 new tickets without events."""
+    later = root / "exports" / "tickets-later" / "tickets-later.parquet"
+    later.parent.mkdir(parents=True, exist_ok=True)
+    with open_warehouse(settings, read_only=True) as connection:
+        history = [
+            ticket
+            for (ticket,) in connection.execute(
+                "select ticket_id from intermediate.int_ticket_event_metrics "
+                "where ticket_id in (select ticket_id from marts.tickets) order by 1 limit 10"
+            ).fetchall()
+        ]
+    parts = str(root / "tickets" / "*.parquet")
+    with duckdb.connect() as scratch:
+        scratch.execute(
+            f"""copy (
+                select * replace (
+                    case when priority = 'Low' then 'Urgent' else 'Low' end as priority,
+                    strftime(
+                        (select max(updated_at::timestamp) from read_parquet('{parts}'))
+                        + interval 1 hour, '%Y-%m-%d %H:%M:%S'
+                    ) as updated_at
+                ) from read_parquet('{parts}') where list_contains($history, ticket_id)
+                union all by name
+                select * from (
+                    select * replace (ticket_id || '-NEW' as ticket_id)
+                    from read_parquet('{parts}') order by ticket_id limit 10
+                )
+            ) to '{later}' (format parquet)""",
+            {"history": history},
+        )
+    return later, set(history)
+
+
+def _mark_stored_rows(settings: Settings) -> None:
+    """Tag every stored row of the incremental marts; a row the next build writes again
+    loses its tag."""
+    with open_warehouse(settings) as connection:
+        connection.execute("update marts.ticket_sla_events set policy = policy || '*'")
+        connection.execute(
+            "update marts.ticket_event_metrics "
+            "set missing_metrics_reason = coalesce(missing_metrics_reason, '') || '*'"
+        )
+
+
+def _rewritten_and_kept(settings: Settings, mart: str, column: str) -> tuple[set, set]:
+    """Tickets whose rows the build wrote again, and tickets it kept; then drops the tags."""
+    with open_warehouse(settings) as connection:
+        rows = connection.execute(
+            f"select ticket_id, bool_and(suffix({column}, '*')) from marts.{mart} group by 1"
+        ).fetchall()
+        connection.execute(
+            f"update marts.{mart} set {column} = nullif({column}[:-2], '') "
+            f"where suffix({column}, '*')"
+        )
+    return {ticket for ticket, kept in rows if not kept}, {ticket for ticket, kept in rows if kept}
+
+
+def _running_clocks(settings: Settings) -> set[str]:
+    with open_warehouse(settings, read_only=True) as connection:
+        return {
+            ticket
+            for (ticket,) in connection.execute(
+                "select ticket_id from intermediate.int_ticket_event_metrics where "
+                "coalesce(current_status, '') not in ('Resolved', 'Closed') or "
+                "(current_unassigned_calendar_minutes is not null and first_solved_at is null)"
+            ).fetchall()
+        }
+
+
 def test_incremental_history_builds_equal_a_full_refresh(batches):
     settings, (second, third), third_tickets = batches
     ingest_or_fail(settings, second, "ticket_events")
     run_dbt(["run", *SELECTION], settings)
+    # a later ticket export: new priorities for tickets with events, new tickets without
+    later_tickets, reprioritized = _later_ticket_export(settings, second.parents[2])
+    ingest_or_fail(settings, later_tickets, "tickets")
+    _mark_stored_rows(settings)
+    run_dbt(["run", *SELECTION], settings)
+    rewritten, _ = _rewritten_and_kept(settings, "ticket_sla_events", "policy")
+    assert reprioritized & rewritten  # their SLA rows follow the new priority
+    assert rewritten <= reprioritized | _running_clocks(settings)
+    rewritten, _ = _rewritten_and_kept(settings, "ticket_event_metrics", "missing_metrics_reason")
+    new_tickets = {ticket for ticket in rewritten if ticket.endswith("-NEW")}
+    assert len(new_tickets) == 10  # a row each, without event metrics
+    assert rewritten <= reprioritized | new_tickets | _running_clocks(settings)
     before_third = _changed_at(settings)
+    _mark_stored_rows(settings)
     ingest_or_fail(settings, third, "ticket_events")
     run_dbt(["run", *SELECTION], settings)
     after_third = _changed_at(settings)
+    for mart, column in (
+        ("ticket_sla_events", "policy"),
+        ("ticket_event_metrics", "missing_metrics_reason"),
+    ):
+        # the last build wrote again only the new export's tickets and those whose clock
+        # runs up to the newest event; every solved ticket it did not touch kept its rows
+        rewritten, kept = _rewritten_and_kept(settings, mart, column)
+        assert rewritten <= third_tickets | _running_clocks(settings), mart
+        assert kept, mart
     incremental = snapshot_marts(settings, HISTORY_MARTS)
 
     # the last build conformed again only the tickets of the new export's events

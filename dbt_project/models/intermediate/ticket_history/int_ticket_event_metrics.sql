@@ -1,7 +1,7 @@
 {#- Incremental per load: the metrics of the tickets whose events changed since the newest
     load this model holds, from all their events, periods and exchanges. Open periods count up
-    to the ticket's own newest event (as_of); the mart ticket_event_metrics, a view, carries
-    them to the warehouse's newest event when read, and adds the tickets without events. -#}
+    to the ticket's own newest event (as_of); the mart ticket_event_metrics carries them to
+    the warehouse's newest event, and adds the tickets without events. -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',

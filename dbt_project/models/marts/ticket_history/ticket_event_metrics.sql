@@ -1,22 +1,49 @@
-{#- Re-derived on each build from int_ticket_event_metrics (incremental per load) by a
-    projection: an open period counts up to the newest event in the warehouse, swapped in
-    here, so a load leaves the stored rows of the tickets it did not touch as they are;
-    tickets of the ticket export without events get a row whose event metrics are null,
-    with the reason. -#}
-
+{#- Incremental per load over int_ticket_event_metrics (itself incremental): a build writes
+    again the rows of the tickets whose events or ticket row changed, of new tickets of the
+    ticket export, and of tickets with a running clock (an open period counts up to the
+    newest event in the warehouse, swapped in here); every other row stays as stored. Tickets
+    of the ticket export without events get a row whose event metrics are null, with the
+    reason. `supportlake build --full-refresh` derives every row again. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_before_append('ticket_id in (' ~ event_metrics_to_refresh() ~ ')') }}"
+) }}
+-- The indent of a CTE inside an if block is beyond the linter.
+-- noqa: disable=LT02
 with
+
+{% if is_incremental() %}
+refreshed as (
+    {{ event_metrics_to_refresh() }}
+),
+{% endif %}
 
 metrics as (
     select * from {{ ref('int_ticket_event_metrics') }}
+    {% if is_incremental() -%}
+        where ticket_id in (select refreshed.ticket_id from refreshed)
+    {%- endif %}
 ),
 
 flat_tickets as (
-    select ticket_id from {{ ref('tickets') }}
+    select
+        ticket_id,
+        _loaded_at
+    from {{ ref('tickets') }}
+    {% if is_incremental() -%}
+        where ticket_id in (select refreshed.ticket_id from refreshed)
+    {%- endif %}
 ),
 
 current_periods as (
     select * from {{ ref('int_ticket_periods_known') }}
-    where is_current and field in ('status', 'assignee')
+    where
+        is_current and field in ('status', 'assignee')
+        {% if is_incremental() -%}
+            and ticket_id in (select refreshed.ticket_id from refreshed)
+        {%- endif %}
 ),
 
 history_known_until as (
@@ -26,10 +53,12 @@ history_known_until as (
 ),
 
 all_tickets as (
-    -- Every ticket of either export.
-    select ticket_id from flat_tickets
-    union
-    select ticket_id from metrics
+    -- Every ticket of either export, with the load of its ticket row.
+    select
+        coalesce(flat_tickets.ticket_id, metrics.ticket_id) as ticket_id,
+        flat_tickets._loaded_at
+    from flat_tickets
+    full outer join metrics on flat_tickets.ticket_id = metrics.ticket_id
 )
 
 select
@@ -126,7 +155,9 @@ select
     metrics.untrusted_event_count,
     metrics.events_before_creation_count,
     metrics.duplicate_event_copies,
-    metrics.inferred_role_event_count
+    metrics.inferred_role_event_count,
+    metrics._changed_at,
+    all_tickets._loaded_at
 from all_tickets
 cross join history_known_until as known
 left join metrics on all_tickets.ticket_id = metrics.ticket_id

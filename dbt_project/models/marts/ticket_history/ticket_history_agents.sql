@@ -20,10 +20,12 @@ metrics as (
 ),
 
 ratings as (
+    -- marts.tickets holds one row per ticket already (no deduplication of every copy here).
     select
         ticket_id,
         satisfaction_score
-    from {{ ref('int_tickets_deduplicated') }}
+    from {{ ref('tickets') }}
+    where satisfaction_score is not null
 ),
 
 comments as (
