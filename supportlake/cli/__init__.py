@@ -5,6 +5,9 @@ Modules import ml/ and the Prefect flows only inside the commands that need them
 
 from __future__ import annotations
 
+import contextlib
+import os
+
 import typer
 
 from supportlake.cli import (
@@ -27,9 +30,29 @@ app = typer.Typer(
 )
 
 
+# Commands that read or write data in bulk; the others answer a person (status, similar,
+# recommend, predict) or serve requests (serve, deploy).
+BATCH_COMMANDS = frozenset(
+    {"ingest", "build", "demo", "train", "score", "embed", "cluster", "topics", "generate"}
+    | {"export", "analytics"}
+)
+
+
 @app.callback()
-def _setup() -> None:
-    apply_offline_environment(get_settings())
+def _setup(context: typer.Context) -> None:
+    settings = get_settings()
+    apply_offline_environment(settings)
+    if context.invoked_subcommand in BATCH_COMMANDS:
+        yield_cpu_to_requests(settings.batch_niceness)
+
+
+def yield_cpu_to_requests(niceness: int) -> None:
+    """Lower this process's CPU priority before any work thread starts (DuckDB's, dbt's
+    inherit it): the API beside it keeps its latency, and an idle machine gives the batch
+    command every core as before."""
+    if niceness > 0:
+        with contextlib.suppress(OSError):  # not allowed here: run at the usual priority
+            os.nice(niceness)
 
 
 for group in (pipeline, generate, export, ml, topics, recommend, serve, analytics, lake):
