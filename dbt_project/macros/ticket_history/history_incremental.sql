@@ -1,11 +1,15 @@
 {#- The newest value of a timestamp column an incremental model holds, as a literal read when
     the model is compiled (like newest_loaded_at in macros/incremental.sql); a time before
-    every load when the model is empty. -#}
+    every load when the model is empty, or when its table lacks the column (built by an
+    older version: on_schema_change: fail stops the build, which then rebuilds it once). -#}
 {% macro newest_timestamp_in(relation, column) -%}
     {%- set newest = none -%}
     {%- if execute and is_incremental() -%}
-        {%- set answer = run_query('select max(' ~ column ~ ') from ' ~ relation) -%}
-        {%- set newest = answer.columns[0].values()[0] -%}
+        {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') -%}
+        {%- if column in columns | map('lower') | list -%}
+            {%- set answer = run_query('select max(' ~ column ~ ') from ' ~ relation) -%}
+            {%- set newest = answer.columns[0].values()[0] -%}
+        {%- endif -%}
     {%- endif -%}
     cast('{{ newest if newest is not none else "0001-01-01 00:00:00" }}' as timestamp)
 {%- endmacro %}
