@@ -436,20 +436,23 @@ all_slas as (
 
 select
     cast(all_slas.ticket_id as varchar) as ticket_id,
-    cast(metric as varchar) as metric,
-    cast(occurrence as bigint) as occurrence,
-    cast(policy as varchar) as policy,
-    cast(priority as varchar) as priority,
-    cast(queue as varchar) as queue,
-    cast(basis as varchar) as basis,
-    cast(target_minutes as integer) as target_minutes,
-    cast(started_at as timestamp) as sla_started_at,
-    cast(breach_at as timestamp) as sla_breach_at,
-    cast(achieved_at as timestamp) as achieved_at,
-    cast(elapsed_minutes as double) as elapsed_minutes,
-    cast(is_active as boolean) as is_active,
-    cast(elapsed_minutes > target_minutes as boolean) as is_breached,
-    cast(not is_active and elapsed_minutes <= target_minutes as boolean) as is_met,
+    cast(all_slas.metric as varchar) as metric,
+    cast(all_slas.occurrence as bigint) as occurrence,
+    cast(all_slas.policy as varchar) as policy,
+    cast(all_slas.priority as varchar) as priority,
+    cast(all_slas.queue as varchar) as queue,
+    cast(all_slas.basis as varchar) as basis,
+    cast(all_slas.target_minutes as integer) as target_minutes,
+    cast(all_slas.started_at as timestamp) as sla_started_at,
+    cast(all_slas.breach_at as timestamp) as sla_breach_at,
+    cast(all_slas.achieved_at as timestamp) as achieved_at,
+    cast(all_slas.elapsed_minutes as double) as elapsed_minutes,
+    cast(all_slas.is_active as boolean) as is_active,
+    cast(all_slas.elapsed_minutes > all_slas.target_minutes as boolean) as is_breached,
+    cast(
+        not all_slas.is_active and all_slas.elapsed_minutes <= all_slas.target_minutes
+        as boolean
+    ) as is_met,
     cast(changes._changed_at as timestamp) as _changed_at
 from all_slas
 left join changes on all_slas.ticket_id = changes.ticket_id
