@@ -24,25 +24,53 @@ SEED = 0
 
 
 class DenseIndex:
-    """vectors: float32 (n, d), rows L2-normalised; answers (row, cosine) pairs."""
+    """vectors: float32 (n, d), rows L2-normalised; answers (row, cosine) pairs. `update`
+    removes rows and appends new ones; a removed row is never answered."""
 
     def __init__(self, vectors: np.ndarray, *, ann_min_docs: int = ANN_MIN_DOCS) -> None:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         self.rows = len(vectors)
         self.dimensions = vectors.shape[1] if vectors.ndim == 2 else 0
+        self.ann_min_docs = ann_min_docs
         self.uses_ann = self.rows >= ann_min_docs and self.rows > 0
         self.vectors: np.ndarray | None = None
         self.ivf: faiss.IndexIVFFlat | None = None
+        self.alive = np.ones(self.rows, dtype=bool)
         if self.uses_ann:
             self.ivf = build_ivf(vectors)
         else:
             self.vectors = vectors
 
+    def update(self, removed_rows: np.ndarray, added: np.ndarray) -> None:
+        """Remove `removed_rows` and append `added` (float32, unit rows) as the next rows. The
+        IVF index keeps its lists (trained on the first vectors) and files the new vectors
+        under the nearest; an exact scan that grows past ann_min_docs becomes an IVF index."""
+        removed_rows = np.asarray(removed_rows, dtype=np.int64)
+        added = np.ascontiguousarray(added, dtype=np.float32).reshape(-1, self.dimensions)
+        new_rows = np.arange(self.rows, self.rows + len(added), dtype=np.int64)
+        self.alive = np.concatenate([self.alive, np.ones(len(added), dtype=bool)])
+        self.alive[removed_rows] = False
+        self.rows += len(added)
+        if self.ivf is not None:
+            if len(removed_rows):
+                self.ivf.remove_ids(faiss.IDSelectorArray(removed_rows))
+            if len(added):
+                self.ivf.add_with_ids(added, new_rows)
+            return
+        assert self.vectors is not None
+        vectors = np.concatenate([self.vectors, added])
+        vectors[removed_rows] = 0.0  # never a neighbour: search skips removed rows
+        if int(self.alive.sum()) >= self.ann_min_docs:
+            self.ivf, self.vectors, self.uses_ann = build_ivf(vectors, self.alive), None, True
+        else:
+            self.vectors = vectors
+
     def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
         """(row, cosine) of the k nearest vectors, nearest first, ties by row."""
-        if not self.rows:
+        alive = int(self.alive.sum())
+        if not alive:
             return []
-        k = min(k, self.rows)
+        k = min(k, alive)
         if self.ivf is not None:
             similarities, rows = self.ivf.search(query.reshape(1, -1), k)
             return [
@@ -52,6 +80,7 @@ class DenseIndex:
             ]
         assert self.vectors is not None
         similarities = self.vectors @ query
+        similarities[~self.alive] = -np.inf
         top = np.argpartition(-similarities, k - 1)[:k]
         top = top[np.lexsort((top, -similarities[top]))]
         return [(int(row), float(similarities[row])) for row in top]
@@ -63,17 +92,21 @@ class DenseIndex:
         return self.vectors[row]
 
 
-def build_ivf(vectors: np.ndarray) -> faiss.IndexIVFFlat:
+def build_ivf(vectors: np.ndarray, alive: np.ndarray | None = None) -> faiss.IndexIVFFlat:
     """An inner-product IVF index over `vectors` (the inner product of unit vectors is the
-    cosine), trained on a seeded sample so the same vectors give the same index."""
-    lists = max(1, int(math.sqrt(len(vectors))))
+    cosine; row numbers are the ids), trained on a seeded sample so the same vectors give
+    the same index; `alive`: the rows to index (all by default)."""
+    rows = np.arange(len(vectors), dtype=np.int64) if alive is None else np.flatnonzero(alive)
+    lists = max(1, int(math.sqrt(len(rows))))
     quantizer = faiss.IndexFlatIP(vectors.shape[1])
     index = faiss.IndexIVFFlat(quantizer, vectors.shape[1], lists, faiss.METRIC_INNER_PRODUCT)
     index.cp.seed = SEED
-    sample = min(len(vectors), TRAIN_PER_LIST * lists)
-    picked = np.random.default_rng(SEED).choice(len(vectors), size=sample, replace=False)
-    index.train(vectors[np.sort(picked)])
-    index.add(vectors)
-    index.make_direct_map()  # reconstruct(row): the cosine of hits only BM25 found
+    sample = min(len(rows), TRAIN_PER_LIST * lists)
+    picked = np.random.default_rng(SEED).choice(len(rows), size=sample, replace=False)
+    index.train(vectors[rows[np.sort(picked)]])
+    # A hash map from id to list entry: reconstruct(row) (the cosine of hits only BM25
+    # found) and remove_ids, which an array map does not allow.
+    index.set_direct_map_type(faiss.DirectMap.Hashtable)  # type: ignore[attr-defined]
+    index.add_with_ids(np.ascontiguousarray(vectors[rows]), rows)
     index.nprobe = min(NPROBE, lists)
     return index

@@ -1,14 +1,19 @@
-"""BM25 over a DuckDB fts index, answered from a sparse matrix instead of a postings scan.
+"""BM25 over DuckDB fts tokens, answered from a sparse matrix instead of a postings scan.
 
 DuckDB's fts extension tokenizes, stems and drops stop words when it builds its index
-(fts_main_docs.dict / docs / terms / stats); its `match_bm25` macro then scores one document
-per call, and even a set-based query over the postings reads every posting of the index, so
-a query's cost grows with the collection (145 ms p50 at 100,000 documents). Here the same
-index is read once into a scipy CSC matrix of BM25 weights (documents x terms): a query
-sums the columns of its own terms, so it touches only those terms' postings.
+(fts_main_<table>.dict / docs / terms / stats); its `match_bm25` macro then scores one
+document per call, and even a set-based query over the postings reads every posting of the
+index, so a query's cost grows with the collection (145 ms p50 at 100,000 documents). Here
+the index's term counts are read once into scipy matrices (documents x terms): a query sums
+the columns of its own terms, so it touches only those terms' postings.
 
-The weights are match_bm25's own formula (k1 1.2, b 0.75, the same idf), so the scores equal
-the macro's; the query is tokenized and stemmed by the index's own macros.
+The weights are match_bm25's own formula (k1 1.2, b 0.75, the same idf, DuckDB's log is
+base 10), computed from the term counts, the document lengths and the document frequencies
+kept here, so documents can be added and removed later (`update`) without tokenizing the
+others again: the new documents get an fts index of their own, their words join the term
+dictionary, and every weight is recomputed from the counts (the collection's size and mean
+length change every document's weight). The query is tokenized and stemmed by the first
+index's macros, with the same stemmer, stop words and separators as every later one.
 """
 
 from __future__ import annotations
@@ -23,46 +28,114 @@ B = 0.75
 # above it one dense accumulator over all documents is cheaper than sorting the postings.
 SPARSE_SHARE = 0.125
 
-WEIGHTS = f"""
-select documents.row_number::integer as row_number, postings.termid::integer as termid,
-    log(((stats.num_docs - dict.df) + 0.5) / (dict.df + 0.5) + 1)
-    * (count(*) * ({K1} + 1))
-    / (count(*) + {K1} * ((1 - {B}) + {B} * (indexed.len / stats.avgdl))) as weight
-from fts_main_docs.terms as postings
-inner join fts_main_docs.docs as indexed on postings.docid = indexed.docid
-inner join fts_main_docs.dict as dict on postings.termid = dict.termid
-inner join docs as documents on indexed.name = documents.doc_id
-cross join fts_main_docs.stats as stats
-group by documents.row_number, postings.termid, dict.df, indexed.len, stats.num_docs, stats.avgdl
+# (row, term id, count) of an fts index built on table `{table}` (doc_id, body, row_number).
+TERM_COUNTS = """
+select documents.row_number::bigint as row_number, postings.termid::bigint as termid,
+    count(*)::double as tf
+from fts_main_{table}.terms as postings
+inner join fts_main_{table}.docs as indexed on postings.docid = indexed.docid
+inner join {table} as documents on indexed.name = documents.doc_id
+group by documents.row_number, postings.termid
+"""
+LENGTHS = """
+select documents.row_number::bigint as row_number, indexed.len::double as len
+from fts_main_{table}.docs as indexed
+inner join {table} as documents on indexed.name = documents.doc_id
 """
 
 QUERY_TERMS = "select distinct stem(unnest(fts_main_docs.tokenize($query)), 'english') as term"
 
 
 class Bm25Matrix:
-    """BM25 weights of an fts index built on table `docs` (doc_id, body, row_number) of
-    `connection`; rows are `docs.row_number` (0..n-1), columns the index's term ids."""
+    """BM25 weights of the documents indexed by fts on table `docs` (doc_id, body,
+    row_number) of `connection`, and of those `update` adds; rows are row_number, columns
+    term ids (the first index's, then each new word's in order of arrival)."""
 
     def __init__(
         self, connection: duckdb.DuckDBPyConnection, documents: int, tie_rank: np.ndarray
     ) -> None:
-        self.documents = documents
+        self.documents = documents  # rows, removed ones included
         self.tie_rank = tie_rank  # per row: its doc_id's place in sorted order (ties by id)
-        found = connection.execute(WEIGHTS).fetchnumpy()
         terms = connection.execute("select term, termid from fts_main_docs.dict").fetchall()
         self.term_ids: dict[str, int] = dict(terms)
         columns = max(self.term_ids.values(), default=-1) + 1
+        found = connection.execute(TERM_COUNTS.format(table="docs")).fetchnumpy()
+        self.counts = sparse.csc_array(
+            (found["tf"], (found["row_number"], found["termid"])), shape=(documents, columns)
+        )
+        self.lengths = np.zeros(documents)
+        lengths = connection.execute(LENGTHS.format(table="docs")).fetchnumpy()
+        self.lengths[lengths["row_number"]] = lengths["len"]
+        self.alive = np.ones(documents, dtype=bool)
+        self._weigh()
+
+    def _weigh(self) -> None:
+        """The weights of every posting from the counts: idf(term) x BM25's saturated,
+        length-normalised term frequency."""
+        alive = int(self.alive.sum())
+        mean_length = float(self.lengths[self.alive].sum()) / alive if alive else 0.0
+        frequency = np.diff(self.counts.indptr).astype(np.float64)  # documents per term
+        idf = np.log10(((alive - frequency) + 0.5) / (frequency + 0.5) + 1)
+        columns = np.repeat(np.arange(self.counts.shape[1]), np.diff(self.counts.indptr))
+        rows = self.counts.indices
+        counts = self.counts.data
+        norm = (1 - B) + B * (self.lengths[rows] / mean_length if mean_length else 0.0)
+        weights = idf[columns] * (counts * (K1 + 1)) / (counts + K1 * norm)
         self.weights = sparse.csc_array(
-            (
-                found["weight"].astype(np.float64),
-                (found["row_number"].astype(np.int64), found["termid"].astype(np.int64)),
-            ),
-            shape=(documents, columns),
+            (weights, self.counts.indices, self.counts.indptr), shape=self.counts.shape
         )
 
+    def update(
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        removed_rows: np.ndarray,
+        added_table: str | None,
+        documents: int,
+        tie_rank: np.ndarray,
+    ) -> None:
+        """Remove the documents of `removed_rows`, and add those of table `added_table`
+        (doc_id, body, row_number; rows from the current count on), which has an fts index of
+        its own; `documents` rows in all after it, `tie_rank` for every row."""
+        removed_rows = np.asarray(removed_rows, dtype=np.int64)
+        added = sparse.csc_array((documents - self.documents, self.counts.shape[1]))
+        added_lengths = np.zeros(documents - self.documents)
+        if added_table is not None:
+            local = dict(
+                connection.execute(
+                    f"select termid, term from fts_main_{added_table}.dict"
+                ).fetchall()
+            )
+            for term in local.values():  # new words get the next ids
+                self.term_ids.setdefault(term, len(self.term_ids))
+            to_global = np.zeros(max(local, default=-1) + 1, dtype=np.int64)
+            for termid, term in local.items():
+                to_global[termid] = self.term_ids[term]
+            found = connection.execute(TERM_COUNTS.format(table=added_table)).fetchnumpy()
+            added = sparse.csc_array(
+                (found["tf"], (found["row_number"] - self.documents, to_global[found["termid"]])),
+                shape=(documents - self.documents, len(self.term_ids)),
+            )
+            lengths = connection.execute(LENGTHS.format(table=added_table)).fetchnumpy()
+            added_lengths[lengths["row_number"] - self.documents] = lengths["len"]
+        kept = self.counts
+        if len(removed_rows):
+            keep = np.ones(self.documents)
+            keep[removed_rows] = 0
+            kept = sparse.csc_array(sparse.diags_array(keep) @ kept)
+            kept.eliminate_zeros()
+        kept.resize((self.documents, len(self.term_ids)))
+        added.resize((documents - self.documents, len(self.term_ids)))
+        self.counts = sparse.csc_array(sparse.vstack([kept, added], format="csc"))
+        self.alive = np.concatenate([self.alive, np.ones(len(added_lengths), dtype=bool)])
+        self.alive[removed_rows] = False
+        self.lengths = np.concatenate([self.lengths, added_lengths])
+        self.documents = documents
+        self.tie_rank = tie_rank
+        self._weigh()
+
     def query_terms(self, cursor: duckdb.DuckDBPyConnection, query: str) -> list[int]:
-        """The index's term ids of the query's distinct stemmed words (stop words and words
-        no document has are not in the index's dictionary, so they drop out)."""
+        """The term ids of the query's distinct stemmed words (stop words and words no
+        document has are not in the dictionary, so they drop out)."""
         stems = cursor.execute(QUERY_TERMS, {"query": query}).fetchall()
         return sorted({self.term_ids[stem] for (stem,) in stems if stem in self.term_ids})
 
@@ -93,8 +166,8 @@ class Bm25Matrix:
             scores = totals[candidates]
         if len(candidates) > k:
             # Keep every document tied with the k-th score, then order them exactly.
-            kth = np.partition(scores, len(scores) - k)[len(scores) - k]
-            keep = scores >= kth
+            kept = np.partition(scores, len(scores) - k)[len(scores) - k]
+            keep = scores >= kept
             candidates, scores = candidates[keep], scores[keep]
         order = np.lexsort((self.tie_rank[candidates], -scores))[:k]
         return [(int(candidates[i]), float(scores[i])) for i in order]

@@ -95,7 +95,7 @@ class HybridIndex:
             )
         if len(set(ids)) != len(ids):
             raise ValueError("document ids must be unique")
-        self.ids = ids
+        self.ids: list[str | None] = list(ids)  # per row; None once a row is removed
         self.connection = duckdb.connect(config=offline_config(settings))
         self.connection.execute("set enable_progress_bar = false")  # a library prints nothing
         load_extension(self.connection, "fts")
@@ -122,15 +122,86 @@ class HybridIndex:
                 "stemmer = 'english', stopwords = 'english', "
                 f"ignore = '{TOKEN_SEPARATORS}', overwrite = 1)"
             )
-            tie_rank = np.empty(len(ids), dtype=np.int64)
-            tie_rank[np.argsort(np.array(ids, dtype=object), kind="stable")] = np.arange(len(ids))
-            self.lexical = Bm25Matrix(self.connection, len(ids), tie_rank)
+            self.lexical = Bm25Matrix(self.connection, len(ids), self._tie_rank())
         self.dense_index = DenseIndex(vectors, ann_min_docs=ann_min_docs)
         self.uses_ann = self.dense_index.uses_ann
         self._rows = {doc_id: row for row, doc_id in enumerate(ids)}
+        self._updates = 0
+        # An update changes the matrices and the faiss index that searches read: searches
+        # and updates take turns (the API answers from a thread pool).
+        self._lock = threading.RLock()
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self._rows)
+
+    def _tie_rank(self) -> np.ndarray:
+        """Per row, its document id's place in sorted order (a removed row's is last)."""
+        keys = np.array([doc_id if doc_id is not None else "\uffff" for doc_id in self.ids])
+        tie_rank = np.empty(len(keys), dtype=np.int64)
+        tie_rank[np.argsort(keys, kind="stable")] = np.arange(len(keys))
+        return tie_rank
+
+    def update(
+        self,
+        removed_ids: Sequence[str],
+        added_ids: Sequence[str],
+        added_texts: Sequence[str],
+        added_vectors: np.ndarray,
+    ) -> None:
+        """Bring the index to the next set of documents without indexing the others again:
+        remove `removed_ids`, then add the new documents. BM25 scores equal those of an index
+        built on the resulting documents (ml/lexical.py keeps the term counts); dense search
+        is exact, or the IVF index's lists trained on the first documents."""
+        with self._lock:
+            self._update(removed_ids, [str(d) for d in added_ids], added_texts, added_vectors)
+
+    def _update(self, removed_ids, added_ids, added_texts, added_vectors) -> None:
+        if not (len(added_ids) == len(added_texts) == len(added_vectors)):
+            raise ValueError("added ids, texts and vectors must be the same length")
+        if self.lexical is None:
+            raise ValueError("an index built without documents cannot be updated: build it")
+        missing = [doc_id for doc_id in removed_ids if doc_id not in self._rows]
+        if missing:
+            raise ValueError(f"not in the index, cannot remove: {missing[:5]}")
+        staying = set(self._rows).difference(removed_ids)
+        if len(set(added_ids)) != len(added_ids) or not staying.isdisjoint(added_ids):
+            raise ValueError("added document ids must be unique and new to the index")
+        removed_rows = np.array([self._rows.pop(doc_id) for doc_id in removed_ids], np.int64)
+        for row in removed_rows:
+            self.ids[row] = None
+        first = len(self.ids)
+        self.ids.extend(added_ids)
+        self._rows.update({doc_id: first + n for n, doc_id in enumerate(added_ids)})
+        table = None
+        if added_ids:
+            self._updates += 1
+            table = f"added_{self._updates}"
+            self.connection.execute(
+                f"create table {table} (doc_id varchar, body varchar, row_number bigint)"
+            )
+            self.connection.register(
+                "new_docs",
+                pa.table(
+                    {
+                        "doc_id": added_ids,
+                        "body": [text or "" for text in added_texts],
+                        "row_number": np.arange(first, len(self.ids), dtype=np.int64),
+                    }
+                ),
+            )
+            self.connection.execute(f"insert into {table} select * from new_docs")
+            self.connection.unregister("new_docs")
+            self.connection.execute(
+                f"pragma create_fts_index('{table}', 'doc_id', 'body', "
+                "stemmer = 'english', stopwords = 'english', "
+                f"ignore = '{TOKEN_SEPARATORS}', overwrite = 1)"
+            )
+        self.lexical.update(self.connection, removed_rows, table, len(self.ids), self._tie_rank())
+        if table is not None:  # its counts are in the matrix now
+            self.connection.execute(f"pragma drop_fts_index('{table}')")
+            self.connection.execute(f"drop table {table}")
+        self.dense_index.update(removed_rows, np.asarray(added_vectors, dtype=np.float32))
+        self.uses_ann = self.dense_index.uses_ann
 
     def close(self) -> None:
         self.connection.close()
@@ -152,17 +223,25 @@ class HybridIndex:
         """
         if self.lexical is None or not query.strip():
             return []
-        terms = self.lexical.query_terms(self._cursor(), query)
-        return [(self.ids[row], score) for row, score in self.lexical.top(terms, k)]
+        with self._lock:
+            terms = self.lexical.query_terms(self._cursor(), query)
+            return [(self._doc(row), score) for row, score in self.lexical.top(terms, k)]
 
     def dense(self, query_vector: np.ndarray, k: int = CANDIDATES) -> list[tuple[str, float]]:
         """(doc_id, cosine similarity) of the k nearest documents (approximate from
         ANN_MIN_DOCS documents on: ml/dense_index.py)."""
-        if not self.ids:
+        if not self._rows:
             return []
         query = np.asarray(query_vector, dtype=np.float32).ravel()
         query = query / max(float(np.linalg.norm(query)), 1e-12)
-        return [(self.ids[row], score) for row, score in self.dense_index.search(query, k)]
+        with self._lock:
+            hits = self.dense_index.search(query, k)
+            return [(self._doc(row), score) for row, score in hits]
+
+    def _doc(self, row: int) -> str:
+        doc_id = self.ids[row]
+        assert doc_id is not None, f"row {row} was removed, no search may return it"
+        return doc_id
 
     def search(
         self,
@@ -190,7 +269,12 @@ class HybridIndex:
             raise ValueError(f"k must be at least 1, got {k}")
         if mode != "bm25" and query_vector is None:
             raise ValueError(f"{mode} retrieval needs the query's vector")
-        candidates = max(candidates, k)
+        with self._lock:
+            return self._search(
+                query, query_vector, k, mode, max(candidates, k), fusion, bm25_weight, rrf_k
+            )
+
+    def _search(self, query, query_vector, k, mode, candidates, fusion, bm25_weight, rrf_k):
         lexical = self.bm25(query, candidates) if mode != "dense" else []
         semantic = (
             self.dense(query_vector, candidates)
@@ -246,5 +330,6 @@ class HybridIndex:
 
     def similarity(self, doc_id: str, query_vector: np.ndarray) -> float:
         """Cosine of one document and the query (for hits only BM25 found)."""
-        vector = self.dense_index.vector(self._rows[doc_id])
+        with self._lock:
+            vector = self.dense_index.vector(self._rows[doc_id])
         return float(vector @ np.asarray(query_vector, dtype=np.float32).ravel())

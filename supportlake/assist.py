@@ -9,8 +9,10 @@ answers follow the data without a refresh step and without opening a file per re
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Generic, TypeVar
 
 import duckdb
@@ -25,7 +27,12 @@ from ml.recommend import (
     Recommendation,
     recommend_from_index,
 )
-from ml.resolved_index import NothingToSearch, ResolvedIndex, build_resolved_index
+from ml.resolved_index import (
+    NothingToSearch,
+    ResolvedIndex,
+    build_resolved_index,
+    update_resolved_index,
+)
 from supportlake.serving import ServingCopyMissing, open_serving, serving_path
 from supportlake.settings import Settings, get_settings
 
@@ -33,13 +40,20 @@ Index = TypeVar("Index")
 
 
 class PerServingCopy(Generic[Index]):
-    """One index per serving copy and embedding model, built on first use; the index of an
-    older copy of the same file is closed when a newer copy's is built."""
+    """One index per serving copy and embedding model, built on first use. When a build
+    publishes a newer copy of the same file, `refresh` (when given) brings the older copy's
+    index up to it in place, reading only what changed; without it, or when the refresh
+    fails, the older index is closed and a new one built."""
 
-    def __init__(self, close: Callable[[Index], None]) -> None:
+    def __init__(
+        self,
+        close: Callable[[Index], None],
+        refresh: Callable[[Index, duckdb.DuckDBPyConnection, Path], Index] | None = None,
+    ) -> None:
         self._indexes: dict[tuple, Index] = {}
         self._lock = threading.Lock()
         self._close = close
+        self._refresh = refresh
 
     def get(
         self,
@@ -57,11 +71,32 @@ class PerServingCopy(Generic[Index]):
         key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, embedding_model)
         with self._lock:
             if key not in self._indexes:
-                for stale in [k for k in self._indexes if k[0] == key[0] and k[3] == key[3]]:
-                    self._close(self._indexes.pop(stale))
+                stale = [k for k in self._indexes if k[0] == key[0] and k[3] == key[3]]
+                older = [self._indexes.pop(k) for k in stale]
                 with open_serving(settings) as connection:
-                    self._indexes[key] = build(connection)
+                    self._indexes[key] = self._refreshed(older, connection, path) or build(
+                        connection
+                    )
             return self._indexes[key]
+
+    def _refreshed(
+        self, older: list[Index], connection: duckdb.DuckDBPyConnection, path: Path
+    ) -> Index | None:
+        """The newest older index brought up to the copy open as `connection`, or None
+        (nothing to refresh, or the refresh failed: the caller builds anew)."""
+        if self._refresh is None or not older:
+            for index in older:
+                self._close(index)
+            return None
+        *rest, newest = older
+        for index in rest:
+            self._close(index)
+        try:
+            return self._refresh(newest, connection, path)
+        except (ValueError, LookupError, duckdb.Error) as error:
+            logging.getLogger(__name__).warning("index built anew, refresh failed: %s", error)
+            self._close(newest)
+            return None
 
 
 def _close_articles(built: ArticleIndex) -> None:
@@ -69,7 +104,9 @@ def _close_articles(built: ArticleIndex) -> None:
         built.index.close()
 
 
-_resolved: PerServingCopy[ResolvedIndex] = PerServingCopy(lambda built: built.index.close())
+_resolved: PerServingCopy[ResolvedIndex] = PerServingCopy(
+    lambda built: built.index.close(), refresh=update_resolved_index
+)
 _articles: PerServingCopy[ArticleIndex] = PerServingCopy(_close_articles)
 
 

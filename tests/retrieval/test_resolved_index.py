@@ -52,3 +52,46 @@ def test_missing_copy_or_embeddings_is_said_plainly(settings, encoder):
     publish_serving_copy(settings)
     with pytest.raises(NothingToSearch, match="supportlake topics"):
         resolved_index(settings, encoder.embedding_model)
+
+
+def test_a_new_copy_updates_the_index_reading_only_what_changed(settings, encoder, monkeypatch):
+    """A later copy with one new resolved ticket, one reopened and one whose CSAT arrived:
+    the cached index is updated in place, reads the rows of the changed tickets only, and
+    answers exactly as an index built from scratch on the new copy."""
+    import ml.resolved_index as resolved_module
+
+    tickets = ticket_frame(per_topic=4)
+    publish(settings, tickets, encoder)
+    first = resolved_index(settings, encoder.embedding_model)
+    resolved = tickets[tickets["is_resolved"]]["ticket_id"].tolist()
+    reopened, rated = resolved[0], resolved[1]
+
+    later = tickets.copy()
+    later.loc[later["ticket_id"] == reopened, "is_resolved"] = False
+    later.loc[later["ticket_id"] == rated, "satisfaction_score"] = 1
+    new = tickets.iloc[[0]].copy()
+    new["ticket_id"], new["subject"] = "T-NEW-0001", "Printer queue jammed"
+    new["message"] = "The office printer rejects jobs with code PRN-77"
+    publish(settings, pd.concat([later, new], ignore_index=True), encoder)
+    read = []
+    fetch = resolved_module._fetch
+    monkeypatch.setattr(
+        resolved_module,
+        "_fetch",
+        lambda *args, only=None: read.append(only) or fetch(*args, only=only),
+    )
+    second = resolved_index(settings, encoder.embedding_model)
+
+    assert second.index is first.index  # updated, not built again
+    assert read == [sorted(["T-NEW-0001", rated])]  # the rows of what changed, no others
+    with open_serving(settings) as connection:
+        fresh = build_resolved_index(
+            connection, encoder.embedding_model, settings, serving_path(settings)
+        )
+    assert reopened not in second.tickets and set(second.tickets) == set(fresh.tickets)
+    assert {t: second.tickets[t] for t in fresh.tickets} == dict(fresh.tickets.items())
+    assert second.tickets[rated].satisfaction_score == 1
+    assert second.fingerprints == fresh.fingerprints
+    for query in ("printer PRN-77 jammed", "refund for a double charge", "cannot log in"):
+        vector = encoder.encode([query])[0]
+        assert second.index.search(query, vector, 5) == fresh.index.search(query, vector, 5)
