@@ -134,10 +134,14 @@ class Bm25Matrix:
         self._weigh()
 
     def query_terms(self, cursor: duckdb.DuckDBPyConnection, query: str) -> list[int]:
-        """The term ids of the query's distinct stemmed words (stop words and words no
-        document has are not in the dictionary, so they drop out)."""
+        """The term ids of the query's distinct stemmed words, in the words' order (stop words
+        and words no document has are not in the dictionary, so they drop out). Ordered by
+        word, not by id: a score is summed in the same order in any index of the same
+        documents, so an updated index and a new one give bit-equal scores and ties."""
         stems = cursor.execute(QUERY_TERMS, {"query": query}).fetchall()
-        return sorted({self.term_ids[stem] for (stem,) in stems if stem in self.term_ids})
+        return [
+            self.term_ids[stem] for stem in sorted(s for (s,) in stems) if stem in self.term_ids
+        ]
 
     def scores(self, term_ids: list[int], rows: list[int]) -> np.ndarray:
         """BM25 scores of the given documents (0 for a document with none of the terms)."""
