@@ -39,8 +39,9 @@ class Settings(BaseSettings):
     prefect_home: Path = STATE_DIR / "prefect"
     duckdb_memory_limit: str = "4GB"
     duckdb_threads: int = 0  # 0 = DuckDB's default (all cores)
-    # CPU priority (nice) of the batch commands (ingest, build, train, ...): on a machine that
-    # also serves the API they take only the CPU it leaves; alone, they run as fast. 0: off.
+    # The CPU priority (nice value, at least) the batch commands (ingest, build, train, ...)
+    # run at: on a machine that also serves the API they take only the CPU it leaves; alone,
+    # they run as fast. 0: off.
     batch_niceness: int = 10
     # Extensions copied from their PyPI wheels (supportlake/extensions.py); shared by every
     # warehouse of the checkout, so Settings.in_folder keeps it.

@@ -47,12 +47,14 @@ def _setup(context: typer.Context) -> None:
 
 
 def yield_cpu_to_requests(niceness: int) -> None:
-    """Lower this process's CPU priority before any work thread starts (DuckDB's, dbt's
-    inherit it): the API beside it keeps its latency, and an idle machine gives the batch
-    command every core as before."""
+    """Run at CPU priority `niceness` at least (nice values: higher yields more), set before
+    any work thread starts (DuckDB's and dbt's inherit it): the API beside it keeps its
+    latency, and an idle machine gives the batch command every core as before. A target, not
+    a step: a process already that nice, or one that runs several commands, is left as is."""
     if niceness > 0:
         with contextlib.suppress(OSError):  # not allowed here: run at the usual priority
-            os.nice(niceness)
+            if os.getpriority(os.PRIO_PROCESS, 0) < niceness:
+                os.setpriority(os.PRIO_PROCESS, 0, niceness)
 
 
 for group in (pipeline, generate, export, ml, topics, recommend, serve, analytics, lake):
