@@ -99,29 +99,10 @@ class HybridIndex:
         self.connection = duckdb.connect(config=offline_config(settings))
         self.connection.execute("set enable_progress_bar = false")  # a library prints nothing
         load_extension(self.connection, "fts")
-        self.connection.execute(
-            "create table docs (doc_id varchar primary key, body varchar, row_number bigint)"
-        )
         self._local = threading.local()
         self.lexical: Bm25Matrix | None = None
+        self._index_text("docs", ids, texts, first_row=0)
         if ids:
-            self.connection.register(
-                "new_docs",
-                pa.table(
-                    {
-                        "doc_id": ids,
-                        "body": [text or "" for text in texts],
-                        "row_number": np.arange(len(ids), dtype=np.int64),
-                    }
-                ),
-            )
-            self.connection.execute("insert into docs select * from new_docs")
-            self.connection.unregister("new_docs")
-            self.connection.execute(
-                "pragma create_fts_index('docs', 'doc_id', 'body', "
-                "stemmer = 'english', stopwords = 'english', "
-                f"ignore = '{TOKEN_SEPARATORS}', overwrite = 1)"
-            )
             self.lexical = Bm25Matrix(self.connection, len(ids), self._tie_rank())
         self.dense_index = DenseIndex(vectors, ann_min_docs=ann_min_docs)
         self.uses_ann = self.dense_index.uses_ann
@@ -130,6 +111,34 @@ class HybridIndex:
         # An update changes the matrices and the faiss index that searches read: searches
         # and updates take turns (the API answers from a thread pool).
         self._lock = threading.RLock()
+
+    def _index_text(
+        self, table: str, ids: Sequence[str], texts: Sequence[str], first_row: int
+    ) -> None:
+        """Table `table` (doc_id, body, row_number from first_row) with an fts index: every
+        index here tokenizes, stems and drops stop words the same way."""
+        self.connection.execute(
+            f"create table {table} (doc_id varchar primary key, body varchar, row_number bigint)"
+        )
+        if not ids:
+            return
+        self.connection.register(
+            "new_docs",
+            pa.table(
+                {
+                    "doc_id": list(ids),
+                    "body": [text or "" for text in texts],
+                    "row_number": np.arange(first_row, first_row + len(ids), dtype=np.int64),
+                }
+            ),
+        )
+        self.connection.execute(f"insert into {table} select * from new_docs")
+        self.connection.unregister("new_docs")
+        self.connection.execute(
+            f"pragma create_fts_index('{table}', 'doc_id', 'body', "
+            "stemmer = 'english', stopwords = 'english', "
+            f"ignore = '{TOKEN_SEPARATORS}', overwrite = 1)"
+        )
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -176,26 +185,7 @@ class HybridIndex:
         if added_ids:
             self._updates += 1
             table = f"added_{self._updates}"
-            self.connection.execute(
-                f"create table {table} (doc_id varchar, body varchar, row_number bigint)"
-            )
-            self.connection.register(
-                "new_docs",
-                pa.table(
-                    {
-                        "doc_id": added_ids,
-                        "body": [text or "" for text in added_texts],
-                        "row_number": np.arange(first, len(self.ids), dtype=np.int64),
-                    }
-                ),
-            )
-            self.connection.execute(f"insert into {table} select * from new_docs")
-            self.connection.unregister("new_docs")
-            self.connection.execute(
-                f"pragma create_fts_index('{table}', 'doc_id', 'body', "
-                "stemmer = 'english', stopwords = 'english', "
-                f"ignore = '{TOKEN_SEPARATORS}', overwrite = 1)"
-            )
+            self._index_text(table, added_ids, added_texts, first_row=first)
         self.lexical.update(self.connection, removed_rows, table, len(self.ids), self._tie_rank())
         if table is not None:  # its counts are in the matrix now
             self.connection.execute(f"pragma drop_fts_index('{table}')")
