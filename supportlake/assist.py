@@ -3,8 +3,10 @@
 ml/ builds the search indexes (resolved tickets: ml/resolved_index.py, knowledge-base
 sections: ml/article_index.py) and the recommendation (ml/recommend.py) from a connection it
 is handed; this module opens the serving copy for them, read-only and never the writer's file,
-and keeps each index per process until a build publishes a new copy (its file changes), so
-answers follow the data without a refresh step and without opening a file per request.
+and keeps each index per process until a build publishes a new copy (its file changes):
+then the resolved tickets' index is updated with what changed, the knowledge base's built
+again, so answers follow the data without a refresh step and without opening a file per
+request.
 """
 
 from __future__ import annotations
