@@ -235,16 +235,17 @@ def update_resolved_index(
     before = previous.fingerprints
     removed = [ticket for ticket, mark in before.items() if current.get(ticket) != mark]
     added = sorted(ticket for ticket, mark in current.items() if before.get(ticket) != mark)
-    table = _fetch(connection, previous.embedding_model, only=added)
-    table = table.filter(table["embedding"].is_valid())
-    ids, texts, vectors, details = _documents(table)
-    # Readers of the previous copy may be searching now: their hits must always find their
-    # ticket, so rows are added before the index changes and forgotten after.
     tickets = cast(TicketRows, previous.tickets)
-    replaced = set(ids)
-    tickets.add(details)
-    previous.index.update(removed, ids, texts, vectors)
-    tickets.remove([ticket for ticket in removed if ticket not in replaced])
+    if removed or added:  # a copy that changed no document (a chat-only build) costs a scan
+        table = _fetch(connection, previous.embedding_model, only=added)
+        table = table.filter(table["embedding"].is_valid())
+        ids, texts, vectors, details = _documents(table)
+        # Readers of the previous copy may be searching now: their hits must always find
+        # their ticket, so rows are added before the index changes and forgotten after.
+        replaced = set(ids)
+        tickets.add(details)
+        previous.index.update(removed, ids, texts, vectors)
+        tickets.remove([ticket for ticket in removed if ticket not in replaced])
     return ResolvedIndex(
         previous.index, tickets, previous.embedding_model, source, missing, current
     )

@@ -95,3 +95,26 @@ def test_a_new_copy_updates_the_index_reading_only_what_changed(settings, encode
     for query in ("printer PRN-77 jammed", "refund for a double charge", "cannot log in"):
         vector = encoder.encode([query])[0]
         assert second.index.search(query, vector, 5) == fresh.index.search(query, vector, 5)
+
+
+def test_a_new_copy_that_changed_no_document_reads_no_rows(settings, encoder, monkeypatch):
+    """A build that changed no resolved ticket (chats only) still publishes a new copy: the
+    index is kept as it is, without reading any ticket's text or vector again."""
+    import ml.resolved_index as resolved_module
+
+    tickets = ticket_frame(per_topic=4)
+    publish(settings, tickets, encoder)
+    first = resolved_index(settings, encoder.embedding_model)
+    publish(settings, tickets, encoder)
+    read = []
+    fetch = resolved_module._fetch
+    monkeypatch.setattr(
+        resolved_module,
+        "_fetch",
+        lambda *args, only=None: read.append(only) or fetch(*args, only=only),
+    )
+    second = resolved_index(settings, encoder.embedding_model)
+
+    assert second is not first and second.index is first.index
+    assert read == []
+    assert second.fingerprints == first.fingerprints and len(second.index) == len(first.index)
