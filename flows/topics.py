@@ -80,6 +80,7 @@ TOPIC_MARTS = [
     # their not-null tests need the raw tables, which exist only once anything was ingested
     "source:knowledge_base",
     "source:recommendation_feedback",
+    "source:recommendation_answers",
     # tests of models outside this selection (knowledge-base chunks) wait for `build`
     "--indirect-selection",
     "cautious",

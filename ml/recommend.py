@@ -89,6 +89,10 @@ class Recommendation:
     articles: list[ArticleEvidence] = field(default_factory=list)
     reply: list[ReplySentence] = field(default_factory=list)
     missing_embeddings: int = 0  # resolved texts the index could not see yet
+    # The closest resolved ticket, above the bar or not: where a question without a ticket of
+    # its own belongs among the topics (1-nearest neighbour), for the knowledge-gap marts.
+    nearest_ticket_id: str | None = None
+    nearest_ticket_similarity: float | None = None
     # What agents' feedback (the recommendation_feedback source) refers to this answer by.
     answer_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
@@ -194,6 +198,11 @@ def recommend_from_index(
         else []
     )
     closest = max((hit.similarity or 0.0 for hit in ticket_hits + article_hits), default=0.0)
+    nearest = max(
+        (hit for hit in ticket_hits if hit.similarity is not None),
+        key=lambda hit: cast(float, hit.similarity),
+        default=None,
+    )
 
     def clears(hit: Hit) -> bool:
         return hit.similarity is not None and hit.similarity >= min_confidence
@@ -231,4 +240,8 @@ def recommend_from_index(
         articles=article_evidence,
         reply=assemble_reply(evidence, article_evidence),
         missing_embeddings=built.missing_embeddings if built else 0,
+        nearest_ticket_id=(
+            cast(ResolvedIndex, built).tickets[nearest.doc_id].ticket_id if nearest else None
+        ),
+        nearest_ticket_similarity=cast(float, nearest.similarity) if nearest else None,
     )

@@ -254,4 +254,28 @@ RECOMMENDATION_FEEDBACK = Source(
     ),
 )
 
-SOURCES.update({s.name: s for s in (TICKET_ARTICLE_LINKS, RECOMMENDATION_FEEDBACK)})
+RECOMMENDATION_ANSWERS = Source(
+    name="recommendation_answers",
+    columns=(
+        "answer_id",  # what agents' verdicts (recommendation_feedback.answer_id) refer to
+        "ticket_id",  # the ticket asked about, when the caller named one
+        "asked_at",
+        "channel",  # api | cli
+        "query_text",  # the question, e-mail addresses and phone numbers masked, cut short
+        "was_confident",  # false: the answer was 'no confident answer'
+        "confidence",  # the best evidence's similarity; the closest candidate's otherwise
+        "min_confidence",  # the bar it was held to
+        "nearest_ticket_id",  # the closest resolved ticket, above the bar or not: its topic
+        "nearest_ticket_similarity",
+        "evidence_ids",  # the sections and tickets shown, comma-separated, best first
+    ),
+    description=(
+        "Every answer of `supportlake recommend` and POST /recommend-resolution, logged as "
+        "it is given: answers without confident evidence count as knowledge gaps even when "
+        "no agent gives a verdict."
+    ),
+)
+
+SOURCES.update(
+    {s.name: s for s in (TICKET_ARTICLE_LINKS, RECOMMENDATION_FEEDBACK, RECOMMENDATION_ANSWERS)}
+)

@@ -2,20 +2,26 @@
 
 The app registers the router with its own access rules (rate limit; the API key unless
 settings.api_similar_requires_key is off) and, like /similar-tickets, answers from the
-serving copy only and masks e-mail addresses and phone numbers in ticket text.
+serving copy only and masks e-mail addresses and phone numbers in ticket text. Every answer is
+appended to the answer log (supportlake/answer_log.py), confident or not.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
 import duckdb
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 
+from ml.recommend import Recommendation
 from ml.resolved_index import NothingToSearch
+from supportlake.answer_log import answer_record
+from supportlake.api.dependencies import api_state
 from supportlake.api.masking import mask_pii
+from supportlake.api.schemas import TicketId
 from supportlake.assist import recommend_resolution
 from supportlake.serving import ServingCopyMissing
 from supportlake.settings import Settings
@@ -25,6 +31,8 @@ from supportlake.settings import Settings
 EMBEDDING_BACKEND = "auto"
 MAX_TICKETS = 20
 MAX_ARTICLES = 10
+
+logger = logging.getLogger("supportlake.api")
 
 
 class RecommendIn(BaseModel):
@@ -36,6 +44,9 @@ class RecommendIn(BaseModel):
     min_confidence: Annotated[
         float, Field(ge=0.0, le=1.0, description="cosine similarity evidence must reach")
     ] = 0.5
+    ticket_id: TicketId | None = Field(
+        None, description="the ticket asked about: its topic is where a knowledge gap counts"
+    )
 
 
 class ReplySentenceOut(BaseModel):
@@ -70,7 +81,7 @@ def recommend_router(settings: Settings, dependencies: list) -> APIRouter:
             503: {"description": "Serving copy, embeddings and knowledge base not available"},
         },
     )
-    def recommend_resolution(request: RecommendIn) -> dict:
+    def recommend_resolution(request: RecommendIn, http_request: Request) -> dict:
         if len(request.text) > settings.api_max_text_chars:
             raise RequestValidationError(
                 [
@@ -81,7 +92,14 @@ def recommend_router(settings: Settings, dependencies: list) -> APIRouter:
                     }
                 ]
             )
-        answer = _recommend(settings, request)
+        recommendation = _recommend(settings, request)
+        try:
+            api_state(http_request).recommendation_answer_log.write(
+                answer_record(recommendation, channel="api", ticket_id=request.ticket_id)
+            )
+        except OSError:  # the agent still gets the answer; the log's gap is in the server log
+            logger.exception("recommendation answer not logged")
+        answer = recommendation.to_dict()
         if settings.api_similar_mask_text:
             for ticket in answer["tickets"]:
                 ticket["subject"] = mask_pii(ticket["subject"])
@@ -91,7 +109,7 @@ def recommend_router(settings: Settings, dependencies: list) -> APIRouter:
     return router
 
 
-def _recommend(settings: Settings, request: RecommendIn) -> dict:
+def _recommend(settings: Settings, request: RecommendIn) -> Recommendation:
     """supportlake.assist on the serving copy, its failures turned into answers a caller can
     act on."""
     try:
@@ -113,4 +131,4 @@ def _recommend(settings: Settings, request: RecommendIn) -> dict:
         raise HTTPException(
             503, f"the serving copy cannot be read: retry shortly ({error})"
         ) from None
-    return answer.to_dict()
+    return answer

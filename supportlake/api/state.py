@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from fastapi import FastAPI
 
 from ml.inference import ModelUnavailable, TicketPredictor, current_versions, load_predictor
+from supportlake.answer_log import answer_log
 from supportlake.api.batching import PredictionBatcher
 from supportlake.api.escalation import WebhookNotifier
 from supportlake.api.landing_log import LandingLog, instance_name, recover_orphans
@@ -51,6 +52,7 @@ class ApiState:
         self.recommendation_feedback_log = LandingLog(
             landing / RECOMMENDATION_FEEDBACK.name, "api-recommendation-feedback"
         )
+        self.recommendation_answer_log = answer_log(landing, "api-recommendation-answers")
         self.notifier = WebhookNotifier(
             self.settings.escalation_webhook_url,
             self.settings.escalation_webhook_timeout_seconds,
@@ -64,6 +66,7 @@ class ApiState:
             "escalations": self.escalation_log,
             "feedback": self.feedback_log,
             "recommendation_feedback": self.recommendation_feedback_log,
+            "recommendation_answers": self.recommendation_answer_log,
         }
 
     def _predict_many(self, tickets: Sequence[dict]) -> list:

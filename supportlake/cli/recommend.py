@@ -28,21 +28,26 @@ def recommend(
         max=1.0,
         help="cosine similarity evidence must reach; below it nothing is suggested",
     ),
+    ticket: str | None = typer.Option(
+        None, "--ticket", help="the ticket asked about: its topic is where a knowledge gap counts"
+    ),
     as_json: bool = typer.Option(False, "--json", help="print the answer as JSON"),
     backend: str = typer.Option("auto", help=BACKEND_HELP),
 ) -> None:
     """Recommend a resolution: the best knowledge-base sections and the most similar resolved
     tickets (hybrid BM25 + embedding search), how they were resolved, a suggested reply citing
-    them, and a confidence."""
+    them, and a confidence. Every answer is logged for the next ingest (knowledge gaps)."""
     # imported when run: ml/ brings torch and scikit-learn (seconds of `--help`)
     from ml.resolved_index import NothingToSearch
+    from supportlake.answer_log import answer_record, log_one_answer
     from supportlake.assist import recommend_resolution
 
     backend = checked_backend(backend)
+    settings = get_settings()
     try:
         answer = recommend_resolution(
             text,
-            get_settings(),
+            settings,
             k=k,
             k_articles=articles,
             min_confidence=min_confidence,
@@ -51,6 +56,10 @@ def recommend(
     except (ValueError, ServingCopyMissing, NothingToSearch) as error:
         console.print(f"[bold red]error:[/] {error}", soft_wrap=True)
         raise typer.Exit(1) from None
+    # Before printing: the record must not depend on the terminal.
+    logged = log_one_answer(
+        settings.landing, answer_record(answer, channel="cli", ticket_id=ticket)
+    )
     if as_json:
         print(json.dumps(answer.to_dict(), default=str, indent=2))
         return
@@ -92,7 +101,7 @@ def recommend(
         console.print(f"[yellow]{answer.verdict}[/]", soft_wrap=True)
     console.print(
         f"answer id {answer.answer_id} (give it with an agent's verdict: "
-        "POST /recommendation-feedback)",
+        f"POST /recommendation-feedback); logged in {logged} for the next ingest",
         soft_wrap=True,
     )
     if answer.missing_embeddings:

@@ -54,3 +54,18 @@ def served(settings, encoder):
     publish(settings, tickets, encoder)
     settings.warehouse.unlink()
     return settings, tickets
+
+
+@pytest.fixture
+def recommend_api(settings, encoder, monkeypatch):
+    """A real server answering /recommend-resolution from a serving copy of a few embedded
+    tickets; the writer's file is removed so only the copy can answer."""
+    from supportlake.api import recommend_route
+    from tests.api.conftest import API_KEY, start_api
+
+    monkeypatch.setattr(recommend_route, "EMBEDDING_BACKEND", "torch")
+    publish(settings, ticket_frame(per_topic=4), encoder)
+    settings.warehouse.unlink()
+    running = start_api(settings.model_copy(update={"api_key": API_KEY}))
+    yield running, settings
+    running.stop()

@@ -4,30 +4,16 @@ build turn it into marts.recommendation_feedback (a knowledge gap when not helpf
 
 from __future__ import annotations
 
-import pytest
-
-from supportlake.api import recommend_route
 from supportlake.ingest import ingest_path
 from supportlake.transform import run_dbt
 from supportlake.warehouse import open_warehouse
-from tests.api.conftest import API_KEY, start_api
-from tests.retrieval.conftest import publish, ticket_frame
+from tests.api.conftest import API_KEY
 
 KEY = {"X-API-Key": API_KEY}
 
 
-@pytest.fixture
-def api(settings, encoder, monkeypatch):
-    monkeypatch.setattr(recommend_route, "EMBEDDING_BACKEND", "torch")
-    publish(settings, ticket_frame(per_topic=4), encoder)
-    settings.warehouse.unlink()  # the API answers from the serving copy only
-    running = start_api(settings.model_copy(update={"api_key": API_KEY}))
-    yield running, settings
-    running.stop()
-
-
-def test_a_verdict_on_an_answer_lands_as_the_feedback_source(api):
-    running, settings = api
+def test_a_verdict_on_an_answer_lands_as_the_feedback_source(recommend_api):
+    running, settings = recommend_api
     first = running.client.post(
         "/recommend-resolution", json={"text": "I was charged twice this month"}, headers=KEY
     ).json()

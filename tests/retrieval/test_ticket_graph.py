@@ -62,13 +62,36 @@ def graph(tmp_path_factory: pytest.TempPathFactory):
     ]
     rows += [rows[1], "fb-bad,,AGT-0001,2025-12-01T10:00:00Z,helpful,,0.9,true"]
     (feedback / "verdicts.csv").write_text("\n".join(rows) + "\n")
+    # Logged answers that no agent judged: six questions without a ticket that found no
+    # confident evidence, each placed by its nearest resolved ticket, and a confident answer.
+    nearest = [
+        json.loads(line)["ticket_id"] for line in summary.links_path.read_text().splitlines()[12:18]
+    ]
+    answers = [
+        {
+            "answer_id": f"ans-{n}",
+            "asked_at": "2025-12-10T10:00:00Z",
+            "channel": "api",
+            "query_text": f"unanswered question {n}",
+            "was_confident": False,
+            "confidence": 0.31,
+            "nearest_ticket_id": ticket,
+        }
+        for n, ticket in enumerate(nearest)
+    ]
+    answers.append({**answers[0], "answer_id": "ans-ok", "ticket_id": gap_tickets[0]})
+    answers[-1].update(was_confident=True, confidence=0.8)
+    (landing / "recommendation_answers").mkdir(parents=True)
+    (landing / "recommendation_answers" / "answers.jsonl").write_text(
+        "".join(json.dumps(answer) + "\n" for answer in answers)
+    )
     with pytest.MonkeyPatch.context() as monkeypatch:
         environment_for(monkeypatch, settings)
         ingest_path(landing, settings)
         run_dbt(["build", *BEFORE_TOPICS, *WITHOUT_UNIT_TESTS], settings)
         # As `supportlake topics` runs it without a Prefect API: its functions, no server.
         run_flow("topics", lambda: refresh_topics, backend="torch", n_clusters=6)
-    return settings, summary, first, gap_tickets
+    return settings, summary, first, (gap_tickets, nearest)
 
 
 def query(settings: Settings, sql: str) -> list[tuple]:
@@ -169,25 +192,38 @@ def test_which_articles_resolve_most_tickets_of_a_topic(graph) -> None:
     assert titles == [(6,)]
 
 
-def test_topics_agents_found_unanswered_are_knowledge_gaps(graph) -> None:
-    settings, _, _, gap_tickets = graph
+def test_unanswered_questions_are_knowledge_gaps_per_topic(graph) -> None:
+    settings, _, _, (gap_tickets, nearest) = graph
     assert query(
         settings,
         "select rows_read, invalid_rows, verdicts_kept, is_reconciled "
         "from marts.recommendation_feedback_reconciliations",
     ) == [(14, 1, 12, True)]
+    assert query(
+        settings,
+        "select rows_read, answers_kept, is_reconciled "
+        "from marts.recommendation_answer_reconciliations",
+    ) == [(7, 7, True)]
     topics = dict(query(settings, "select ticket_id, cluster_id from marts.graph_ticket_topics"))
+    # Agents' not-helpful verdicts count under their ticket's topic, unjudged answers without
+    # confident evidence under their nearest resolved ticket's; the confident answer for an
+    # already judged ticket changes nothing.
     per_topic: dict[str, list[str]] = {}
     for ticket in gap_tickets:
         per_topic.setdefault(str(topics[ticket]), []).append(ticket)
-    expected = {topic: sorted(tickets) for topic, tickets in per_topic.items() if len(tickets) >= 2}
+    for n, ticket in enumerate(nearest):
+        per_topic.setdefault(str(topics[ticket]), []).append(f'"unanswered question {n}"')
+    expected = {topic: sorted(gaps) for topic, gaps in per_topic.items() if len(gaps) >= 2}
     flagged = query(
         settings,
         "select series_value, ticket_count, explanation from marts.ticket_anomalies "
         "where anomaly_type = 'knowledge_gap' and series_type = 'cluster'",
     )
     assert {topic: count for topic, count, _ in flagged} == {
-        topic: len(tickets) for topic, tickets in expected.items()
+        topic: len(gaps) for topic, gaps in expected.items()
     }
     for topic, _, explanation in flagged:
-        assert expected[topic][0] in explanation  # example tickets are named
+        # the first example: a ticket when there is one, else the question's own words
+        first = min(expected[topic], key=lambda example: (example.startswith('"'), example))
+        assert first in explanation
+    assert any('"unanswered question' in explanation for _, _, explanation in flagged)

@@ -1,0 +1,9 @@
+{{
+    load_reconciliation(
+        'recommendation_answers',
+        'stg_recommendation_answers',
+        'recommendation_answers',
+        'answers_kept',
+        'repeated_answers'
+    )
+}}

@@ -1,0 +1,94 @@
+"""Every answer is logged as it is given: a real server's /recommend-resolution answers and a
+`supportlake recommend` answer land in landing/recommendation_answers, and the next ingest and
+dbt build turn them into marts.recommendation_answers, reconciled per load, the question's
+e-mail addresses and phone numbers masked; an answer without confident evidence is a
+knowledge gap with no agent's verdict."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from supportlake.cli import app
+from supportlake.ingest import ingest_path
+from supportlake.transform import run_dbt
+from supportlake.warehouse import open_warehouse
+from tests.api.conftest import API_KEY
+from tests.quality.conftest import environment_for
+
+KEY = {"X-API-Key": API_KEY}
+ANSWER_MODELS = [
+    "build",
+    "--select",
+    "stg_recommendation_answers",
+    "recommendation_answers",
+    "recommendation_answer_reconciliations",
+]
+
+
+def test_every_answer_lands_as_a_source_and_unconfident_ones_are_gaps(recommend_api, monkeypatch):
+    running, settings = recommend_api
+    asked = {
+        "charged": {
+            "text": "I was charged twice this month, mail me at jane.doe@example.com",
+            "ticket_id": "T-NEW-1",
+        },
+        "banana": {"text": "banana bread recipe"},
+    }
+    answers = {}
+    for name, body in asked.items():
+        response = running.client.post("/recommend-resolution", json=body, headers=KEY)
+        assert response.status_code == 200, response.text
+        answers[name] = response.json()
+    assert answers["charged"]["confident"] and not answers["banana"]["confident"]
+    running.stop()  # closes the API's log file, as a stopping server does
+
+    environment_for(monkeypatch, settings)
+    printed = CliRunner().invoke(
+        app,
+        ["recommend", "The sync crashes on start", "--ticket", "T-NEW-2", "--backend", "torch"],
+    )
+    assert printed.exit_code == 0, printed.output
+    assert "recommendation_answers" in " ".join(printed.output.split())  # where it was logged
+
+    folder = settings.landing / "recommendation_answers"
+    landed = sorted(folder.glob("*.jsonl"))
+    assert [path.name.split("-recommendation-answers-")[0] for path in landed] == ["api", "cli"]
+    # What a torn or hand-edited log holds: a record without an id, and one that is not JSON.
+    (folder / "edited.jsonl").write_text(
+        json.dumps({"answer_id": "", "asked_at": "2025-12-01T10:00:00Z", "was_confident": True})
+        + "\n{not json\n"
+    )
+    ingest_path(folder, settings)
+    run_dbt(ANSWER_MODELS, settings)
+
+    with open_warehouse(settings, read_only=True) as connection:
+        rows = connection.execute(
+            "select answer_id, ticket_id, channel, query_text, was_confident, is_knowledge_gap, "
+            "nearest_ticket_id, evidence_ids from marts.recommendation_answers "
+            "order by channel, was_confident"
+        ).fetchall()
+        reconciled = connection.execute(
+            "select sum(rows_read), sum(rows_quarantined), sum(invalid_rows), "
+            "sum(answers_kept), bool_and(is_reconciled) "
+            "from marts.recommendation_answer_reconciliations"
+        ).fetchone()
+    by_id = {row[0]: row for row in rows}
+    charged = by_id[answers["charged"]["answer_id"]]
+    assert charged[1:3] == ("T-NEW-1", "api")
+    assert "[email]" in charged[3] and "example.com" not in charged[3]
+    assert charged[4:6] == (True, False)
+    cited = [item["chunk_id"] for item in answers["charged"]["articles"]] + [
+        item["ticket_id"] for item in answers["charged"]["tickets"]
+    ]
+    assert charged[7] == ",".join(cited)
+
+    banana = by_id[answers["banana"]["answer_id"]]
+    assert banana[1:6] == (None, "api", "banana bread recipe", False, True)
+    assert banana[6] is not None and banana[7] is None  # its topic: the nearest resolved ticket
+    cli = [row for row in rows if row[2] == "cli"]
+    assert len(cli) == 1 and cli[0][1] == "T-NEW-2" and cli[0][3] == "The sync crashes on start"
+    # 2 + 1 + 2 records read, the line that is not JSON quarantined, the one without an id
+    # invalid; the three answers kept.
+    assert reconciled == (5, 1, 1, 3, True)
