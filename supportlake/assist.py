@@ -171,3 +171,22 @@ def recommend_resolution(
         k_articles=k_articles,
         min_confidence=min_confidence,
     )
+
+
+def prepare_indexes(settings: Settings, backend: str = "auto") -> str:
+    """Load the encoder and build, or bring up to date, both indexes of the current serving
+    copy, so that no request waits for them (the API runs this at start and after each new
+    copy). Returns what is indexed; ServingCopyMissing or NothingToSearch when nothing is."""
+    encoder = load_encoder(backend, settings.models_dir)
+    indexed = []
+    try:
+        built = resolved_index(settings, encoder.embedding_model)
+        indexed.append(f"{len(built.tickets):,} resolved tickets")
+    except NothingToSearch as no_tickets:
+        missing_tickets = no_tickets
+    articles = article_index(settings, encoder)
+    if articles.index is not None:
+        indexed.append(f"{len(articles.chunks):,} knowledge-base sections")
+    if not indexed:
+        raise NothingToSearch(f"{missing_tickets}; and the knowledge base is empty")
+    return " and ".join(indexed)

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     api_store_text: bool = False  # False: caller text reaches the lake only as a sha256
     api_similar_requires_key: bool = True
     api_similar_mask_text: bool = True  # e-mail addresses and phone numbers, as in the chats
+    # Build the recommendation indexes at start and after each new serving copy, in the
+    # background, instead of on the first request that needs them (docs/agent_assist.md).
+    api_prepare_recommendations: bool = True
     # BI tools, the dashboard and the API read this copy of the marts, published after each
     # successful build (supportlake/serving.py); only the pipeline opens `warehouse`. Unset:
     # serving.duckdb beside the warehouse (.state/serving.duckdb), so another warehouse never

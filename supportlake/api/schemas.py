@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from ml.similar import SimilarTicket
+from supportlake.api.index_preparation import State as IndexState
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -184,9 +185,17 @@ class ModelOut(BaseModel):
     note: str
 
 
+class RecommendationIndexesOut(BaseModel):
+    state: IndexState = Field(
+        description="the indexes /recommend-resolution answers from, for the current serving copy"
+    )
+    detail: str = Field(description="what is indexed, or why nothing is")
+
+
 class HealthOut(BaseModel):
     status: Literal["ok", "no_model"]
     models: dict[str, ModelOut]
+    recommendations: RecommendationIndexesOut
     started_at: datetime
     package_version: str
 

@@ -17,6 +17,7 @@ from ml.inference import ModelUnavailable, TicketPredictor, current_versions, lo
 from supportlake.answer_log import answer_log
 from supportlake.api.batching import PredictionBatcher
 from supportlake.api.escalation import WebhookNotifier
+from supportlake.api.index_preparation import IndexPreparation
 from supportlake.api.landing_log import LandingLog, instance_name, recover_orphans
 from supportlake.api.observability import ApiMetrics
 from supportlake.api.rate_limit import ClientRateLimit
@@ -53,6 +54,7 @@ class ApiState:
             landing / RECOMMENDATION_FEEDBACK.name, "api-recommendation-feedback"
         )
         self.recommendation_answer_log = answer_log(landing, "api-recommendation-answers")
+        self.recommendation_indexes = IndexPreparation(self.settings, _recommend_backend)
         self.notifier = WebhookNotifier(
             self.settings.escalation_webhook_url,
             self.settings.escalation_webhook_timeout_seconds,
@@ -96,6 +98,7 @@ class ApiState:
         """Close finished hourly logs; pick up a newly trained model without a restart."""
         last_poll = time.monotonic()
         while True:
+            self.recommendation_indexes.check()
             await asyncio.sleep(HOUSEKEEPING_SECONDS)
             for log in self.logs.values():
                 log.rotate_if_due()
@@ -115,6 +118,7 @@ class ApiState:
             for path in recover_orphans(log.folder):
                 logger.info("closed a log left open", extra={"fields": {"path": str(path)}})
         self.load_models()
+        self.recommendation_indexes.check()  # before the first request can ask /health
         keeper = asyncio.create_task(self.housekeeping())
         try:
             yield
@@ -127,6 +131,13 @@ class ApiState:
                 closed = log.close()
                 if closed:
                     logger.info("log closed", extra={"fields": {"path": str(closed)}})
+
+
+def _recommend_backend() -> str:
+    # the route's module constant, read late: the route imports this module
+    from supportlake.api import recommend_route
+
+    return recommend_route.EMBEDDING_BACKEND
 
 
 def read_known_labels(predictor: TicketPredictor) -> dict[str, dict[str, str]]:

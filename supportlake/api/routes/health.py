@@ -30,6 +30,7 @@ async def health(request: Request) -> JSONResponse:
             }
             for task, model in models.items()
         },
+        "recommendations": state.recommendation_indexes.to_dict(),
         "started_at": state.started_at.isoformat(),
         "package_version": __version__,
     }
