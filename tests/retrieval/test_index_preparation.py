@@ -35,8 +35,9 @@ def test_indexes_are_ready_before_the_first_request_and_follow_new_copies(
         publish(settings, ticket_frame(per_topic=8), encoder)  # a later build's copy
         later = wait_for(
             running,
-            lambda indexes: indexes["state"] == "ready"
-            and int(indexes["detail"].split()[0]) != before,
+            lambda indexes: (
+                indexes["state"] == "ready" and int(indexes["detail"].split()[0]) != before
+            ),
         )
         assert int(later["detail"].split()[0]) > before, later
         answer = running.client.post(
