@@ -4,12 +4,15 @@
 the landing zone's recommendation_answers folder (the source's columns, supportlake/sources.py);
 the next ingest loads it like an exported file. An answer without confident evidence is a
 knowledge gap whether or not an agent gives a verdict (marts.recommendation_answers,
-int_anomalies_knowledge_gaps). The question is kept with e-mail addresses and phone numbers
-masked and cut to QUERY_TEXT_CHARS: enough to see what was asked, not a copy of the ticket.
+int_anomalies_knowledge_gaps). Like every record the API lands, the question reaches the lake
+as its sha256 only, unless the operator keeps caller text (settings.api_store_text): then with
+e-mail addresses and phone numbers masked and cut to QUERY_TEXT_CHARS, enough to see what was
+asked (the knowledge gaps' examples), not a copy of the ticket.
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,6 +28,7 @@ def answer_record(
     answer: Recommendation,
     *,
     channel: str,
+    store_text: bool,
     ticket_id: str | None = None,
     asked_at: datetime | None = None,
 ) -> dict:
@@ -35,7 +39,8 @@ def answer_record(
         "ticket_id": ticket_id,
         "asked_at": (asked_at or datetime.now(UTC)).astimezone(UTC).isoformat(),
         "channel": channel,
-        "query_text": mask_pii(answer.text.strip()[:QUERY_TEXT_CHARS]),
+        "query_sha256": hashlib.sha256(answer.text.encode("utf-8")).hexdigest(),
+        "query_text": mask_pii(answer.text.strip()[:QUERY_TEXT_CHARS]) if store_text else None,
         "was_confident": answer.confident,
         "confidence": round(answer.confidence, 4),
         "min_confidence": answer.min_confidence,

@@ -261,7 +261,10 @@ RECOMMENDATION_ANSWERS = Source(
         "ticket_id",  # the ticket asked about, when the caller named one
         "asked_at",
         "channel",  # api | cli
-        "query_text",  # the question, e-mail addresses and phone numbers masked, cut short
+        "query_sha256",  # of the question as asked: repeats are countable without the text
+        # the question, e-mail addresses and phone numbers masked, cut short; only where the
+        # operator keeps caller text (api_store_text), else blank
+        "query_text",
         "was_confident",  # false: the answer was 'no confident answer'
         "confidence",  # the best evidence's similarity; the closest candidate's otherwise
         "min_confidence",  # the bar it was held to

@@ -11,13 +11,24 @@
             identifier=source_relation.identifier
         ) -%}
     {%- endif -%}
+    {#- A raw table created before its source gained a column (the ingest adds it with the
+        next file) reads that column as null instead of failing the build. -#}
+    {%- set present = [] -%}
     {%- if existing is not none -%}
-        select {{ columns.keys() | join(', ') }} from {{ source_relation }}
+        {%- set present = adapter.get_columns_in_relation(existing)
+            | map(attribute='name') | map('lower') | list -%}
+    {%- endif -%}
+    select
+    {%- for name, data_type in columns.items() %}
+        {% if name | lower in present -%}
+            {{ name }}
+        {%- else -%}
+            cast(null as {{ data_type }}) as {{ name }}
+        {%- endif %}{{ "," if not loop.last }}
+    {%- endfor %}
+    {% if existing is not none -%}
+        from {{ source_relation }}
     {%- else -%}
-        select
-        {%- for name, data_type in columns.items() %}
-            cast(null as {{ data_type }}) as {{ name }}{{ "," if not loop.last }}
-        {%- endfor %}
         where false
     {%- endif -%}
 {% endmacro %}

@@ -95,7 +95,12 @@ def recommend_router(settings: Settings, dependencies: list) -> APIRouter:
         recommendation = _recommend(settings, request)
         try:
             api_state(http_request).recommendation_answer_log.write(
-                answer_record(recommendation, channel="api", ticket_id=request.ticket_id)
+                answer_record(
+                    recommendation,
+                    channel="api",
+                    store_text=settings.api_store_text,
+                    ticket_id=request.ticket_id,
+                )
             )
         except OSError:  # the agent still gets the answer; the log's gap is in the server log
             logger.exception("recommendation answer not logged")

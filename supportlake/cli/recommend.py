@@ -58,7 +58,8 @@ def recommend(
         raise typer.Exit(1) from None
     # Before printing: the record must not depend on the terminal.
     logged = log_one_answer(
-        settings.landing, answer_record(answer, channel="cli", ticket_id=ticket)
+        settings.landing,
+        answer_record(answer, channel="cli", store_text=settings.api_store_text, ticket_id=ticket),
     )
     if as_json:
         print(json.dumps(answer.to_dict(), default=str, indent=2))

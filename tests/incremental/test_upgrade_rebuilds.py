@@ -63,3 +63,27 @@ def test_a_mart_built_before_its_columns_changed_is_rebuilt_once(
         tickets = connection.execute(f"select ticket_id from marts.{mart}").fetchall()
     assert sorted(tickets) == [("T-1",), ("T-2",)]
     assert plan_build(settings).nothing_to_build
+
+
+def test_a_raw_table_from_before_its_source_gained_a_column_still_builds(tmp_path):
+    """`supportlake build --all` right after an upgrade, before any new file: the raw table
+    lacks the column the ingest adds with the next file; the rows read it as null."""
+    settings = Settings.in_folder(tmp_path / "warehouse")
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (drop / "verdicts.csv").write_text(
+        "feedback_id,ticket_id,given_at,verdict,answer_id\n"
+        "fb-1,T-1,2025-12-01T10:00:00Z,not helpful,0123456789abcdef0123456789abcdef\n",
+        encoding="utf-8",
+    )
+    ingest_path(drop / "verdicts.csv", settings, source="recommendation_feedback")
+    with open_warehouse(settings) as connection:  # as the version before answer_id left it
+        connection.execute("alter table raw.recommendation_feedback drop column answer_id")
+
+    selection = "stg_recommendation_feedback recommendation_feedback"
+    assert run_build(settings, None, select=selection).success
+    with open_warehouse(settings, read_only=True) as connection:
+        rows = connection.execute(
+            "select feedback_id, answer_id, is_knowledge_gap from marts.recommendation_feedback"
+        ).fetchall()
+    assert rows == [("fb-1", None, True)]

@@ -1,11 +1,12 @@
 """Every answer is logged as it is given: a real server's /recommend-resolution answers and a
 `supportlake recommend` answer land in landing/recommendation_answers, and the next ingest and
-dbt build turn them into marts.recommendation_answers, reconciled per load, the question's
-e-mail addresses and phone numbers masked; an answer without confident evidence is a
-knowledge gap with no agent's verdict."""
+dbt build turn them into marts.recommendation_answers, reconciled per load; an answer without
+confident evidence is a knowledge gap with no agent's verdict. The question's words reach the
+lake only where the operator keeps caller text, and then masked; else only their sha256."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from typer.testing import CliRunner
@@ -45,6 +46,7 @@ def test_every_answer_lands_as_a_source_and_unconfident_ones_are_gaps(recommend_
     running.stop()  # closes the API's log file, as a stopping server does
 
     environment_for(monkeypatch, settings)
+    monkeypatch.setenv("SUPPORTLAKE_API_STORE_TEXT", "true")  # this operator keeps the text
     printed = CliRunner().invoke(
         app,
         ["recommend", "The sync crashes on start", "--ticket", "T-NEW-2", "--backend", "torch"],
@@ -66,7 +68,7 @@ def test_every_answer_lands_as_a_source_and_unconfident_ones_are_gaps(recommend_
     with open_warehouse(settings, read_only=True) as connection:
         rows = connection.execute(
             "select answer_id, ticket_id, channel, query_text, was_confident, is_knowledge_gap, "
-            "nearest_ticket_id, evidence_ids from marts.recommendation_answers "
+            "nearest_ticket_id, evidence_ids, query_sha256 from marts.recommendation_answers "
             "order by channel, was_confident"
         ).fetchall()
         reconciled = connection.execute(
@@ -76,8 +78,8 @@ def test_every_answer_lands_as_a_source_and_unconfident_ones_are_gaps(recommend_
         ).fetchone()
     by_id = {row[0]: row for row in rows}
     charged = by_id[answers["charged"]["answer_id"]]
-    assert charged[1:3] == ("T-NEW-1", "api")
-    assert "[email]" in charged[3] and "example.com" not in charged[3]
+    assert charged[1:4] == ("T-NEW-1", "api", None)  # the default: no caller text in the lake
+    assert charged[8] == hashlib.sha256(asked["charged"]["text"].encode()).hexdigest()
     assert charged[4:6] == (True, False)
     cited = [item["chunk_id"] for item in answers["charged"]["articles"]] + [
         item["ticket_id"] for item in answers["charged"]["tickets"]
@@ -85,10 +87,22 @@ def test_every_answer_lands_as_a_source_and_unconfident_ones_are_gaps(recommend_
     assert charged[7] == ",".join(cited)
 
     banana = by_id[answers["banana"]["answer_id"]]
-    assert banana[1:6] == (None, "api", "banana bread recipe", False, True)
+    assert banana[1:6] == (None, "api", None, False, True)
     assert banana[6] is not None and banana[7] is None  # its topic: the nearest resolved ticket
-    cli = [row for row in rows if row[2] == "cli"]
-    assert len(cli) == 1 and cli[0][1] == "T-NEW-2" and cli[0][3] == "The sync crashes on start"
+    [cli] = [row for row in rows if row[2] == "cli"]
+    assert cli[1] == "T-NEW-2" and cli[3] == "The sync crashes on start"
     # 2 + 1 + 2 records read, the line that is not JSON quarantined, the one without an id
     # invalid; the three answers kept.
     assert reconciled == (5, 1, 1, 3, True)
+
+
+def test_kept_question_text_is_masked(served):
+    from supportlake.answer_log import answer_record
+    from supportlake.assist import recommend_resolution
+
+    settings, _ = served
+    text = "Charged twice, mail jane.doe@example.com or call +31 6 1234 5678"
+    answer = recommend_resolution(text, settings, backend="torch")
+    kept = answer_record(answer, channel="api", store_text=True)["query_text"]
+    assert kept == "Charged twice, mail [email] or call [phone]"
+    assert answer_record(answer, channel="api", store_text=False)["query_text"] is None

@@ -1,6 +1,7 @@
 {#- Knowledge gaps: per topic, the questions to the recommender that found no confident
     evidence (marts.recommendation_answers, every answer as given) or that agents marked not
-    helpful (marts.recommendation_feedback), with examples: the articles the team should write.
+    helpful (marts.recommendation_feedback), with examples (tickets, else the question's words
+    where the operator keeps caller text, else the answer id): the articles to write.
 
     A question is a ticket (asked about several times, it counts once), or one answer when the
     caller named no ticket and no verdict names one. It belongs to its ticket's topic; a ticket
@@ -58,7 +59,9 @@ questions as (
         coalesce(
             answers.ticket_id,
             verdict_tickets.ticket_id,
-            '"' || left(answers.query_text, 60) || '"'
+            '"' || left(answers.query_text, 60) || '"',
+            -- the text is kept only where the operator allows it
+            'answer ' || left(answers.answer_id, 8)
         ) as example
     from answers
     left join verdict_tickets on answers.answer_id = verdict_tickets.answer_id
@@ -119,12 +122,17 @@ gap_examples as (
     where is_knowledge_gap
 ),
 
--- tickets first, then the questions' own words
+-- tickets first, then the questions' own words, then answer ids (a ticket id has no space)
 examples as (
     select
         series_type,
         series_value,
-        list(example order by example like '"%', example) as gap_examples
+        list(
+            example
+            order by
+                case when example like '"%' then 1 when example like 'answer %' then 2 else 0 end,
+                example
+        ) as gap_examples
     from gap_examples
     group by series_type, series_value
 ),

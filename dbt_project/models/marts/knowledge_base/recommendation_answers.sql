@@ -23,6 +23,7 @@ select
     cast(ticket_id as varchar) as ticket_id,
     cast(asked_at as timestamp) as asked_at,
     cast(channel as varchar) as channel,
+    cast(query_sha256 as varchar) as query_sha256,
     cast(query_text as varchar) as query_text,
     cast(was_confident as boolean) as was_confident,
     cast(confidence as double) as confidence,

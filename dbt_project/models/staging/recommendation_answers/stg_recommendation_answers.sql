@@ -3,7 +3,8 @@ with
 source as (
     {{ optional_source('recommendation_answers', 'recommendation_answers', {
         'answer_id': 'varchar', 'ticket_id': 'varchar', 'asked_at': 'varchar',
-        'channel': 'varchar', 'query_text': 'varchar', 'was_confident': 'varchar',
+        'channel': 'varchar', 'query_sha256': 'varchar', 'query_text': 'varchar',
+        'was_confident': 'varchar',
         'confidence': 'varchar', 'min_confidence': 'varchar',
         'nearest_ticket_id': 'varchar', 'nearest_ticket_similarity': 'varchar',
         'evidence_ids': 'varchar',
@@ -20,6 +21,7 @@ typed as (
         {{ parse_timestamp('asked_at') }} as asked_at,
         asked_at as raw_asked_at,
         {{ label_key('channel') }} as channel,
+        lower({{ clean_text('query_sha256') }}) as query_sha256,
         {{ clean_text('query_text') }} as query_text,
         {{ parse_boolean('was_confident') }} as was_confident,
         was_confident as raw_was_confident,
