@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -62,6 +63,11 @@ class Settings(BaseSettings):
     # Build the recommendation indexes at start and after each new serving copy, in the
     # background, instead of on the first request that needs them (docs/agent_assist.md).
     api_prepare_recommendations: bool = True
+    # The encoder of /recommend-resolution's questions (ml/embedding_backends.py): `auto` is
+    # the fastest CPU variant that agrees with the plain model, `torch` the plain model.
+    api_embedding_backend: Literal[
+        "auto", "torch", "onnx", "onnx-int8", "openvino-int8", "static"
+    ] = "auto"
     # BI tools, the dashboard and the API read this copy of the marts, published after each
     # successful build (supportlake/serving.py); only the pipeline opens `warehouse`. Unset:
     # serving.duckdb beside the warehouse (.state/serving.duckdb), so another warehouse never

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 from typing import Literal
 
 from ml.resolved_index import NothingToSearch
@@ -25,9 +24,8 @@ State = Literal["off", "waiting", "preparing", "ready", "unavailable", "failed"]
 
 
 class IndexPreparation:
-    def __init__(self, settings: Settings, backend: Callable[[], str]) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.backend = backend  # read when a preparation starts (tests choose the plain model)
         self.state: State = "waiting" if settings.api_prepare_recommendations else "off"
         self.detail = ""
         self._copy: tuple[int, int] | None = None  # (mtime, size) of the copy last prepared
@@ -56,7 +54,7 @@ class IndexPreparation:
         from supportlake.assist import prepare_indexes  # ml's search stack: loaded when used
 
         try:
-            self.detail = prepare_indexes(self.settings, self.backend())
+            self.detail = prepare_indexes(self.settings, self.settings.api_embedding_backend)
             self.state = "ready"
             logger.info("recommendation indexes ready", extra={"fields": {"indexed": self.detail}})
         except (ServingCopyMissing, NothingToSearch) as nothing:

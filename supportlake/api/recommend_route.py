@@ -26,9 +26,6 @@ from supportlake.assist import recommend_resolution
 from supportlake.serving import ServingCopyMissing
 from supportlake.settings import Settings
 
-# The encoder the answers use: `auto` is the fastest CPU variant that agrees with the plain
-# model (ml/embedding_backends.py); a module constant so tests can pick the plain model.
-EMBEDDING_BACKEND = "auto"
 MAX_TICKETS = 20
 MAX_ARTICLES = 10
 
@@ -124,7 +121,7 @@ def _recommend(settings: Settings, request: RecommendIn) -> Recommendation:
             k=request.k,
             k_articles=request.articles,
             min_confidence=request.min_confidence,
-            backend=EMBEDDING_BACKEND,
+            backend=settings.api_embedding_backend,
         )
     except ValueError as error:
         raise RequestValidationError(

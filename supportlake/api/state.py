@@ -54,7 +54,7 @@ class ApiState:
             landing / RECOMMENDATION_FEEDBACK.name, "api-recommendation-feedback"
         )
         self.recommendation_answer_log = answer_log(landing, "api-recommendation-answers")
-        self.recommendation_indexes = IndexPreparation(self.settings, _recommend_backend)
+        self.recommendation_indexes = IndexPreparation(self.settings)
         self.notifier = WebhookNotifier(
             self.settings.escalation_webhook_url,
             self.settings.escalation_webhook_timeout_seconds,
@@ -131,13 +131,6 @@ class ApiState:
                 closed = log.close()
                 if closed:
                     logger.info("log closed", extra={"fields": {"path": str(closed)}})
-
-
-def _recommend_backend() -> str:
-    # the route's module constant, read late: the route imports this module
-    from supportlake.api import recommend_route
-
-    return recommend_route.EMBEDDING_BACKEND
 
 
 def read_known_labels(predictor: TicketPredictor) -> dict[str, dict[str, str]]:

@@ -24,7 +24,8 @@ def encoder():
 
 @pytest.fixture
 def settings(tmp_path, models_dir) -> Settings:
-    return Settings.in_folder(tmp_path, models_dir=models_dir)
+    # the API encodes questions with the plain model, as the tests' encoder does (no export)
+    return Settings.in_folder(tmp_path, models_dir=models_dir, api_embedding_backend="torch")
 
 
 def ticket_frame(per_topic: int = 8) -> pd.DataFrame:
@@ -57,13 +58,11 @@ def served(settings, encoder):
 
 
 @pytest.fixture
-def recommend_api(settings, encoder, monkeypatch):
+def recommend_api(settings, encoder):
     """A real server answering /recommend-resolution from a serving copy of a few embedded
     tickets; the writer's file is removed so only the copy can answer."""
-    from supportlake.api import recommend_route
     from tests.api.conftest import API_KEY, start_api
 
-    monkeypatch.setattr(recommend_route, "EMBEDDING_BACKEND", "torch")
     publish(settings, ticket_frame(per_topic=4), encoder)
     settings.warehouse.unlink()
     running = start_api(settings.model_copy(update={"api_key": API_KEY}))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from supportlake.api import recommend_route, state
+from supportlake.api import state
 from tests.api.conftest import API_KEY, start_api
 from tests.retrieval.conftest import publish, ticket_frame
 
@@ -23,7 +23,6 @@ def wait_for(running, wanted, seconds: float = 120.0) -> dict:
 def test_indexes_are_ready_before_the_first_request_and_follow_new_copies(
     settings, encoder, monkeypatch
 ):
-    monkeypatch.setattr(recommend_route, "EMBEDDING_BACKEND", "torch")
     monkeypatch.setattr(state, "HOUSEKEEPING_SECONDS", 0.1)
     publish(settings, ticket_frame(per_topic=4), encoder)
     running = start_api(settings.model_copy(update={"api_key": API_KEY}))

@@ -7,7 +7,6 @@ import json
 
 import pytest
 
-from supportlake.api import recommend_route
 from tests.api.conftest import API_KEY, start_api
 from tests.retrieval.conftest import publish, ticket_frame
 
@@ -16,10 +15,9 @@ KEY = {"X-API-Key": API_KEY}
 
 
 @pytest.fixture
-def api(settings, encoder, monkeypatch):
+def api(settings, encoder):
     """A served warehouse (one billing ticket holds contact details), the writer's file
     removed, and the API on it; the plain model encodes queries (no export to build)."""
-    monkeypatch.setattr(recommend_route, "EMBEDDING_BACKEND", "torch")
     tickets = ticket_frame(per_topic=6)
     billing = tickets.index[(tickets["category"] == "Billing") & tickets["is_resolved"]][0]
     tickets.loc[billing, "message"] = CONTACT
@@ -71,8 +69,7 @@ def test_key_and_bad_input_are_refused_clearly(api):
     assert post(running, {"text": "x", "min_confidence": 2}, KEY).status_code == 422
 
 
-def test_without_a_serving_copy_the_answer_is_503(settings, monkeypatch):
-    monkeypatch.setattr(recommend_route, "EMBEDDING_BACKEND", "torch")
+def test_without_a_serving_copy_the_answer_is_503(settings):
     running = start_api(settings.model_copy(update={"api_key": API_KEY}))
     try:
         answer = post(running, {"text": "refund please"}, KEY)
