@@ -8,7 +8,8 @@ Documents are generated tickets' texts (subject + message, `supportlake generate
 with seeded random unit vectors (what dense search costs does not depend on what the vectors
 mean). The update removes 1% of the documents and adds `--changed` as many new ones, like an
 hourly refresh that resolved new tickets and reopened a few. Time and CPU are measured in
-this process (both steps run here, one after the other), peak memory is the process's.
+this process (both steps run here, one after the other), peak memory is the process's. While
+the update runs, another thread searches without pause: how long a search waits for an update.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import argparse
 import resource
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -53,6 +55,29 @@ def timed(step):
     return result, time.perf_counter() - wall, time.process_time() - cpu
 
 
+def search_latencies(index, query_vector, work, rounds: int | None = None) -> list[float]:
+    """Seconds per hybrid search, searching without pause in a thread while `work` runs in
+    this one (or `rounds` searches when there is nothing to run beside)."""
+    latencies: list[float] = []
+    done = threading.Event()
+
+    def search() -> None:
+        while not done.is_set() and (rounds is None or len(latencies) < rounds):
+            started = time.perf_counter()
+            index.search("password reset for my account", query_vector, 10)
+            latencies.append(time.perf_counter() - started)
+
+    searcher = threading.Thread(target=search)
+    searcher.start()
+    try:
+        work()
+    finally:
+        if rounds is None:
+            done.set()
+        searcher.join()
+    return latencies
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=200_000)
@@ -73,8 +98,17 @@ def main() -> None:
     index, build_wall, build_cpu = timed(
         lambda: HybridIndex(first_ids, first_texts, first_vectors, settings)
     )
+    query_vector = vectors(1, 3)[0]
+    quiet = search_latencies(index, query_vector, lambda: None, rounds=20)
+    during: list[float] = []
     _, update_wall, update_cpu = timed(
-        lambda: index.update(removed, added_ids, added_texts, added_vectors)
+        lambda: during.extend(
+            search_latencies(
+                index,
+                query_vector,
+                lambda: index.update(removed, added_ids, added_texts, added_vectors),
+            )
+        )
     )
     keep = [row for row, doc_id in enumerate(first_ids) if doc_id not in gone]
     final_ids = [first_ids[row] for row in keep] + added_ids
@@ -106,6 +140,12 @@ def main() -> None:
             "",
             f"The update took {update_wall / fresh_wall:.0%} of building again; BM25's top 10 "
             f"equal on {same} of {len(queries)} queries; peak RSS {peak_mb:,.0f} MB.",
+            "",
+            f"Searches beside the update (one thread searching without pause while it ran): "
+            f"{len(during):,} answered, median {np.median(during) * 1000:.1f} ms, longest "
+            f"{max(during) * 1000:.0f} ms, against {np.median(quiet) * 1000:.1f} ms alone and "
+            f"the update's {update_wall:.1f} s that every search waited for when the whole "
+            "update held the search lock (before the swap was split from the work).",
         ]
     )
     print(body)

@@ -12,6 +12,7 @@ serving copy. faiss builds the IVF index over 1M vectors in seconds.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import faiss
 import numpy as np
@@ -21,6 +22,18 @@ ANN_MIN_DOCS = 50_000
 NPROBE = 32  # lists scanned per query: at 1M (1,000 lists) about 3% of the vectors
 TRAIN_PER_LIST = 40  # k-means sample size per list (faiss warns below 39)
 SEED = 0
+
+
+@dataclass
+class DenseUpdate:
+    """What DenseIndex.prepare_update worked out, for apply_update."""
+
+    removed_rows: np.ndarray
+    added: np.ndarray
+    alive: np.ndarray
+    lists: np.ndarray | None = None  # IVF: the list each added vector is filed under
+    vectors: np.ndarray | None = None  # exact scan: the next matrix
+    ivf: faiss.IndexIVFFlat | None = None  # exact scan grown past ann_min_docs
 
 
 class DenseIndex:
@@ -45,25 +58,51 @@ class DenseIndex:
         """Remove `removed_rows` and append `added` (float32, unit rows) as the next rows. The
         IVF index keeps its lists (trained on the first vectors) and files the new vectors
         under the nearest; an exact scan that grows past ann_min_docs becomes an IVF index."""
+        self.apply_update(self.prepare_update(removed_rows, added))
+
+    def prepare_update(self, removed_rows: np.ndarray, added: np.ndarray) -> DenseUpdate:
+        """The costly half of `update`, which searches may run beside: the new vectors'
+        lists (IVF), or the next exact matrix or the IVF index it becomes. Reads only."""
         removed_rows = np.asarray(removed_rows, dtype=np.int64)
         added = np.ascontiguousarray(added, dtype=np.float32).reshape(-1, self.dimensions)
-        new_rows = np.arange(self.rows, self.rows + len(added), dtype=np.int64)
-        self.alive = np.concatenate([self.alive, np.ones(len(added), dtype=bool)])
-        self.alive[removed_rows] = False
-        self.rows += len(added)
+        alive = np.concatenate([self.alive, np.ones(len(added), dtype=bool)])
+        alive[removed_rows] = False
+        prepared = DenseUpdate(removed_rows, added, alive)
         if self.ivf is not None:
-            if len(removed_rows):
-                self.ivf.remove_ids(faiss.IDSelectorArray(removed_rows))
             if len(added):
-                self.ivf.add_with_ids(added, new_rows)
-            return
+                _, lists = self.ivf.quantizer.search(added, 1)
+                prepared.lists = np.ascontiguousarray(lists.ravel(), dtype=np.int64)
+            return prepared
         assert self.vectors is not None
         vectors = np.concatenate([self.vectors, added])
         vectors[removed_rows] = 0.0  # never a neighbour: search skips removed rows
-        if int(self.alive.sum()) >= self.ann_min_docs:
-            self.ivf, self.vectors, self.uses_ann = build_ivf(vectors, self.alive), None, True
+        if int(alive.sum()) >= self.ann_min_docs:
+            prepared.ivf = build_ivf(vectors, alive)
         else:
-            self.vectors = vectors
+            prepared.vectors = vectors
+        return prepared
+
+    def apply_update(self, prepared: DenseUpdate) -> None:
+        """The quick half, while no search runs: drop the removed rows and file the new ones
+        under their lists, or swap in the prepared matrix or index."""
+        new_rows = np.arange(self.rows, self.rows + len(prepared.added), dtype=np.int64)
+        self.rows += len(prepared.added)
+        self.alive = prepared.alive
+        if self.ivf is not None:
+            if len(prepared.removed_rows):
+                self.ivf.remove_ids(faiss.IDSelectorArray(prepared.removed_rows))
+            if len(prepared.added):
+                assert prepared.lists is not None
+                self.ivf.add_core(
+                    len(prepared.added),
+                    faiss.swig_ptr(prepared.added),
+                    faiss.swig_ptr(new_rows),
+                    faiss.swig_ptr(prepared.lists),
+                )
+        elif prepared.ivf is not None:
+            self.ivf, self.vectors, self.uses_ann = prepared.ivf, None, True
+        else:
+            self.vectors = prepared.vectors
 
     def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
         """(row, cosine) of the k nearest vectors, nearest first, ties by row."""

@@ -9,7 +9,7 @@ the columns of its own terms, so it touches only those terms' postings.
 
 The weights are match_bm25's own formula (k1 1.2, b 0.75, the same idf, DuckDB's log is
 base 10), computed from the term counts, the document lengths and the document frequencies
-kept here, so documents can be added and removed later (`update`) without tokenizing the
+kept here, so documents can be added and removed later (`updated`) without tokenizing the
 others again: the new documents get an fts index of their own, their words join the term
 dictionary, and every weight is recomputed from the counts (the collection's size and mean
 length change every document's weight). The query is tokenized and stemmed by the first
@@ -17,6 +17,8 @@ index's macros, with the same stemmer, stop words and separators as every later 
 """
 
 from __future__ import annotations
+
+import copy
 
 import duckdb
 import numpy as np
@@ -85,18 +87,20 @@ class Bm25Matrix:
             (weights, self.counts.indices, self.counts.indptr), shape=self.counts.shape
         )
 
-    def update(
+    def updated(
         self,
         connection: duckdb.DuckDBPyConnection,
         removed_rows: np.ndarray,
         added_table: str | None,
         documents: int,
         tie_rank: np.ndarray,
-    ) -> None:
-        """Remove the documents of `removed_rows`, and add those of table `added_table`
-        (doc_id, body, row_number; rows from the current count on), which has an fts index of
-        its own; `documents` rows in all after it, `tie_rank` for every row."""
+    ) -> Bm25Matrix:
+        """A new matrix without the documents of `removed_rows` and with those of table
+        `added_table` (doc_id, body, row_number; rows from the current count on), which has an
+        fts index of its own; `documents` rows in all, `tie_rank` for every row. This one is
+        left as it is, so searches may go on reading it meanwhile."""
         removed_rows = np.asarray(removed_rows, dtype=np.int64)
+        term_ids = dict(self.term_ids)
         added = sparse.csc_array((documents - self.documents, self.counts.shape[1]))
         added_lengths = np.zeros(documents - self.documents)
         if added_table is not None:
@@ -106,14 +110,14 @@ class Bm25Matrix:
                 ).fetchall()
             )
             for term in local.values():  # new words get the next ids
-                self.term_ids.setdefault(term, len(self.term_ids))
+                term_ids.setdefault(term, len(term_ids))
             to_global = np.zeros(max(local, default=-1) + 1, dtype=np.int64)
             for termid, term in local.items():
-                to_global[termid] = self.term_ids[term]
+                to_global[termid] = term_ids[term]
             found = connection.execute(TERM_COUNTS.format(table=added_table)).fetchnumpy()
             added = sparse.csc_array(
                 (found["tf"], (found["row_number"] - self.documents, to_global[found["termid"]])),
-                shape=(documents - self.documents, len(self.term_ids)),
+                shape=(documents - self.documents, len(term_ids)),
             )
             lengths = connection.execute(LENGTHS.format(table=added_table)).fetchnumpy()
             added_lengths[lengths["row_number"] - self.documents] = lengths["len"]
@@ -123,15 +127,20 @@ class Bm25Matrix:
             keep[removed_rows] = 0
             kept = sparse.csc_array(sparse.diags_array(keep) @ kept)
             kept.eliminate_zeros()
-        kept.resize((self.documents, len(self.term_ids)))
-        added.resize((documents - self.documents, len(self.term_ids)))
-        self.counts = sparse.csc_array(sparse.vstack([kept, added], format="csc"))
-        self.alive = np.concatenate([self.alive, np.ones(len(added_lengths), dtype=bool)])
-        self.alive[removed_rows] = False
-        self.lengths = np.concatenate([self.lengths, added_lengths])
-        self.documents = documents
-        self.tie_rank = tie_rank
-        self._weigh()
+        else:
+            kept = kept.copy()  # resized below: this matrix's counts must stay as they are
+        kept.resize((self.documents, len(term_ids)))
+        added.resize((documents - self.documents, len(term_ids)))
+        result = copy.copy(self)
+        result.term_ids = term_ids
+        result.counts = sparse.csc_array(sparse.vstack([kept, added], format="csc"))
+        result.alive = np.concatenate([self.alive, np.ones(len(added_lengths), dtype=bool)])
+        result.alive[removed_rows] = False
+        result.lengths = np.concatenate([self.lengths, added_lengths])
+        result.documents = documents
+        result.tie_rank = tie_rank
+        result._weigh()
+        return result
 
     def query_terms(self, cursor: duckdb.DuckDBPyConnection, query: str) -> list[int]:
         """The term ids of the query's distinct stemmed words, in the words' order (stop words

@@ -103,14 +103,15 @@ class HybridIndex:
         self.lexical: Bm25Matrix | None = None
         self._index_text("docs", ids, texts, first_row=0)
         if ids:
-            self.lexical = Bm25Matrix(self.connection, len(ids), self._tie_rank())
+            self.lexical = Bm25Matrix(self.connection, len(ids), self._tie_rank(self.ids))
         self.dense_index = DenseIndex(vectors, ann_min_docs=ann_min_docs)
         self.uses_ann = self.dense_index.uses_ann
         self._rows = {doc_id: row for row, doc_id in enumerate(ids)}
         self._updates = 0
-        # An update changes the matrices and the faiss index that searches read: searches
-        # and updates take turns (the API answers from a thread pool).
+        # An update swaps in the matrices and changes the faiss index that searches read:
+        # searches and the swap take turns (the API answers from a thread pool).
         self._lock = threading.RLock()
+        self._updating = threading.Lock()
 
     def _index_text(
         self, table: str, ids: Sequence[str], texts: Sequence[str], first_row: int
@@ -143,9 +144,10 @@ class HybridIndex:
     def __len__(self) -> int:
         return len(self._rows)
 
-    def _tie_rank(self) -> np.ndarray:
+    @staticmethod
+    def _tie_rank(ids: Sequence[str | None]) -> np.ndarray:
         """Per row, its document id's place in sorted order (a removed row's is last)."""
-        keys = np.array([doc_id if doc_id is not None else "\uffff" for doc_id in self.ids])
+        keys = np.array([doc_id if doc_id is not None else "\uffff" for doc_id in ids])
         tie_rank = np.empty(len(keys), dtype=np.int64)
         tie_rank[np.argsort(keys, kind="stable")] = np.arange(len(keys))
         return tie_rank
@@ -160,11 +162,18 @@ class HybridIndex:
         """Bring the index to the next set of documents without indexing the others again:
         remove `removed_ids`, then add the new documents. BM25 scores equal those of an index
         built on the resulting documents (ml/lexical.py keeps the term counts); dense search
-        is exact, or the IVF index's lists trained on the first documents."""
-        with self._lock:
-            self._update(removed_ids, [str(d) for d in added_ids], added_texts, added_vectors)
+        is exact, or the IVF index's lists trained on the first documents.
 
-    def _update(self, removed_ids, added_ids, added_texts, added_vectors) -> None:
+        Searches go on while the new state is worked out (new documents' fts index, BM25
+        weights, their lists); they wait only while it is swapped in."""
+        with self._updating:  # one update at a time; the state below changes only here
+            prepared = self._prepare_update(
+                removed_ids, [str(d) for d in added_ids], added_texts, added_vectors
+            )
+            with self._lock:
+                self._apply_update(*prepared)
+
+    def _prepare_update(self, removed_ids, added_ids, added_texts, added_vectors):
         if not (len(added_ids) == len(added_texts) == len(added_vectors)):
             raise ValueError("added ids, texts and vectors must be the same length")
         if self.lexical is None:
@@ -175,22 +184,35 @@ class HybridIndex:
         staying = set(self._rows).difference(removed_ids)
         if len(set(added_ids)) != len(added_ids) or not staying.isdisjoint(added_ids):
             raise ValueError("added document ids must be unique and new to the index")
-        removed_rows = np.array([self._rows.pop(doc_id) for doc_id in removed_ids], np.int64)
+        removed_rows = np.array([self._rows[doc_id] for doc_id in removed_ids], np.int64)
+        ids: list[str | None] = list(self.ids)
         for row in removed_rows:
-            self.ids[row] = None
-        first = len(self.ids)
-        self.ids.extend(added_ids)
-        self._rows.update({doc_id: first + n for n, doc_id in enumerate(added_ids)})
+            ids[row] = None
+        first = len(ids)
+        ids.extend(added_ids)
         table = None
         if added_ids:
             self._updates += 1
             table = f"added_{self._updates}"
             self._index_text(table, added_ids, added_texts, first_row=first)
-        self.lexical.update(self.connection, removed_rows, table, len(self.ids), self._tie_rank())
+        lexical = self.lexical.updated(
+            self.connection, removed_rows, table, len(ids), self._tie_rank(ids)
+        )
         if table is not None:  # its counts are in the matrix now
             self.connection.execute(f"pragma drop_fts_index('{table}')")
             self.connection.execute(f"drop table {table}")
-        self.dense_index.update(removed_rows, np.asarray(added_vectors, dtype=np.float32))
+        dense = self.dense_index.prepare_update(
+            removed_rows, np.asarray(added_vectors, dtype=np.float32)
+        )
+        added_rows = {doc_id: first + n for n, doc_id in enumerate(added_ids)}
+        return removed_ids, added_rows, ids, lexical, dense
+
+    def _apply_update(self, removed_ids, added_rows, ids, lexical, dense) -> None:
+        for doc_id in removed_ids:
+            del self._rows[doc_id]
+        self._rows.update(added_rows)
+        self.ids, self.lexical = ids, lexical
+        self.dense_index.apply_update(dense)
         self.uses_ann = self.dense_index.uses_ann
 
     def close(self) -> None:

@@ -4,6 +4,7 @@ follow the removals and additions), the same nearest neighbours."""
 
 from __future__ import annotations
 
+import threading
 import zlib
 
 import numpy as np
@@ -121,3 +122,49 @@ def test_an_update_that_names_unknown_or_existing_documents_is_refused(tmp_path)
     with pytest.raises(ValueError, match="new to the index"):
         index.update([], [existing], ["text"], _vectors([existing]))
     assert len(index) == 20  # a refused update changes nothing
+
+
+@pytest.mark.parametrize("ann_min_docs", [10_000, 50])
+def test_searches_answer_while_an_update_is_worked_out(tmp_path, monkeypatch, ann_min_docs):
+    """The costly part of an update (new documents' fts index, every BM25 weight, their IVF
+    lists) runs beside searches, which answer from the previous documents meanwhile; only
+    the swap makes them wait. Held in the middle of its work, the update must not block a
+    search."""
+    from ml import lexical
+
+    first = _corpus(300, seed=1)
+    added = _corpus(60, seed=2, extra=" zebra quantum")
+    removed = list(first)[:30]
+    index = HybridIndex(
+        list(first), list(first.values()), _vectors(list(first)), Settings.in_folder(tmp_path),
+        ann_min_docs=ann_min_docs,
+    )  # fmt: skip
+    working, may_finish = threading.Event(), threading.Event()
+    weigh = lexical.Bm25Matrix._weigh
+
+    def held_weigh(matrix):
+        if matrix is not index.lexical:  # the new matrix of the update, not the first one
+            working.set()
+            assert may_finish.wait(30), "the search never came"
+        weigh(matrix)
+
+    monkeypatch.setattr(lexical.Bm25Matrix, "_weigh", held_weigh)
+    updating = threading.Thread(
+        target=index.update,
+        args=(removed, list(added), list(added.values()), _vectors(list(added))),
+    )
+    updating.start()
+    assert working.wait(30)
+    answers: list = []
+    searching = threading.Thread(
+        target=lambda: answers.append(index.search("sync error", _vectors(["q"])[0], 5))
+    )
+    searching.start()
+    searching.join(10)
+    assert answers, "a search waited for the whole update"
+    assert not {hit.doc_id for hit in answers[0]} & set(added)  # the previous documents
+    may_finish.set()
+    updating.join(30)
+    assert {doc for doc, _ in index.bm25("zebra", 100)} == set(added)
+    assert not {doc for doc, _ in index.bm25("sync error refund printer", 400)} & set(removed)
+    index.close()
