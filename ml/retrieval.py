@@ -100,6 +100,9 @@ class HybridIndex:
         self.connection.execute("set enable_progress_bar = false")  # a library prints nothing
         load_extension(self.connection, "fts")
         self._local = threading.local()
+        # Searchers' cursors come from a connection of their own: `connection` runs an
+        # update's statements meanwhile, and one DuckDB connection serves one thread at a time.
+        self._cursors = self.connection.cursor()
         self.lexical: Bm25Matrix | None = None
         self._index_text("docs", ids, texts, first_row=0)
         if ids:
@@ -223,7 +226,7 @@ class HybridIndex:
         not run queries from two threads at once (the API answers in a thread pool)."""
         cursor = getattr(self._local, "cursor", None)
         if cursor is None:
-            cursor = self._local.cursor = self.connection.cursor()
+            cursor = self._local.cursor = self._cursors.cursor()
         return cursor
 
     def bm25(self, query: str, k: int = CANDIDATES) -> list[tuple[str, float]]:
