@@ -3,7 +3,7 @@
 The app registers the router with its own access rules (rate limit; the API key unless
 settings.api_similar_requires_key is off) and, like /similar-tickets, answers from the
 serving copy only and masks e-mail addresses and phone numbers in ticket text. Every answer is
-appended to the answer log (supportlake/answer_log.py), confident or not.
+appended to the answer log (supportlake/api/answer_log.py), confident or not.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from ml.recommend import Recommendation
 from ml.resolved_index import NothingToSearch
-from supportlake.answer_log import answer_record
+from supportlake.api.answer_log import answer_record
 from supportlake.api.dependencies import api_state
 from supportlake.api.masking import mask_pii
 from supportlake.api.schemas import TicketId

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from fastapi import FastAPI
 
 from ml.inference import ModelUnavailable, TicketPredictor, current_versions, load_predictor
-from supportlake.answer_log import answer_log
+from supportlake.api.answer_log import answer_log
 from supportlake.api.batching import PredictionBatcher
 from supportlake.api.escalation import WebhookNotifier
 from supportlake.api.index_preparation import IndexPreparation

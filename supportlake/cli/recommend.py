@@ -39,7 +39,7 @@ def recommend(
     them, and a confidence. Every answer is logged for the next ingest (knowledge gaps)."""
     # imported when run: ml/ brings torch and scikit-learn (seconds of `--help`)
     from ml.resolved_index import NothingToSearch
-    from supportlake.answer_log import answer_record, log_one_answer
+    from supportlake.api.answer_log import answer_record, log_one_answer
     from supportlake.assist import recommend_resolution
 
     backend = checked_backend(backend)

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
-from typer.testing import CliRunner
-
-from supportlake.cli import app
 from supportlake.ingest import ingest_path
 from supportlake.transform import run_dbt
 from supportlake.warehouse import open_warehouse
 from tests.api.conftest import API_KEY
-from tests.quality.conftest import environment_for
 
 KEY = {"X-API-Key": API_KEY}
+SUPPORTLAKE = str(Path(sys.executable).with_name("supportlake"))
 ANSWER_MODELS = [
     "build",
     "--select",
@@ -28,7 +29,7 @@ ANSWER_MODELS = [
 ]
 
 
-def test_every_answer_lands_as_a_source_and_unconfident_ones_are_gaps(recommend_api, monkeypatch):
+def test_every_answer_lands_as_a_source_and_unconfident_ones_are_gaps(recommend_api):
     running, settings = recommend_api
     asked = {
         "charged": {
@@ -45,14 +46,24 @@ def test_every_answer_lands_as_a_source_and_unconfident_ones_are_gaps(recommend_
     assert answers["charged"]["confident"] and not answers["banana"]["confident"]
     running.stop()  # closes the API's log file, as a stopping server does
 
-    environment_for(monkeypatch, settings)
-    monkeypatch.setenv("SUPPORTLAKE_API_STORE_TEXT", "true")  # this operator keeps the text
-    printed = CliRunner().invoke(
-        app,
-        ["recommend", "The sync crashes on start", "--ticket", "T-NEW-2", "--backend", "torch"],
+    # The command as a user runs it, in a process of its own (its imports start from nothing).
+    environment = os.environ | {
+        "SUPPORTLAKE_WAREHOUSE": str(settings.warehouse),
+        "SUPPORTLAKE_SERVING_WAREHOUSE": str(settings.serving_warehouse),
+        "SUPPORTLAKE_LAKE": str(settings.lake),
+        "SUPPORTLAKE_MODELS_DIR": str(settings.models_dir),
+        "SUPPORTLAKE_API_STORE_TEXT": "true",  # this operator keeps the question's words
+    }
+    printed = subprocess.run(
+        [SUPPORTLAKE, "recommend", "The sync crashes on start", "--ticket", "T-NEW-2"]
+        + ["--backend", "torch"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
-    assert printed.exit_code == 0, printed.output
-    assert "recommendation_answers" in " ".join(printed.output.split())  # where it was logged
+    assert printed.returncode == 0, printed.stdout + printed.stderr
+    assert "recommendation_answers" in " ".join(printed.stdout.split())  # where it was logged
 
     folder = settings.landing / "recommendation_answers"
     landed = sorted(folder.glob("*.jsonl"))
@@ -97,7 +108,7 @@ def test_every_answer_lands_as_a_source_and_unconfident_ones_are_gaps(recommend_
 
 
 def test_kept_question_text_is_masked(served):
-    from supportlake.answer_log import answer_record
+    from supportlake.api.answer_log import answer_record
     from supportlake.assist import recommend_resolution
 
     settings, _ = served
