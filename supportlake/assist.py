@@ -153,14 +153,7 @@ def recommend_resolution(
     if not 0 <= min_confidence <= 1:
         raise ValueError(f"min_confidence must be between 0 and 1, got {min_confidence}")
     encoder = load_encoder(backend, settings.models_dir)
-    built: ResolvedIndex | None
-    try:
-        built = resolved_index(settings, encoder.embedding_model)
-    except NothingToSearch as no_tickets:
-        built, missing_tickets = None, no_tickets
-    articles = article_index(settings, encoder) if k_articles else None
-    if built is None and (articles is None or articles.index is None):
-        raise NothingToSearch(f"{missing_tickets}; and the knowledge base is empty") from None
+    built, articles = _searchable(settings, encoder, with_articles=bool(k_articles))
     vector = encoder.encode([normalized])[0]
     return recommend_from_index(
         built,
@@ -177,16 +170,24 @@ def prepare_indexes(settings: Settings, backend: str = "auto") -> str:
     """Load the encoder and build, or bring up to date, both indexes of the current serving
     copy, so that no request waits for them (the API runs this at start and after each new
     copy). Returns what is indexed; ServingCopyMissing or NothingToSearch when nothing is."""
-    encoder = load_encoder(backend, settings.models_dir)
-    indexed = []
+    built, articles = _searchable(settings, load_encoder(backend, settings.models_dir))
+    indexed = [f"{len(built.tickets):,} resolved tickets"] if built else []
+    if articles is not None and articles.index is not None:
+        indexed.append(f"{len(articles.chunks):,} knowledge-base sections")
+    return " and ".join(indexed)
+
+
+def _searchable(
+    settings: Settings, encoder, *, with_articles: bool = True
+) -> tuple[ResolvedIndex | None, ArticleIndex | None]:
+    """The resolved tickets' index (None before the first embedding) and, when asked for,
+    the knowledge base's; NothingToSearch when neither has anything to search."""
+    built: ResolvedIndex | None
     try:
         built = resolved_index(settings, encoder.embedding_model)
-        indexed.append(f"{len(built.tickets):,} resolved tickets")
     except NothingToSearch as no_tickets:
-        missing_tickets = no_tickets
-    articles = article_index(settings, encoder)
-    if articles.index is not None:
-        indexed.append(f"{len(articles.chunks):,} knowledge-base sections")
-    if not indexed:
-        raise NothingToSearch(f"{missing_tickets}; and the knowledge base is empty")
-    return " and ".join(indexed)
+        built, missing_tickets = None, no_tickets
+    articles = article_index(settings, encoder) if with_articles else None
+    if built is None and (articles is None or articles.index is None):
+        raise NothingToSearch(f"{missing_tickets}; and the knowledge base is empty") from None
+    return built, articles

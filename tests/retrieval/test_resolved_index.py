@@ -58,8 +58,6 @@ def test_a_new_copy_updates_the_index_reading_only_what_changed(settings, encode
     """A later copy with one new resolved ticket, one reopened and one whose CSAT arrived:
     the cached index is updated in place, reads the rows of the changed tickets only, and
     answers exactly as an index built from scratch on the new copy."""
-    import ml.resolved_index as resolved_module
-
     tickets = ticket_frame(per_topic=4)
     publish(settings, tickets, encoder)
     first = resolved_index(settings, encoder.embedding_model)
@@ -73,13 +71,7 @@ def test_a_new_copy_updates_the_index_reading_only_what_changed(settings, encode
     new["ticket_id"], new["subject"] = "T-NEW-0001", "Printer queue jammed"
     new["message"] = "The office printer rejects jobs with code PRN-77"
     publish(settings, pd.concat([later, new], ignore_index=True), encoder)
-    read = []
-    fetch = resolved_module._fetch
-    monkeypatch.setattr(
-        resolved_module,
-        "_fetch",
-        lambda *args, only=None: read.append(only) or fetch(*args, only=only),
-    )
+    read = recorded_fetches(monkeypatch)
     second = resolved_index(settings, encoder.embedding_model)
 
     assert second.index is first.index  # updated, not built again
@@ -100,21 +92,27 @@ def test_a_new_copy_updates_the_index_reading_only_what_changed(settings, encode
 def test_a_new_copy_that_changed_no_document_reads_no_rows(settings, encoder, monkeypatch):
     """A build that changed no resolved ticket (chats only) still publishes a new copy: the
     index is kept as it is, without reading any ticket's text or vector again."""
-    import ml.resolved_index as resolved_module
-
     tickets = ticket_frame(per_topic=4)
     publish(settings, tickets, encoder)
     first = resolved_index(settings, encoder.embedding_model)
     publish(settings, tickets, encoder)
-    read = []
+    read = recorded_fetches(monkeypatch)
+    second = resolved_index(settings, encoder.embedding_model)
+
+    assert second is not first and second.index is first.index
+    assert read == []
+    assert second.fingerprints == first.fingerprints and len(second.index) == len(first.index)
+
+
+def recorded_fetches(monkeypatch) -> list:
+    """The `only` argument (ticket ids) of every read of resolved tickets from now on."""
+    import ml.resolved_index as resolved_module
+
+    read: list = []
     fetch = resolved_module._fetch
     monkeypatch.setattr(
         resolved_module,
         "_fetch",
         lambda *args, only=None: read.append(only) or fetch(*args, only=only),
     )
-    second = resolved_index(settings, encoder.embedding_model)
-
-    assert second is not first and second.index is first.index
-    assert read == []
-    assert second.fingerprints == first.fingerprints and len(second.index) == len(first.index)
+    return read
