@@ -27,6 +27,7 @@ import pyarrow as pa
 
 from ml.dense_index import ANN_MIN_DOCS, DenseIndex
 from ml.lexical import Bm25Matrix
+from ml.read_write_lock import ReadWriteLock
 from supportlake.extensions import load_extension, offline_config
 from supportlake.settings import Settings
 
@@ -112,8 +113,8 @@ class HybridIndex:
         self._rows = {doc_id: row for row, doc_id in enumerate(ids)}
         self._updates = 0
         # An update swaps in the matrices and changes the faiss index that searches read:
-        # searches and the swap take turns (the API answers from a thread pool).
-        self._lock = threading.RLock()
+        # searches run side by side (the API answers from a thread pool), the swap alone.
+        self._lock = ReadWriteLock()
         self._updating = threading.Lock()
 
     def _index_text(
@@ -173,7 +174,7 @@ class HybridIndex:
             prepared = self._prepare_update(
                 removed_ids, [str(d) for d in added_ids], added_texts, added_vectors
             )
-            with self._lock:
+            with self._lock.writing():
                 self._apply_update(*prepared)
 
     def _prepare_update(self, removed_ids, added_ids, added_texts, added_vectors):
@@ -236,22 +237,28 @@ class HybridIndex:
         query's own terms only (ml/lexical.py), so a query's cost follows its terms, not the
         size of the index.
         """
+        with self._lock.reading():
+            return self._bm25(query, k)
+
+    def _bm25(self, query: str, k: int) -> list[tuple[str, float]]:
         if self.lexical is None or not query.strip():
             return []
-        with self._lock:
-            terms = self.lexical.query_terms(self._cursor(), query)
-            return [(self._doc(row), score) for row, score in self.lexical.top(terms, k)]
+        terms = self.lexical.query_terms(self._cursor(), query)
+        return [(self._doc(row), score) for row, score in self.lexical.top(terms, k)]
 
     def dense(self, query_vector: np.ndarray, k: int = CANDIDATES) -> list[tuple[str, float]]:
         """(doc_id, cosine similarity) of the k nearest documents (approximate from
         ANN_MIN_DOCS documents on: ml/dense_index.py)."""
+        with self._lock.reading():
+            return self._dense(query_vector, k)
+
+    def _dense(self, query_vector: np.ndarray, k: int) -> list[tuple[str, float]]:
         if not self._rows:
             return []
         query = np.asarray(query_vector, dtype=np.float32).ravel()
         query = query / max(float(np.linalg.norm(query)), 1e-12)
-        with self._lock:
-            hits = self.dense_index.search(query, k)
-            return [(self._doc(row), score) for row, score in hits]
+        hits = self.dense_index.search(query, k)
+        return [(self._doc(row), score) for row, score in hits]
 
     def _doc(self, row: int) -> str:
         doc_id = self.ids[row]
@@ -284,15 +291,15 @@ class HybridIndex:
             raise ValueError(f"k must be at least 1, got {k}")
         if mode != "bm25" and query_vector is None:
             raise ValueError(f"{mode} retrieval needs the query's vector")
-        with self._lock:
+        with self._lock.reading():
             return self._search(
                 query, query_vector, k, mode, max(candidates, k), fusion, bm25_weight, rrf_k
             )
 
     def _search(self, query, query_vector, k, mode, candidates, fusion, bm25_weight, rrf_k):
-        lexical = self.bm25(query, candidates) if mode != "dense" else []
+        lexical = self._bm25(query, candidates) if mode != "dense" else []
         semantic = (
-            self.dense(query_vector, candidates)
+            self._dense(query_vector, candidates)
             if mode != "bm25" and query_vector is not None  # None was refused just above
             else []
         )
@@ -313,7 +320,7 @@ class HybridIndex:
             bm25_rank, bm25_score = bm25_ranks.get(doc_id, (None, None))
             dense_rank, similarity = dense_ranks.get(doc_id, (None, None))
             if similarity is None and query_vector is not None:
-                similarity = self.similarity(doc_id, query_vector)
+                similarity = self._similarity(doc_id, query_vector)
             hits.append(Hit(doc_id, float(score), bm25_rank, dense_rank, bm25_score, similarity))
         return hits
 
@@ -331,7 +338,7 @@ class HybridIndex:
         cosines = dict(semantic)
         for doc_id in pool:
             if doc_id not in cosines:
-                cosines[doc_id] = self.similarity(doc_id, query_vector)
+                cosines[doc_id] = self._similarity(doc_id, query_vector)
         lexical_scores = dict(lexical)
         best = lexical[0][1] if lexical else 0.0
         missing = [d for d in pool if d not in lexical_scores]
@@ -345,6 +352,9 @@ class HybridIndex:
 
     def similarity(self, doc_id: str, query_vector: np.ndarray) -> float:
         """Cosine of one document and the query (for hits only BM25 found)."""
-        with self._lock:
-            vector = self.dense_index.vector(self._rows[doc_id])
+        with self._lock.reading():
+            return self._similarity(doc_id, query_vector)
+
+    def _similarity(self, doc_id: str, query_vector: np.ndarray) -> float:
+        vector = self.dense_index.vector(self._rows[doc_id])
         return float(vector @ np.asarray(query_vector, dtype=np.float32).ravel())
