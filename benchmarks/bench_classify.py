@@ -218,6 +218,13 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
+def add_data_arguments(parser: argparse.ArgumentParser) -> None:
+    """--data, --text, --label: the labelled file every classification benchmark reads."""
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--text", default="Document", help="text column(s), comma-separated")
+    parser.add_argument("--label", default="Topic_group")
+
+
 def split(data: Path, text: str, label: str):
     """The labelled rows and the same stratified 80/20 split (seed 0) the product makes."""
     from ml.datasets import TextSpec, finish_labels, load_labelled_file
@@ -424,9 +431,7 @@ def record(section: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--text", default="Document", help="text column(s), comma-separated")
-    parser.add_argument("--label", default="Topic_group")
+    add_data_arguments(parser)
     parser.add_argument("--budget-minutes", type=float, default=15.0)
     parser.add_argument(
         "--other-budget-minutes",

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_classify import _raw_text, split  # noqa: E402  (after the path setup above)
+from bench_classify import _raw_text, add_data_arguments, split  # noqa: E402  (after the path setup above)
 from measure import append_section  # noqa: E402
 
 SEEDS = range(5)
@@ -265,11 +265,7 @@ def split_spread(labelled) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--data", type=Path, default=ROOT.parent / "shared/data/tickets/it_service_topic.csv"
-    )
-    parser.add_argument("--text", default="Document")
-    parser.add_argument("--label", default="Topic_group")
+    add_data_arguments(parser)
     parser.add_argument("--goal", type=float, default=0.86)
     parser.add_argument("--record", action="store_true", help="append to docs/benchmarks.md")
     arguments = parser.parse_args()

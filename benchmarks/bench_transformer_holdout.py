@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_classify import _raw_text, split  # noqa: E402  (after the path setup above)
+from bench_classify import _raw_text, add_data_arguments, split  # noqa: E402  (after the path setup above)
 
 
 def text_features():
@@ -50,11 +50,7 @@ def main() -> None:
     from ml.transformer_classifier import TransformerClassifier, device_name
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--data", type=Path, default=ROOT.parent / "shared/data/tickets/it_service_topic.csv"
-    )
-    parser.add_argument("--text", default="Document")
-    parser.add_argument("--label", default="Topic_group")
+    add_data_arguments(parser)
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--max-length", type=int, default=96)
     parser.add_argument("--learning-rate", type=float, default=5e-5)
