@@ -63,7 +63,9 @@ IT_TAXONOMY = {
 }
 
 
-def run_product(data: Path, scratch: Path, text: str, label: str, budget: float) -> dict:
+def run_product(
+    data: Path, scratch: Path, text: str, label: str, budget: float, seed: int = 0
+) -> dict:
     """`supportlake train` in its own process: wall and CPU seconds, peak RSS, its metadata."""
     command = [
         str(ROOT / ".venv" / "bin" / "supportlake"),
@@ -77,6 +79,8 @@ def run_product(data: Path, scratch: Path, text: str, label: str, budget: float)
         "--budget-minutes",
         f"{budget:g}",
     ]
+    if seed:
+        command += ["--seed", str(seed)]
     env = {
         **os.environ,
         "SUPPORTLAKE_WAREHOUSE": str(scratch / "warehouse.duckdb"),
@@ -163,12 +167,12 @@ def other_sets(folder: Path) -> list[tuple[str, Path, str, str]]:
     return sets
 
 
-def compare(name: str, data: Path, text: str, label: str, budget: float) -> dict:
+def compare(name: str, data: Path, text: str, label: str, budget: float, seed: int = 0) -> dict:
     """The product and the plain baseline on one set, same split: one row of the table."""
-    labelled, train, test = split(data, text, label)
+    labelled, train, test = split(data, text, label, seed)
     plain = plain_baselines(train, test)[0]
     with tempfile.TemporaryDirectory(prefix="bench-classify-") as scratch:
-        product = run_product(data, Path(scratch), text, label, budget)
+        product = run_product(data, Path(scratch), text, label, budget, seed)
     metadata = product["metadata"]
     chosen = metadata["metrics"]["chosen"]
     print(f"{name}: {chosen['macro_f1']:.3f} vs plain {plain['macro_f1']:.3f}", flush=True)
@@ -225,14 +229,25 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--label", default="Topic_group")
 
 
-def split(data: Path, text: str, label: str):
-    """The labelled rows and the same stratified 80/20 split (seed 0) the product makes."""
+def parse_data_arguments(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """Parse, fail plainly when the labelled file is missing, then keep the libraries offline."""
+    arguments = parser.parse_args()
+    if not arguments.data.exists():
+        raise SystemExit(f"{arguments.data}: not found (the shared reference data)")
+    from supportlake.settings import apply_offline_environment
+
+    apply_offline_environment()
+    return arguments
+
+
+def split(data: Path, text: str, label: str, seed: int = 0):
+    """The labelled rows and the same stratified 80/20 split the product makes with `--seed`."""
     from ml.datasets import TextSpec, finish_labels, load_labelled_file
     from ml.training import TrainingOptions, split_holdout
 
     spec = TextSpec(tuple(part.strip() for part in text.split(",")), label)
     labelled = finish_labels(load_labelled_file(data, spec))
-    train, test = split_holdout(labelled.frame, TrainingOptions(task="benchmark"))
+    train, test = split_holdout(labelled.frame, TrainingOptions(task="benchmark", seed=seed))
     return labelled, train, test
 
 
@@ -441,12 +456,7 @@ def main() -> None:
     )
     parser.add_argument("--no-others", action="store_true", help="only the --data set")
     parser.add_argument("--record", action="store_true", help="write docs/benchmarks.md")
-    args = parser.parse_args()
-    if not args.data.exists():
-        raise SystemExit(f"{args.data}: not found (the shared reference data)")
-    from supportlake.settings import apply_offline_environment
-
-    apply_offline_environment()
+    args = parse_data_arguments(parser)
     labelled, train, test = split(args.data, args.text, args.label)
     plain = plain_baselines(train, test)
     with tempfile.TemporaryDirectory(prefix="bench-classify-") as scratch:

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_classify import _raw_text, add_data_arguments, split  # noqa: E402  (after the path setup above)
+from bench_classify import _raw_text, add_data_arguments, parse_data_arguments, split  # noqa: E402  (after the path setup above)
 from measure import append_section  # noqa: E402
 
 SEEDS = range(5)
@@ -268,12 +268,7 @@ def main() -> None:
     add_data_arguments(parser)
     parser.add_argument("--goal", type=float, default=0.86)
     parser.add_argument("--record", action="store_true", help="append to docs/benchmarks.md")
-    arguments = parser.parse_args()
-    if not arguments.data.exists():
-        raise SystemExit(f"{arguments.data}: not found (the shared reference data)")
-    from supportlake.settings import apply_offline_environment
-
-    apply_offline_environment()
+    arguments = parse_data_arguments(parser)
     from ml.encoders import TorchEncoder
 
     started = time.perf_counter()

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_classify import _raw_text, add_data_arguments, split  # noqa: E402  (after the path setup above)
+from bench_classify import _raw_text, add_data_arguments, parse_data_arguments, split  # noqa: E402  (after the path setup above)
 
 
 def text_features():
@@ -54,7 +54,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--max-length", type=int, default=96)
     parser.add_argument("--learning-rate", type=float, default=5e-5)
-    arguments = parser.parse_args()
+    arguments = parse_data_arguments(parser)
 
     _, train, test = split(arguments.data, arguments.text, arguments.label)
     train_text, test_text = list(_raw_text(train)), list(_raw_text(test))
