@@ -6,7 +6,7 @@ same run on the same index.
 
 The API answers requests from a thread pool. Until 2026-12-06 every search on an index took
 one lock, so two requests searched one after the other whatever the core count; now searches
-share a readers-writer lock (ml/read_write_lock.py) and only an update's swap is alone. The
+share a readers-writer lock (fasteners.ReaderWriterLock) and only an update's swap is alone. The
 baseline here wraps each search in one mutex, which is what the old lock did. Documents are
 generated tickets' texts with seeded random unit vectors (bench_index_update's); queries are
 the first 80 characters of random documents with their vectors plus noise. Hybrid searches,

@@ -22,12 +22,12 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import duckdb
+import fasteners
 import numpy as np
 import pyarrow as pa
 
 from ml.dense_index import ANN_MIN_DOCS, DenseIndex
 from ml.lexical import Bm25Matrix
-from ml.read_write_lock import ReadWriteLock
 from supportlake.extensions import load_extension, offline_config
 from supportlake.settings import Settings
 
@@ -114,7 +114,7 @@ class HybridIndex:
         self._updates = 0
         # An update swaps in the matrices and changes the faiss index that searches read:
         # searches run side by side (the API answers from a thread pool), the swap alone.
-        self._lock = ReadWriteLock()
+        self._lock = fasteners.ReaderWriterLock()  # a waiting update goes before new searches
         self._updating = threading.Lock()
 
     def _index_text(
@@ -174,7 +174,7 @@ class HybridIndex:
             prepared = self._prepare_update(
                 removed_ids, [str(d) for d in added_ids], added_texts, added_vectors
             )
-            with self._lock.writing():
+            with self._lock.write_lock():
                 self._apply_update(*prepared)
 
     def _prepare_update(self, removed_ids, added_ids, added_texts, added_vectors):
@@ -237,7 +237,7 @@ class HybridIndex:
         query's own terms only (ml/lexical.py), so a query's cost follows its terms, not the
         size of the index.
         """
-        with self._lock.reading():
+        with self._lock.read_lock():
             return self._bm25(query, k)
 
     def _bm25(self, query: str, k: int) -> list[tuple[str, float]]:
@@ -249,7 +249,7 @@ class HybridIndex:
     def dense(self, query_vector: np.ndarray, k: int = CANDIDATES) -> list[tuple[str, float]]:
         """(doc_id, cosine similarity) of the k nearest documents (approximate from
         ANN_MIN_DOCS documents on: ml/dense_index.py)."""
-        with self._lock.reading():
+        with self._lock.read_lock():
             return self._dense(query_vector, k)
 
     def _dense(self, query_vector: np.ndarray, k: int) -> list[tuple[str, float]]:
@@ -291,7 +291,7 @@ class HybridIndex:
             raise ValueError(f"k must be at least 1, got {k}")
         if mode != "bm25" and query_vector is None:
             raise ValueError(f"{mode} retrieval needs the query's vector")
-        with self._lock.reading():
+        with self._lock.read_lock():
             return self._search(
                 query, query_vector, k, mode, max(candidates, k), fusion, bm25_weight, rrf_k
             )
@@ -352,7 +352,7 @@ class HybridIndex:
 
     def similarity(self, doc_id: str, query_vector: np.ndarray) -> float:
         """Cosine of one document and the query (for hits only BM25 found)."""
-        with self._lock.reading():
+        with self._lock.read_lock():
             return self._similarity(doc_id, query_vector)
 
     def _similarity(self, doc_id: str, query_vector: np.ndarray) -> float:

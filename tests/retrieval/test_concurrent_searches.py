@@ -8,18 +8,25 @@ import threading
 import pytest
 
 from ml import dense_index
-from ml.read_write_lock import ReadWriteLock
 from ml.retrieval import HybridIndex
 from supportlake.settings import Settings
 from tests.retrieval.test_index_update import _corpus, _vectors
 
 
-def test_two_searches_on_one_index_run_at_the_same_time(tmp_path, monkeypatch):
+def _index(tmp_path) -> HybridIndex:
     documents = _corpus(200, seed=3)
-    index = HybridIndex(
+    return HybridIndex(
         list(documents), list(documents.values()), _vectors(list(documents)),
         Settings.in_folder(tmp_path),
     )  # fmt: skip
+
+
+def _update(index: HybridIndex) -> None:
+    index.update([], ["T-new"], ["sync error on the new laptop"], _vectors(["T-new"]))
+
+
+def test_two_searches_on_one_index_run_at_the_same_time(tmp_path, monkeypatch):
+    index = _index(tmp_path)
     both_inside = threading.Barrier(2, timeout=10)
     search = dense_index.DenseIndex.search
 
@@ -44,55 +51,60 @@ def test_two_searches_on_one_index_run_at_the_same_time(tmp_path, monkeypatch):
     index.close()
 
 
-def test_a_waiting_writer_holds_back_new_readers_and_goes_first():
-    lock = ReadWriteLock()
+def test_a_waiting_update_goes_before_searches_that_come_after_it(tmp_path, monkeypatch):
+    index = _index(tmp_path)
     order: list[str] = []
-    reading = threading.Event()
-    release_reader = threading.Event()
+    first_inside, release_first = threading.Event(), threading.Event()
+    search, swap = dense_index.DenseIndex.search, HybridIndex._apply_update
 
-    def first_reader():
-        with lock.reading():
-            reading.set()
-            release_reader.wait(10)
-            order.append("first reader done")
+    def held_search(self, query, k):
+        if not first_inside.is_set():  # the first search stays inside until released
+            first_inside.set()
+            release_first.wait(10)
+        return search(self, query, k)
 
-    def writer():
-        with lock.writing():
-            order.append("writer")
+    def recorded_swap(self, *prepared):
+        swap(self, *prepared)
+        order.append("update")
 
-    def late_reader():
-        with lock.reading():
-            order.append("late reader")
+    monkeypatch.setattr(dense_index.DenseIndex, "search", held_search)
+    monkeypatch.setattr(HybridIndex, "_apply_update", recorded_swap)
 
-    threads = [threading.Thread(target=first_reader)]
+    def searcher(name):
+        index.search("sync error", _vectors(["q"])[0], 5)
+        order.append(name)
+
+    threads = [threading.Thread(target=searcher, args=("first search",))]
     threads[0].start()
-    assert reading.wait(10)
-    threads.append(threading.Thread(target=writer))
+    assert first_inside.wait(10)
+    threads.append(threading.Thread(target=_update, args=(index,)))
     threads[1].start()
-    while not lock._writers_waiting:  # the writer is queued behind the first reader
+    while not index._lock.has_pending_writers:  # the update's swap waits for the first search
         threading.Event().wait(0.01)
-    threads.append(threading.Thread(target=late_reader))
+    threads.append(threading.Thread(target=searcher, args=("late search",)))
     threads[2].start()
     threading.Event().wait(0.2)
-    assert order == [], "the late reader passed a waiting writer"
-    release_reader.set()
+    assert order == [], "a search that came after the waiting update went first"
+    release_first.set()
     for thread in threads:
-        thread.join(10)
-    assert order == ["first reader done", "writer", "late reader"]
+        thread.join(30)
+    assert order == ["first search", "update", "late search"]
+    index.close()
 
 
-def test_a_failing_reader_or_writer_releases_the_lock():
-    lock = ReadWriteLock()
-    for hold in (lock.reading, lock.writing):
-        with pytest.raises(RuntimeError), hold():
-            raise RuntimeError("search failed")
-    done = threading.Event()
+def test_a_failed_search_does_not_hold_updates_back(tmp_path, monkeypatch):
+    index = _index(tmp_path)
 
-    def writer():
-        with lock.writing():
-            done.set()
+    def failing_search(self, query, k):
+        raise RuntimeError("search failed")
 
-    thread = threading.Thread(target=writer)
-    thread.start()
-    assert done.wait(10), "the lock stayed held after an exception"
-    thread.join()
+    with monkeypatch.context() as patch:
+        patch.setattr(dense_index.DenseIndex, "search", failing_search)
+        with pytest.raises(RuntimeError, match="search failed"):
+            index.search("sync error", _vectors(["q"])[0], 5)
+    updater = threading.Thread(target=_update, args=(index,))
+    updater.start()
+    updater.join(30)
+    assert not updater.is_alive(), "the update waited on a search that had failed"
+    assert "T-new" in {hit.doc_id for hit in index.search("new laptop", _vectors(["T-new"])[0], 5)}
+    index.close()
