@@ -243,12 +243,17 @@ def parse_data_arguments(parser: argparse.ArgumentParser) -> argparse.Namespace:
 def split(data: Path, text: str, label: str, seed: int = 0):
     """The labelled rows and the same stratified 80/20 split the product makes with `--seed`."""
     from ml.datasets import TextSpec, finish_labels, load_labelled_file
-    from ml.training import TrainingOptions, split_holdout
 
     spec = TextSpec(tuple(part.strip() for part in text.split(",")), label)
     labelled = finish_labels(load_labelled_file(data, spec))
-    train, test = split_holdout(labelled.frame, TrainingOptions(task="benchmark", seed=seed))
-    return labelled, train, test
+    return (labelled, *holdout_split(labelled.frame, seed))
+
+
+def holdout_split(frame, seed: int = 0):
+    """(train, test): `supportlake train --seed seed`'s own split of these labelled rows."""
+    from ml.training import TrainingOptions, split_holdout
+
+    return split_holdout(frame, TrainingOptions(task="benchmark", seed=seed))
 
 
 def _raw_text(frame):

@@ -31,7 +31,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_classify import _raw_text, add_data_arguments, parse_data_arguments, split  # noqa: E402  (after the path setup above)
+from bench_classify import (  # noqa: E402  (after the path setup above)
+    _raw_text,
+    add_data_arguments,
+    holdout_split,
+    parse_data_arguments,
+    split,
+)
 from measure import append_section  # noqa: E402
 
 SEEDS = range(5)
@@ -235,15 +241,11 @@ def rows_for(goal: float, points: list[tuple[int, float]]) -> float:
 
 def split_spread(labelled) -> list[str]:
     import numpy as np
-    from sklearn.model_selection import train_test_split
 
-    frame = labelled.frame
     lines = ["| split seed | plain baseline | word 1-3 + char 1-6 linear SVM |", "|---:|---:|---:|"]
     both = []
     for seed in SEEDS:
-        train, test = train_test_split(
-            frame, test_size=0.2, stratify=frame["label"], random_state=seed
-        )
+        train, test = holdout_split(labelled.frame, seed)
         scores = [
             macro_f1(
                 make(), _raw_text(train), train["label"].to_numpy(), _raw_text(test), test["label"]

@@ -114,7 +114,10 @@ class HybridIndex:
         self._updates = 0
         # An update swaps in the matrices and changes the faiss index that searches read:
         # searches run side by side (the API answers from a thread pool), the swap alone.
-        self._lock = fasteners.ReaderWriterLock()  # a waiting update goes before new searches
+        # A waiting update goes before new searches. The public methods take the read lock
+        # once; a search calls their unlocked twins (_bm25, _dense, _similarity) so its hot
+        # path does not take it again for every candidate.
+        self._lock = fasteners.ReaderWriterLock()
         self._updating = threading.Lock()
 
     def _index_text(
